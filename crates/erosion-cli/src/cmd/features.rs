@@ -1,0 +1,190 @@
+//! `erosion features`: the feature table from events, point in time, with labels.
+
+use crate::args::FeaturesArgs;
+use erosion_core::time::{format_date, parse_date, DAY_MS};
+use erosion_core::Error;
+use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable};
+use erosion_io::polars::prelude::*;
+
+/// Parses `90d`, `90`, `13w` into days.
+pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix('d') {
+        (n, 1)
+    } else if let Some(n) = s.strip_suffix('w') {
+        (n, 7)
+    } else {
+        (s, 1)
+    };
+    match num.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n * mult),
+        _ => Err(Error::usage(format!(
+            "{flag} {s:?} is not a positive number of days (e.g. 90d or 13w)"
+        ))),
+    }
+}
+
+/// Expands `--cutoff` values and `--cutoffs START..END/STEP` into sorted, distinct cutoffs.
+pub fn cutoffs(single: &[String], ranges: &[String]) -> Result<Vec<i64>, Error> {
+    let date = |s: &str, flag: &str| {
+        parse_date(s).ok_or_else(|| {
+            Error::usage(format!("{flag} {s:?} is not a date (YYYY-MM-DD)"))
+        })
+    };
+    let mut out = Vec::new();
+    for c in single {
+        out.push(date(c, "--cutoff")?);
+    }
+    for r in ranges {
+        let bad = || {
+            Error::usage(format!(
+                "--cutoffs {r:?} is not START..END/STEP (e.g. 2024-06-01..2025-06-01/30d)"
+            ))
+        };
+        let (span, step) = r.split_once('/').ok_or_else(bad)?;
+        let (a, b) = span.split_once("..").ok_or_else(bad)?;
+        let (a, b) = (date(a, "--cutoffs")?, date(b, "--cutoffs")?);
+        let step = parse_days(step, "--cutoffs step")? as i64 * DAY_MS;
+        if b < a {
+            return Err(bad());
+        }
+        let mut t = a;
+        while t <= b {
+            out.push(t);
+            t += step;
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The feature table as a frame: `customer_id`, `cutoff` (date), the features (null where
+/// missing), `churn` and `erosion` (null where the horizon is not observed).
+pub fn to_frame(t: &FeatureTable) -> DataFrame {
+    let mut columns = Vec::with_capacity(t.names.len() + 4);
+    columns.push(Column::new("customer_id".into(), t.customer_id.clone()));
+    let days: Vec<i32> = t
+        .cutoff
+        .iter()
+        .map(|&c| c.div_euclid(DAY_MS) as i32)
+        .collect();
+    columns.push(
+        Int32Chunked::from_vec("cutoff".into(), days)
+            .into_date()
+            .into_column(),
+    );
+    for (name, col) in t.names.iter().zip(&t.columns) {
+        let ca = Float64Chunked::from_iter_options(
+            name.as_str().into(),
+            col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
+        );
+        columns.push(ca.into_column());
+    }
+    columns.push(Column::new("churn".into(), t.churn.clone()));
+    columns.push(Column::new("erosion".into(), t.erosion.clone()));
+    DataFrame::new(t.len(), columns).expect("columns of equal length")
+}
+
+pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
+    let windows = a
+        .windows
+        .iter()
+        .map(|w| parse_days(w, "--windows"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut config = FeatureConfig {
+        windows,
+        horizon_days: parse_days(&a.horizon, "--horizon")?,
+        ..FeatureConfig::default()
+    };
+    if let Some(d) = &a.observed_until {
+        config.observed_until = Some(parse_date(d).ok_or_else(|| {
+            Error::usage(format!("--observed-until {d:?} is not a date (YYYY-MM-DD)"))
+        })?);
+    }
+    if a.list {
+        let custom: Vec<String> = Vec::new();
+        let cat = catalogue(&config, &custom);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&cat)?);
+        } else {
+            for d in &cat {
+                println!(
+                    "{:<40} {:<13} {}  [missing: {}]",
+                    d.name,
+                    d.family.as_str(),
+                    d.description,
+                    d.missing
+                );
+            }
+            println!("({} features; custom event types add custom_<type>_<window>d)", cat.len());
+        }
+        return Ok(());
+    }
+    let events = a
+        .events
+        .as_deref()
+        .ok_or_else(|| Error::usage("--events is required (or --list)"))?;
+    let out = a
+        .out
+        .as_deref()
+        .ok_or_else(|| Error::usage("--out is required"))?;
+    let cutoffs = cutoffs(&a.cutoff, &a.cutoffs)?;
+    if cutoffs.is_empty() {
+        return Err(Error::usage("give at least one --cutoff DATE or --cutoffs START..END/STEP").into());
+    }
+    let pb = crate::progress::bar(3, "features", quiet);
+    let log = super::load::events(events, &a.file)?;
+    pb.inc(1);
+    let customers = a
+        .customers
+        .as_deref()
+        .map(|p| super::load::customers(p, &a.file))
+        .transpose()?;
+    let table = compute(&log, customers.as_ref(), &cutoffs, &config);
+    pb.inc(1);
+    if table.is_empty() {
+        return Err(Error::usage(format!(
+            "{}: no customer is active before the cutoff(s) {}",
+            events.display(),
+            cutoffs.iter().map(|&c| format_date(c)).collect::<Vec<_>>().join(", ")
+        ))
+        .into());
+    }
+    let mut df = to_frame(&table);
+    erosion_io::write_table(out, &mut df)?;
+    pb.finish_and_clear();
+    print_summary(&table, config.horizon_days);
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Prints rows per cutoff, label rates and exclusions.
+pub fn print_summary(t: &FeatureTable, horizon: u32) {
+    println!(
+        "{} rows x {} features; labels over {horizon} days, data observed until {}",
+        t.len(),
+        t.names.len(),
+        format_date(t.observed_until)
+    );
+    for &(cutoff, deleted) in &t.deleted {
+        let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
+        let labelled: Vec<usize> = rows.iter().copied().filter(|&i| t.churn[i].is_some()).collect();
+        let rate = |l: &[Option<bool>]| {
+            if labelled.is_empty() {
+                "unlabelled".to_string()
+            } else {
+                let k = labelled.iter().filter(|&&i| l[i] == Some(true)).count();
+                format!("{:.1} %", 100.0 * k as f64 / labelled.len() as f64)
+            }
+        };
+        println!(
+            "  cutoff {}: {} customers, churn {}, erosion {}; {} left out for a data deletion request",
+            format_date(cutoff),
+            rows.len(),
+            rate(&t.churn),
+            rate(&t.erosion),
+            deleted
+        );
+    }
+}

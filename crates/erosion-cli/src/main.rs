@@ -1,0 +1,44 @@
+//! `erosion`: the data scientist's command-line tool. A thin layer over the library crates:
+//! it parses flags, loads through erosion-io, calls the libraries and writes results.
+//!
+//! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, the column and
+//! the row), 1 an internal failure.
+
+mod args;
+mod cmd;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help and version on stdout with success, usage errors on stderr.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<erosion_core::Error>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn try_main(cli: args::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        args::Command::Simulate(a) => cmd::simulate::run(&a, cli.quiet),
+        args::Command::Validate(a) => cmd::validate::run(&a),
+        args::Command::Features(a) => cmd::features::run(&a, cli.quiet),
+        args::Command::Demo(a) => cmd::demo::run(&a, cli.quiet),
+    }
+}

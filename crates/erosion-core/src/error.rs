@@ -1,0 +1,75 @@
+//! The one error type for bad input and bad usage. Every variant says what was expected and,
+//! where it can, the file, the column and the row, so that the CLI can print it as it is and
+//! exit with code 2.
+
+use std::path::PathBuf;
+
+/// Result with erosion's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Bad input or bad usage. The CLI maps every variant to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input file does not exist.
+    #[error("{path}: no such file")]
+    MissingFile { path: PathBuf },
+    /// The file exists but could not be read or written.
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    /// The extension does not tell a format erosion reads.
+    #[error("{path}: unknown extension {ext:?}; expected .csv, .parquet, .ndjson or .jsonl (or .txt/.tsv with a separator flag)")]
+    UnknownExtension { path: PathBuf, ext: String },
+    /// The file has no data rows.
+    #[error("{path}: the file is empty (no data rows)")]
+    EmptyFile { path: PathBuf },
+    /// A required column is absent.
+    #[error("{path}: missing required column {column:?}; the file has columns {available:?}")]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        available: Vec<String>,
+    },
+    /// A value that does not parse or is out of range. `row` is 1-based over data rows.
+    #[error("{path}: column {column:?}, row {row}: {value:?} is not {expected}")]
+    BadValue {
+        path: PathBuf,
+        column: String,
+        row: usize,
+        value: String,
+        expected: String,
+    },
+    /// A customer appears twice in a table that must have one row per customer.
+    #[error("{path}: column {column:?}, row {row}: duplicate customer {id:?} (first seen at row {first_row})")]
+    DuplicateCustomer {
+        path: PathBuf,
+        column: String,
+        row: usize,
+        id: String,
+        first_row: usize,
+    },
+    /// The file could not be parsed at all (malformed CSV, not Parquet, ...).
+    #[error("{path}: cannot be read as {format}: {message}")]
+    Unreadable {
+        path: PathBuf,
+        format: String,
+        message: String,
+    },
+    /// Flags or arguments that do not make sense together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Shorthand for an I/O error on a path.
+    pub fn io(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Self {
+        Error::Io {
+            path: path.into(),
+            message: err.to_string(),
+        }
+    }
+
+    /// Shorthand for a usage error.
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error::Usage(msg.into())
+    }
+}

@@ -1,0 +1,510 @@
+//! The computation: one pass over each customer's events before the cutoff.
+
+use crate::catalogue::{emit, Family, Sink};
+use crate::{FeatureConfig, EROSION_EVENTS};
+use erosion_core::time::DAY_MS;
+use erosion_core::{Customers, EventKind, EventLog, EventType};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+const NK: usize = 32;
+
+/// Aggregates of one customer's history before one cutoff.
+pub(crate) struct Ctx {
+    cur_counts: Vec<[u32; NK]>,
+    prev_counts: Vec<[u32; NK]>,
+    pub(crate) custom: Vec<Vec<f64>>,
+    pub(crate) money: Vec<f64>,
+    pub(crate) activity_cur: Vec<f64>,
+    pub(crate) activity_prev: Vec<f64>,
+    pub(crate) pers_touches: Vec<f64>,
+    pub(crate) pers_responses: Vec<f64>,
+    pub(crate) pers_bounce: Vec<f64>,
+    pub(crate) recency_days: f64,
+    pub(crate) last_activity_days: f64,
+    pub(crate) tenure_days: f64,
+    pub(crate) n_purchase: u32,
+    pub(crate) sum_purchase: f64,
+    pub(crate) gap_mean: f64,
+    pub(crate) gap_std: f64,
+    pub(crate) cancelled: bool,
+    pub(crate) unsubscribed: bool,
+    pub(crate) spam_total: f64,
+    pub(crate) access_total: f64,
+    pub(crate) privacy_total: f64,
+    /// 0 unknown, 1 opted in, 2 opted out, 3 withdrawn.
+    pub(crate) consent: u8,
+    pub(crate) consent_days: f64,
+    pub(crate) nps_last: f64,
+    pub(crate) nps_prev: f64,
+    pub(crate) nps_mean: f64,
+    pub(crate) csat_last: f64,
+    pub(crate) csat_prev: f64,
+    pub(crate) csat_mean: f64,
+    pub(crate) review_mean: f64,
+}
+
+impl Ctx {
+    pub(crate) fn empty(windows: usize, custom: usize) -> Ctx {
+        Ctx {
+            cur_counts: vec![[0; NK]; windows],
+            prev_counts: vec![[0; NK]; windows],
+            custom: vec![vec![0.0; custom]; windows],
+            money: vec![0.0; windows],
+            activity_cur: vec![0.0; windows],
+            activity_prev: vec![0.0; windows],
+            pers_touches: vec![0.0; windows],
+            pers_responses: vec![0.0; windows],
+            pers_bounce: vec![0.0; windows],
+            recency_days: f64::NAN,
+            last_activity_days: f64::NAN,
+            tenure_days: 0.0,
+            n_purchase: 0,
+            sum_purchase: 0.0,
+            gap_mean: f64::NAN,
+            gap_std: f64::NAN,
+            cancelled: false,
+            unsubscribed: false,
+            spam_total: 0.0,
+            access_total: 0.0,
+            privacy_total: 0.0,
+            consent: 0,
+            consent_days: f64::NAN,
+            nps_last: f64::NAN,
+            nps_prev: f64::NAN,
+            nps_mean: f64::NAN,
+            csat_last: f64::NAN,
+            csat_prev: f64::NAN,
+            csat_mean: f64::NAN,
+            review_mean: f64::NAN,
+        }
+    }
+
+    /// Count of a known type in window `i`.
+    pub(crate) fn cur(&self, i: usize, t: EventType) -> f64 {
+        self.cur_counts[i][t as usize] as f64
+    }
+
+    /// Count of a known type in the window before window `i`.
+    pub(crate) fn prev(&self, i: usize, t: EventType) -> f64 {
+        self.prev_counts[i][t as usize] as f64
+    }
+
+    /// Personalisation fatigue over window `i` of `w` days.
+    fn fatigue(&self, i: usize, w: u32) -> f64 {
+        let touches = self.pers_touches[i];
+        if touches <= 0.0 {
+            return 0.0;
+        }
+        let per_week = touches / (w as f64 / 7.0);
+        per_week * (1.0 - (self.pers_responses[i] / touches).min(1.0))
+    }
+
+    /// Credibility, reliability, intimacy and self-orientation (see the catalogue).
+    pub(crate) fn trust_parts(&self, cfg: &FeatureConfig) -> [f64; 4] {
+        let closest = |target: i64| {
+            (0..cfg.windows.len())
+                .min_by_key(|&i| (cfg.windows[i] as i64 - target).abs())
+                .unwrap_or(0)
+        };
+        let (c, r) = (closest(365), closest(90));
+        if cfg.windows.is_empty() {
+            return [1.0, 1.0, 0.5, 1.0];
+        }
+        use EventType as T;
+        let objected = (self.consent == 2 || self.consent == 3) as u8 as f64;
+        let credibility = 1.0
+            / (1.0
+                + self.cur(c, T::PrivacyComplaint)
+                + self.cur(c, T::SpamReport)
+                + 0.5 * self.cur(c, T::DataAccessRequest)
+                + 2.0 * objected);
+        let service = 1.0
+            / (1.0
+                + self.cur(c, T::Complaint)
+                + 0.5 * (self.cur(c, T::SupportTicket) + self.cur(c, T::Return)));
+        let reliability = if self.csat_mean.is_nan() {
+            service
+        } else {
+            0.5 * (service + (self.csat_mean - 1.0) / 4.0)
+        };
+        let sent = self.cur(r, T::EmailSent);
+        let mut parts = Vec::with_capacity(2);
+        if sent > 0.0 {
+            parts.push((self.cur(r, T::EmailOpen) / sent).min(1.0));
+        }
+        if !self.nps_last.is_nan() {
+            parts.push(self.nps_last / 10.0);
+        }
+        let intimacy = if parts.is_empty() {
+            0.5
+        } else {
+            parts.iter().sum::<f64>() / parts.len() as f64
+        };
+        let self_orientation = 1.0 + self.fatigue(r, cfg.windows[r]).min(9.0);
+        [credibility, reliability, intimacy, self_orientation]
+    }
+
+    fn build(
+        log: &EventLog,
+        events: &[u32],
+        cutoff: i64,
+        cfg: &FeatureConfig,
+        custom_map: &[Option<usize>],
+        n_custom: usize,
+        signup: Option<i64>,
+    ) -> Ctx {
+        use EventType as T;
+        let mut c = Ctx::empty(cfg.windows.len(), n_custom);
+        let wms: Vec<i64> = cfg.windows.iter().map(|&w| w as i64 * DAY_MS).collect();
+        let days = |ts: i64| (cutoff - ts) as f64 / DAY_MS as f64;
+        let mut last_purchase_day: Option<i64> = None;
+        let mut gaps: Vec<f64> = Vec::new();
+        let (mut nps_n, mut nps_sum, mut csat_n, mut csat_sum) = (0u32, 0.0, 0u32, 0.0);
+        let (mut rev_n, mut rev_sum) = (0u32, 0.0);
+        let first_ts = events.first().map(|&i| log.timestamp[i as usize]);
+        for &e in events {
+            let e = e as usize;
+            let ts = log.timestamp[e];
+            let age = cutoff - ts;
+            let v = log.value[e];
+            let pers = log.personalized[e];
+            let kind = log.kind[e];
+            let is_activity = matches!(kind, EventKind::Known(t) if cfg.activity.contains(&t));
+            if is_activity {
+                c.last_activity_days = days(ts);
+            }
+            let (touch, response, pbounce) = match kind {
+                EventKind::Known(T::EmailSent) => (pers == Some(true), false, false),
+                EventKind::Known(T::PersonalizedView) => (true, false, false),
+                EventKind::Known(T::EmailOpen | T::EmailClick) => (false, pers == Some(true), false),
+                EventKind::Known(T::RecommendationClick) => (false, true, false),
+                EventKind::Known(T::Bounce) => (false, false, pers != Some(false)),
+                _ => (false, false, false),
+            };
+            for (i, &w) in wms.iter().enumerate() {
+                if age < w {
+                    match kind {
+                        EventKind::Known(t) => c.cur_counts[i][t as usize] += 1,
+                        EventKind::Custom(k) => {
+                            if let Some(slot) = custom_map[k as usize] {
+                                c.custom[i][slot] += 1.0;
+                            }
+                        }
+                    }
+                    if kind == EventKind::Known(T::Purchase) && !v.is_nan() {
+                        c.money[i] += v;
+                    }
+                    c.activity_cur[i] += is_activity as u8 as f64;
+                    c.pers_touches[i] += touch as u8 as f64;
+                    c.pers_responses[i] += response as u8 as f64;
+                    c.pers_bounce[i] += pbounce as u8 as f64;
+                } else if age < 2 * w {
+                    if let EventKind::Known(t) = kind {
+                        c.prev_counts[i][t as usize] += 1;
+                    }
+                    c.activity_prev[i] += is_activity as u8 as f64;
+                }
+            }
+            let EventKind::Known(t) = kind else { continue };
+            match t {
+                T::Purchase => {
+                    c.n_purchase += 1;
+                    if !v.is_nan() {
+                        c.sum_purchase += v;
+                    }
+                    c.recency_days = days(ts);
+                    let day = ts.div_euclid(DAY_MS);
+                    if let Some(prev) = last_purchase_day {
+                        if day > prev {
+                            gaps.push((day - prev) as f64);
+                        }
+                    }
+                    last_purchase_day = Some(day);
+                }
+                T::Cancel => c.cancelled = true,
+                T::Unsubscribe => c.unsubscribed = true,
+                T::SpamReport => c.spam_total += 1.0,
+                T::DataAccessRequest => c.access_total += 1.0,
+                T::PrivacyComplaint => c.privacy_total += 1.0,
+                T::OptIn | T::OptOut | T::ConsentWithdrawn => {
+                    c.consent = match t {
+                        T::OptIn => 1,
+                        T::OptOut => 2,
+                        _ => 3,
+                    };
+                    c.consent_days = days(ts);
+                }
+                T::Nps if !v.is_nan() => {
+                    c.nps_prev = c.nps_last;
+                    c.nps_last = v;
+                    nps_n += 1;
+                    nps_sum += v;
+                }
+                T::Csat if !v.is_nan() => {
+                    c.csat_prev = c.csat_last;
+                    c.csat_last = v;
+                    csat_n += 1;
+                    csat_sum += v;
+                }
+                T::Review if !v.is_nan() => {
+                    rev_n += 1;
+                    rev_sum += v;
+                }
+                _ => {}
+            }
+        }
+        if nps_n > 0 {
+            c.nps_mean = nps_sum / nps_n as f64;
+        }
+        if csat_n > 0 {
+            c.csat_mean = csat_sum / csat_n as f64;
+        }
+        if rev_n > 0 {
+            c.review_mean = rev_sum / rev_n as f64;
+        }
+        if !gaps.is_empty() {
+            let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            c.gap_mean = m;
+            if gaps.len() >= 2 {
+                let var = gaps.iter().map(|g| (g - m) * (g - m)).sum::<f64>() / (gaps.len() - 1) as f64;
+                c.gap_std = var.sqrt();
+            }
+        }
+        let start = match (signup, first_ts) {
+            (Some(s), Some(f)) if s < cutoff => s.min(f),
+            (_, Some(f)) => f,
+            (Some(s), None) => s,
+            (None, None) => cutoff,
+        };
+        c.tenure_days = days(start).max(0.0);
+        c
+    }
+}
+
+struct Values(Vec<f64>);
+
+impl Sink for Values {
+    fn put(
+        &mut self,
+        _family: Family,
+        _name: std::fmt::Arguments<'_>,
+        _description: std::fmt::Arguments<'_>,
+        _missing: &'static str,
+        value: f64,
+    ) {
+        self.0.push(value);
+    }
+}
+
+/// A feature table: one row per (customer, cutoff), ordered by cutoff then customer id.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureTable {
+    /// Feature names, in catalogue order.
+    pub names: Vec<String>,
+    /// Customer id per row.
+    pub customer_id: Vec<String>,
+    /// Cutoff per row (epoch ms).
+    pub cutoff: Vec<i64>,
+    /// One column per feature, NaN where missing.
+    pub columns: Vec<Vec<f64>>,
+    /// `churn` label per row; `None` when the horizon is not fully observed.
+    pub churn: Vec<Option<bool>>,
+    /// `erosion` label per row; `None` when the horizon is not fully observed.
+    pub erosion: Vec<Option<bool>>,
+    /// Per cutoff: customers left out for a data deletion request before it.
+    pub deleted: Vec<(i64, usize)>,
+    /// The moment the data is observed until (labels need cutoff + horizon <= it).
+    pub observed_until: i64,
+}
+
+impl FeatureTable {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.customer_id.len()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.customer_id.is_empty()
+    }
+}
+
+enum Outcome {
+    Row {
+        values: Vec<f64>,
+        churn: Option<bool>,
+        erosion: Option<bool>,
+    },
+    Deleted,
+    Inactive,
+}
+
+/// Computes features and labels for every customer active before each cutoff.
+///
+/// A customer is in the table at cutoff `C` when they have at least one activity event (by
+/// default a purchase or a visit) strictly before `C`, and no `data_deletion_request` before
+/// `C` (those are counted in [`FeatureTable::deleted`]).
+pub fn compute(
+    log: &EventLog,
+    customers: Option<&Customers>,
+    cutoffs: &[i64],
+    cfg: &FeatureConfig,
+) -> FeatureTable {
+    let custom: Vec<String> = cfg
+        .custom_types
+        .clone()
+        .unwrap_or_else(|| log.custom_types.clone());
+    let custom_map: Vec<Option<usize>> = log
+        .custom_types
+        .iter()
+        .map(|t| custom.iter().position(|c| c == t))
+        .collect();
+    let names: Vec<String> = crate::catalogue(cfg, &custom)
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let observed_until = cfg.observed_until.unwrap_or_else(|| {
+        log.time_range()
+            .map(|(_, max)| max.div_euclid(DAY_MS) * DAY_MS + DAY_MS)
+            .unwrap_or(0)
+    });
+    let horizon = cfg.horizon_days as i64 * DAY_MS;
+    let signups: HashMap<&str, i64> = customers
+        .map(|c| {
+            c.ids
+                .iter()
+                .zip(&c.signup)
+                .filter_map(|(id, s)| s.map(|s| (id.as_str(), s)))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let order = log.order_by_customer_time();
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut s = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || log.customer[order[i] as usize] != log.customer[order[s] as usize] {
+            groups.push((s, i));
+            s = i;
+        }
+    }
+
+    let per_customer: Vec<(u32, Vec<Outcome>)> = groups
+        .par_iter()
+        .map(|&(a, b)| {
+            let events = &order[a..b];
+            let cust = log.customer[events[0] as usize];
+            let signup = signups
+                .get(log.customer_ids[cust as usize].as_str())
+                .copied();
+            let outcomes = cutoffs
+                .iter()
+                .map(|&cutoff| {
+                    let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
+                    let prefix = &events[..end];
+                    let mut active = false;
+                    for &e in prefix {
+                        match log.kind[e as usize] {
+                            EventKind::Known(EventType::DataDeletionRequest) => {
+                                return Outcome::Deleted
+                            }
+                            EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
+                            _ => {}
+                        }
+                    }
+                    if !active {
+                        return Outcome::Inactive;
+                    }
+                    let ctx = Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
+                    let mut values = Values(Vec::with_capacity(names.len()));
+                    emit(&ctx, cfg, &custom, &mut values);
+                    let (churn, erosion) = if cutoff + horizon <= observed_until {
+                        let h_end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
+                        let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
+                        (Some(c), Some(e))
+                    } else {
+                        (None, None)
+                    };
+                    Outcome::Row {
+                        values: values.0,
+                        churn,
+                        erosion,
+                    }
+                })
+                .collect();
+            (cust, outcomes)
+        })
+        .collect();
+
+    // Rows ordered by cutoff, then customer id.
+    let mut keys: Vec<(usize, usize)> = Vec::new();
+    let mut deleted = vec![0usize; cutoffs.len()];
+    for (g, (_, outcomes)) in per_customer.iter().enumerate() {
+        for (k, o) in outcomes.iter().enumerate() {
+            match o {
+                Outcome::Row { .. } => keys.push((k, g)),
+                Outcome::Deleted => deleted[k] += 1,
+                Outcome::Inactive => {}
+            }
+        }
+    }
+    keys.sort_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let ia = &log.customer_ids[per_customer[a.1].0 as usize];
+            let ib = &log.customer_ids[per_customer[b.1].0 as usize];
+            ia.cmp(ib)
+        })
+    });
+    let mut table = FeatureTable {
+        columns: vec![Vec::with_capacity(keys.len()); names.len()],
+        names,
+        observed_until,
+        deleted: cutoffs.iter().copied().zip(deleted).collect(),
+        ..FeatureTable::default()
+    };
+    for (k, g) in keys {
+        let (cust, outcomes) = &per_customer[g];
+        if let Outcome::Row { values, churn, erosion } = &outcomes[k] {
+            table.customer_id.push(log.customer_ids[*cust as usize].clone());
+            table.cutoff.push(cutoffs[k]);
+            for (col, v) in table.columns.iter_mut().zip(values) {
+                col.push(*v);
+            }
+            table.churn.push(*churn);
+            table.erosion.push(*erosion);
+        }
+    }
+    table
+}
+
+/// The labels from the events in the horizon: (churn, erosion).
+fn labels(log: &EventLog, horizon: &[u32], nps_before: f64, cfg: &FeatureConfig) -> (bool, bool) {
+    let mut active = false;
+    let mut cancelled = false;
+    let mut eroded = false;
+    let mut prev_nps = nps_before;
+    for &e in horizon {
+        let EventKind::Known(t) = log.kind[e as usize] else { continue };
+        if cfg.activity.contains(&t) {
+            active = true;
+        }
+        if t == EventType::Cancel {
+            cancelled = true;
+        }
+        if EROSION_EVENTS.contains(&t) {
+            eroded = true;
+        }
+        if t == EventType::Nps {
+            let v = log.value[e as usize];
+            if !v.is_nan() {
+                if prev_nps - v >= 3.0 {
+                    eroded = true;
+                }
+                prev_nps = v;
+            }
+        }
+    }
+    let churn = !active || cancelled;
+    (churn, eroded || churn)
+}

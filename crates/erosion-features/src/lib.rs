@@ -1,0 +1,63 @@
+//! Features from behaviour histories, point-in-time correct, with the `churn` and `erosion`
+//! labels of PRODUCT.md.
+//!
+//! Features are a pure function of (events, customers, cutoff, config): only events strictly
+//! before the cutoff are read; labels read only events in `[cutoff, cutoff + horizon)`. The
+//! same function serves training (`erosion features`) and nightly scoring (`erosion-score`),
+//! so a customer scored at night gets exactly the features a model was evaluated on.
+//!
+//! Every feature has a name, a family and a description in [`catalogue`]; missing values are
+//! NaN and each feature says when it is missing (a customer who never received an email has
+//! no open rate, not 0). This crate reads no files and knows no flags.
+
+mod catalogue;
+mod compute;
+
+pub use catalogue::{catalogue, Family, FeatureDef};
+pub use compute::{compute, FeatureTable};
+
+use erosion_core::EventType;
+use serde::{Deserialize, Serialize};
+
+/// What to compute.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FeatureConfig {
+    /// Window lengths in days (default 30, 90, 365).
+    pub windows: Vec<u32>,
+    /// Label horizon in days (default 90).
+    pub horizon_days: u32,
+    /// Event types that count as activity for `churn` and for activity trends
+    /// (default `purchase`, `visit`).
+    pub activity: Vec<EventType>,
+    /// Last moment (exclusive, epoch ms) the data observes; a label whose horizon ends after
+    /// it is null. Default: midnight after the latest event.
+    pub observed_until: Option<i64>,
+    /// Custom event types to count per window (default: every custom type in the log).
+    pub custom_types: Option<Vec<String>>,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            windows: vec![30, 90, 365],
+            horizon_days: 90,
+            activity: vec![EventType::Purchase, EventType::Visit],
+            observed_until: None,
+            custom_types: None,
+        }
+    }
+}
+
+/// Event types whose appearance in the horizon is an `erosion` (besides an NPS drop of 3 or
+/// more points and a churn).
+pub const EROSION_EVENTS: [EventType; 6] = [
+    EventType::Unsubscribe,
+    EventType::SpamReport,
+    EventType::OptOut,
+    EventType::ConsentWithdrawn,
+    EventType::PrivacyComplaint,
+    EventType::DataDeletionRequest,
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,259 @@
+//! Hand-computed expectations on a small fixture, per family, and the leakage property.
+
+use super::*;
+use erosion_core::model::{EventLogBuilder, NO_CHANNEL};
+use erosion_core::EventLog;
+use erosion_core::time::{parse_date, DAY_MS};
+use proptest::prelude::*;
+
+fn day(n: i64) -> i64 {
+    parse_date("2024-01-01").unwrap() + n * DAY_MS
+}
+
+fn push(b: &mut EventLogBuilder, id: &str, d: i64, kind: &str, value: f64, pers: Option<bool>) {
+    let c = b.customer(id);
+    let k = b.kind(kind);
+    b.push(c, day(d), k, value, NO_CHANNEL, pers);
+}
+
+fn fixture() -> EventLog {
+    let mut b = EventLogBuilder::default();
+    let n = f64::NAN;
+    // a: the customer every expectation below is computed for by hand
+    push(&mut b, "a", 5, "opt_in", n, None);
+    push(&mut b, "a", 10, "purchase", 20.0, None);
+    push(&mut b, "a", 20, "nps", 9.0, None);
+    push(&mut b, "a", 40, "purchase", 30.0, None);
+    push(&mut b, "a", 60, "opt_out", n, None);
+    push(&mut b, "a", 70, "nps", 5.0, None);
+    push(&mut b, "a", 80, "purchase", 10.0, None);
+    push(&mut b, "a", 85, "email_sent", n, Some(true));
+    push(&mut b, "a", 86, "email_open", n, Some(true));
+    push(&mut b, "a", 90, "email_sent", n, Some(false));
+    push(&mut b, "a", 92, "csat", 2.0, None);
+    push(&mut b, "a", 93, "complaint", n, None);
+    push(&mut b, "a", 95, "visit", n, None);
+    push(&mut b, "a", 95, "personalized_view", n, Some(true));
+    push(&mut b, "a", 96, "why_this_click", n, Some(true));
+    push(&mut b, "a", 99, "loyalty_points", n, None);
+    // at and after the cutoff (day 100): only labels may see these
+    push(&mut b, "a", 100, "purchase", 999.0, None);
+    push(&mut b, "a", 110, "unsubscribe", n, None);
+    push(&mut b, "a", 120, "visit", n, None);
+    // b: never active (only emails) -> not in the table
+    push(&mut b, "b", 50, "email_sent", n, Some(false));
+    push(&mut b, "b", 200, "email_sent", n, Some(false));
+    // c: asked for deletion before the cutoff -> left out and counted
+    push(&mut b, "c", 10, "visit", n, None);
+    push(&mut b, "c", 20, "data_deletion_request", n, None);
+    // d: one purchase, then silence -> churn
+    push(&mut b, "d", 5, "purchase", 15.0, None);
+    b.finish()
+}
+
+fn value(t: &FeatureTable, row: usize, name: &str) -> f64 {
+    let j = t
+        .names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no feature {name}"));
+    t.columns[j][row]
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() < 1e-9
+}
+
+macro_rules! check {
+    ($t:expr, $row:expr, $($name:literal => $want:expr),* $(,)?) => {
+        $( let got = value(&$t, $row, $name);
+           assert!(close(got, $want), "{}: got {got}, want {}", $name, $want); )*
+    };
+}
+
+fn table() -> FeatureTable {
+    compute(&fixture(), None, &[day(100)], &FeatureConfig::default())
+}
+
+#[test]
+fn population_deletions_and_order() {
+    let t = table();
+    assert_eq!(t.customer_id, vec!["a", "d"]);
+    assert_eq!(t.deleted, vec![(day(100), 1)]);
+    assert_eq!(t.observed_until, day(201));
+}
+
+#[test]
+fn activity_family() {
+    let t = table();
+    check!(t, 0,
+        "recency_days" => 20.0,
+        "days_since_last_activity" => 5.0,
+        "tenure_days" => 95.0,
+        "purchases_total" => 3.0,
+        "monetary_total" => 60.0,
+        "monetary_mean" => 20.0,
+        "purchase_gap_mean_days" => 35.0,
+        "purchase_gap_std_days" => 50f64.sqrt(),
+        "overdue_ratio" => 20.0 / 35.0,
+        "purchases_30d" => 1.0,
+        "monetary_30d" => 10.0,
+        "purchases_90d" => 2.0,
+        "monetary_90d" => 40.0,
+        "purchases_365d" => 3.0,
+        "activity_30d" => 2.0,
+        // previous 30 days are [30, 60) days before the cutoff: nothing (day 40 is 60 days before)
+        "activity_trend_30d" => (3.0f64).ln(),
+        "has_cancelled" => 0.0,
+    );
+    // d: a single purchase has no rhythm
+    check!(t, 1,
+        "purchase_gap_mean_days" => f64::NAN,
+        "overdue_ratio" => f64::NAN,
+        "recency_days" => 95.0,
+    );
+}
+
+#[test]
+fn engagement_and_exposure_families() {
+    let t = table();
+    check!(t, 0,
+        "emails_sent_30d" => 2.0,
+        "email_open_rate_30d" => 0.5,
+        "email_click_rate_30d" => 0.0,
+        "email_open_rate_change_30d" => f64::NAN,
+        "visits_30d" => 1.0,
+        "personalized_touches_per_week_30d" => 2.0 / (30.0 / 7.0),
+        "personalized_response_rate_30d" => 0.5,
+        "personalization_fatigue_30d" => 2.0 / (30.0 / 7.0) * 0.5,
+        "unsubscribed" => 0.0,
+    );
+    // d never received an email: no open rate, not 0
+    check!(t, 1, "email_open_rate_365d" => f64::NAN, "personalized_response_rate_90d" => f64::NAN,
+        "personalization_fatigue_90d" => 0.0);
+}
+
+#[test]
+fn transparency_and_voice_families() {
+    let t = table();
+    check!(t, 0,
+        "why_this_clicks_30d" => 1.0,
+        "consent_opted_in" => 0.0,
+        "consent_opted_out" => 1.0,
+        "days_since_consent_change" => 40.0,
+        "nps_last" => 5.0,
+        "nps_mean" => 7.0,
+        "nps_change" => -4.0,
+        "csat_last" => 2.0,
+        "csat_change" => f64::NAN,
+        "complaints_30d" => 1.0,
+        "review_mean" => f64::NAN,
+        "custom_loyalty_points_30d" => 1.0,
+    );
+    check!(t, 1, "nps_last" => f64::NAN, "days_since_consent_change" => f64::NAN);
+}
+
+#[test]
+fn trust_family() {
+    let t = table();
+    // credibility: 1 / (1 + 0 + 0 + 0 + 2 (opted out))
+    let cred = 1.0 / 3.0;
+    // reliability: mean of 1 / (1 + 1 complaint) and (2 - 1) / 4
+    let rel = 0.5 * (0.5 + 0.25);
+    // intimacy: mean of the 90-day open rate (1 open / 2 sent) and nps 5 / 10
+    let int = 0.5 * (0.5 + 0.5);
+    // self-orientation: 1 + fatigue over 90 days: 2 touches in 90/7 weeks, half answered
+    let so = 1.0 + 2.0 / (90.0 / 7.0) * 0.5;
+    check!(t, 0,
+        "trust_credibility" => cred,
+        "trust_reliability" => rel,
+        "trust_intimacy" => int,
+        "trust_self_orientation" => so,
+        "trust_index" => (cred + rel + int) / so,
+    );
+}
+
+#[test]
+fn labels() {
+    let t = table();
+    assert_eq!(t.churn, vec![Some(false), Some(true)]);
+    assert_eq!(t.erosion, vec![Some(true), Some(true)]);
+    // A horizon past the data's end has no label.
+    let late = compute(&fixture(), None, &[day(150)], &FeatureConfig::default());
+    assert!(late.churn.iter().all(Option::is_none));
+    // Several cutoffs stack, ordered by cutoff.
+    let both = compute(&fixture(), None, &[day(100), day(30)], &FeatureConfig::default());
+    assert_eq!(both.cutoff.first(), Some(&day(100)));
+    assert_eq!(both.len(), 2 + 2);
+}
+
+#[test]
+fn catalogue_matches_columns() {
+    let cfg = FeatureConfig::default();
+    let cat = catalogue(&cfg, &["loyalty_points".to_string()]);
+    let t = table();
+    assert_eq!(cat.iter().map(|d| d.name.clone()).collect::<Vec<_>>(), t.names);
+    let mut seen = std::collections::HashSet::new();
+    assert!(cat.iter().all(|d| seen.insert(d.name.clone())), "names are unique");
+    assert!(cat.iter().all(|d| !d.description.is_empty()));
+}
+
+fn same_bits(a: &FeatureTable, b: &FeatureTable) -> bool {
+    a.names == b.names
+        && a.customer_id == b.customer_id
+        && a.columns.iter().zip(&b.columns).all(|(x, y)| {
+            x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+        })
+}
+
+#[test]
+fn events_at_or_after_the_cutoff_change_no_feature() {
+    let base = table();
+    let mut log = fixture();
+    // change every event at or after the cutoff, and add more
+    for i in 0..log.len() {
+        if log.timestamp[i] >= day(100) {
+            log.value[i] = 12345.0;
+            log.timestamp[i] += 3 * DAY_MS;
+        }
+    }
+    let a = log.customer_ids.iter().position(|x| x == "a").unwrap() as u32;
+    for (d, k) in [(100, erosion_core::EventType::Complaint), (101, erosion_core::EventType::Purchase)] {
+        log.customer.push(a);
+        log.timestamp.push(day(d));
+        log.kind.push(erosion_core::EventKind::Known(k));
+        log.value.push(5.0);
+        log.channel.push(NO_CHANNEL);
+        log.personalized.push(Some(true));
+    }
+    let after = compute(&log, None, &[day(100)], &FeatureConfig::default());
+    assert!(same_bits(&base, &after));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Whatever happens at or after the cutoff, every feature before it is unchanged.
+    #[test]
+    fn no_leakage(
+        before in proptest::collection::vec((0u8..4, 0i64..99, 0usize..25, 0.0f64..10.0), 1..60),
+        after in proptest::collection::vec((0u8..4, 100i64..300, 0usize..25, 0.0f64..10.0), 0..60),
+    ) {
+        let build = |events: &[(u8, i64, usize, f64)]| {
+            let mut b = EventLogBuilder::default();
+            for id in ["p", "q", "r", "s"] { b.customer(id); }
+            for &(c, d, k, v) in events {
+                let kind = erosion_core::EventKind::Known(erosion_core::EventType::ALL[k]);
+                b.push(c as u32, day(d), kind, v, NO_CHANNEL, Some(v > 5.0));
+            }
+            b.finish()
+        };
+        let cfg = FeatureConfig { observed_until: Some(day(400)), ..FeatureConfig::default() };
+        let only = build(&before);
+        let mut all_events = before.clone();
+        all_events.extend(after.iter().copied());
+        let both = build(&all_events);
+        let x = compute(&only, None, &[day(100)], &cfg);
+        let y = compute(&both, None, &[day(100)], &cfg);
+        prop_assert!(same_bits(&x, &y));
+    }
+}

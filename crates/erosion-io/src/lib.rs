@@ -1,0 +1,24 @@
+//! Internal crate of erosion: reading tables (CSV, Parquet, NDJSON), turning them into the
+//! validated data model of `erosion-core`, and writing results atomically.
+//!
+//! Every command loads through [`load_events`] and [`load_customers`], so `erosion validate`
+//! checks exactly what the other commands will see. Errors name the file, the column and, for a
+//! bad value, the row (1-based over data rows). This crate knows nothing about flags: the CLI
+//! crates turn flags into [`EventLoadOptions`].
+
+mod convert;
+mod read;
+mod validate;
+mod write;
+
+pub use convert::{
+    customers_to_frame, events_to_frame, load_customers, load_events, CustomerLoadOptions,
+    EventColumns, EventLoadOptions,
+};
+pub use read::{read_table, Format, ReadOptions, Separator};
+pub use validate::{summarize, DataSummary};
+pub use write::{atomic_write, write_table, ParquetSink};
+
+/// The polars version erosion reads and writes with, re-exported so that other erosion crates
+/// build their frames with the same one.
+pub use polars;

@@ -1,0 +1,141 @@
+//! Atomic writing: a temporary file in the destination's directory, renamed over the
+//! destination only when complete, so a crash never leaves half a file.
+
+use erosion_core::{Error, Result};
+use polars::prelude::*;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `path` through `fill`, atomically: the data goes to a hidden temporary file beside
+/// it, which is flushed, synced and renamed over `path` only if `fill` succeeds. On failure
+/// the temporary file is removed and any previous `path` is left untouched.
+pub fn atomic_write<F>(path: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut BufWriter<File>) -> Result<()>,
+{
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
+        .to_string_lossy()
+        .to_string();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        fill(&mut w)?;
+        w.flush().map_err(|e| Error::io(&tmp, e))?;
+        let file = w.into_inner().map_err(|e| Error::io(&tmp, e.error()))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes a frame atomically as CSV or Parquet, chosen by the extension of `path`.
+pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let polars_err = |e: PolarsError| Error::io(path, e);
+    match ext.as_str() {
+        "csv" => atomic_write(path, |w| {
+            CsvWriter::new(w).finish(df).map_err(polars_err)?;
+            Ok(())
+        }),
+        "parquet" | "pq" => atomic_write(path, |w| {
+            ParquetWriter::new(w).finish(df).map_err(polars_err)?;
+            Ok(())
+        }),
+        _ => Err(Error::UnknownExtension {
+            path: path.to_path_buf(),
+            ext: format!(".{ext}"),
+        }),
+    }
+}
+
+/// A Parquet file written in batches (bounded memory), atomically: batches go to a temporary
+/// file that [`ParquetSink::finish`] renames over the destination. Dropped unfinished, it
+/// removes the temporary file and leaves any previous file in place.
+pub struct ParquetSink {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    rows: usize,
+}
+
+impl ParquetSink {
+    /// Starts a sink for `path`; nothing is visible at `path` until [`finish`](Self::finish).
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
+            .to_string_lossy()
+            .to_string();
+        Ok(ParquetSink {
+            path: path.to_path_buf(),
+            tmp: dir.join(format!(".{name}.tmp-{}", std::process::id())),
+            writer: None,
+            rows: 0,
+        })
+    }
+
+    /// Appends a batch; every batch must have the first batch's schema.
+    pub fn write(&mut self, df: &DataFrame) -> Result<()> {
+        if self.writer.is_none() {
+            let file = File::create(&self.tmp).map_err(|e| Error::io(&self.tmp, e))?;
+            let w = ParquetWriter::new(file)
+                .batched(df.schema())
+                .map_err(|e| Error::io(&self.path, e))?;
+            self.writer = Some(w);
+        }
+        self.rows += df.height();
+        self.writer
+            .as_mut()
+            .expect("created above")
+            .write_batch(df)
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Finishes the file and renames it into place.
+    pub fn finish(mut self) -> Result<()> {
+        let w = self
+            .writer
+            .take()
+            .ok_or_else(|| Error::usage(format!("{}: nothing to write", self.path.display())))?;
+        w.finish().map_err(|e| Error::io(&self.path, e))?;
+        drop(w);
+        File::open(&self.tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&self.tmp, e))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Drop for ParquetSink {
+    fn drop(&mut self) {
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
