@@ -1,0 +1,280 @@
+//! Binary decision trees shared by the forest and the GBDT: prediction and exact TreeSHAP.
+
+use serde::{Deserialize, Serialize};
+
+/// One node. A node whose `left` is 0 is a leaf (the root, index 0, is never a child).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Feature tested (internal nodes).
+    pub feature: u32,
+    /// Go left when `x <= threshold`.
+    pub threshold: f64,
+    /// Left child index, 0 for a leaf.
+    pub left: u32,
+    /// Right child index, 0 for a leaf.
+    pub right: u32,
+    /// Where a missing value goes.
+    pub default_left: bool,
+    /// Output of a leaf (0 for internal nodes).
+    pub value: f64,
+    /// Training rows that reached the node (TreeSHAP's weights).
+    pub cover: f64,
+    /// Loss reduction of the split (0 for leaves); used for gain importance.
+    pub gain: f64,
+}
+
+impl Node {
+    /// Whether the node is a leaf.
+    pub fn is_leaf(&self) -> bool {
+        self.left == 0
+    }
+}
+
+/// A tree as a flat node array; node 0 is the root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    /// Nodes, root first.
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct PathElement {
+    feature: i64,
+    zero_fraction: f64,
+    one_fraction: f64,
+    pweight: f64,
+}
+
+impl Tree {
+    /// Output for one row given as a row slice (NaN = missing).
+    #[inline]
+    pub fn predict_row(&self, row: &[f64]) -> f64 {
+        let nodes = &self.nodes;
+        let mut k = 0usize;
+        loop {
+            let n = &nodes[k];
+            if n.left == 0 {
+                return n.value;
+            }
+            let x = row[n.feature as usize];
+            let go_left = if x.is_nan() {
+                n.default_left
+            } else {
+                x <= n.threshold
+            };
+            k = if go_left { n.left } else { n.right } as usize;
+        }
+    }
+
+    /// Depth of the deepest leaf (root alone = 0).
+    pub fn depth(&self) -> usize {
+        fn rec(t: &Tree, k: usize) -> usize {
+            let n = &t.nodes[k];
+            if n.is_leaf() {
+                0
+            } else {
+                1 + rec(t, n.left as usize).max(rec(t, n.right as usize))
+            }
+        }
+        rec(self, 0)
+    }
+
+    /// Mean output over the training rows (cover-weighted leaf values): TreeSHAP's base value.
+    pub fn expected_value(&self) -> f64 {
+        let root = self.nodes[0].cover;
+        self.nodes
+            .iter()
+            .filter(|n| n.is_leaf())
+            .map(|n| n.value * n.cover / root)
+            .sum()
+    }
+
+    /// Adds `scale` times the exact path-dependent TreeSHAP values of `row` into `phi`
+    /// (Lundberg, Erion and Lee 2018, Algorithm 2). `phi` has one slot per feature; the values
+    /// sum to `predict_row(row) - expected_value()`.
+    pub fn shap_into(&self, row: &[f64], phi: &mut [f64], scale: f64) {
+        let d = self.depth();
+        let mut path = vec![PathElement::default(); (d + 2) * (d + 3) / 2];
+        self.shap_recurse(row, phi, scale, 0, 0, &mut path, 0, 1.0, 1.0, -1);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn shap_recurse(
+        &self,
+        row: &[f64],
+        phi: &mut [f64],
+        scale: f64,
+        node: usize,
+        mut unique_depth: usize,
+        path: &mut [PathElement],
+        parent_off: usize,
+        parent_zero: f64,
+        parent_one: f64,
+        parent_feature: i64,
+    ) {
+        let off = parent_off + unique_depth + 1;
+        path.copy_within(parent_off..parent_off + unique_depth + 1, off);
+        extend_path(
+            &mut path[off..],
+            unique_depth,
+            parent_zero,
+            parent_one,
+            parent_feature,
+        );
+        let n = &self.nodes[node];
+        if n.is_leaf() {
+            let up = &path[off..];
+            for i in 1..=unique_depth {
+                let w = unwound_path_sum(up, unique_depth, i);
+                let el = up[i];
+                phi[el.feature as usize] +=
+                    w * (el.one_fraction - el.zero_fraction) * n.value * scale;
+            }
+            return;
+        }
+        let x = row[n.feature as usize];
+        let go_left = if x.is_nan() {
+            n.default_left
+        } else {
+            x <= n.threshold
+        };
+        let (hot, cold) = if go_left {
+            (n.left, n.right)
+        } else {
+            (n.right, n.left)
+        };
+        let (hot, cold) = (hot as usize, cold as usize);
+        let w = n.cover;
+        let hot_zero = self.nodes[hot].cover / w;
+        let cold_zero = self.nodes[cold].cover / w;
+        let (mut in_zero, mut in_one) = (1.0, 1.0);
+        let feature = i64::from(n.feature);
+        if let Some(pi) = (0..=unique_depth).find(|&i| path[off + i].feature == feature) {
+            in_zero = path[off + pi].zero_fraction;
+            in_one = path[off + pi].one_fraction;
+            unwind_path(&mut path[off..], unique_depth, pi);
+            unique_depth -= 1;
+        }
+        self.shap_recurse(
+            row,
+            phi,
+            scale,
+            hot,
+            unique_depth + 1,
+            path,
+            off,
+            hot_zero * in_zero,
+            in_one,
+            feature,
+        );
+        self.shap_recurse(
+            row,
+            phi,
+            scale,
+            cold,
+            unique_depth + 1,
+            path,
+            off,
+            cold_zero * in_zero,
+            0.0,
+            feature,
+        );
+    }
+}
+
+fn extend_path(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: i64) {
+    path[depth] = PathElement {
+        feature,
+        zero_fraction: zero,
+        one_fraction: one,
+        pweight: if depth == 0 { 1.0 } else { 0.0 },
+    };
+    let d1 = (depth + 1) as f64;
+    for i in (0..depth).rev() {
+        path[i + 1].pweight += one * path[i].pweight * (i + 1) as f64 / d1;
+        path[i].pweight = zero * path[i].pweight * (depth - i) as f64 / d1;
+    }
+}
+
+fn unwind_path(path: &mut [PathElement], depth: usize, index: usize) {
+    let one = path[index].one_fraction;
+    let zero = path[index].zero_fraction;
+    let mut next_one = path[depth].pweight;
+    let d1 = (depth + 1) as f64;
+    for i in (0..depth).rev() {
+        if one != 0.0 {
+            let tmp = path[i].pweight;
+            path[i].pweight = next_one * d1 / ((i + 1) as f64 * one);
+            next_one = tmp - path[i].pweight * zero * (depth - i) as f64 / d1;
+        } else {
+            path[i].pweight = path[i].pweight * d1 / (zero * (depth - i) as f64);
+        }
+    }
+    for i in index..depth {
+        path[i].feature = path[i + 1].feature;
+        path[i].zero_fraction = path[i + 1].zero_fraction;
+        path[i].one_fraction = path[i + 1].one_fraction;
+    }
+}
+
+fn unwound_path_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
+    let one = path[index].one_fraction;
+    let zero = path[index].zero_fraction;
+    let mut next_one = path[depth].pweight;
+    let mut total = 0.0;
+    if one != 0.0 {
+        for i in (0..depth).rev() {
+            let tmp = next_one / ((i + 1) as f64 * one);
+            total += tmp;
+            next_one = path[i].pweight - tmp * zero * (depth - i) as f64;
+        }
+    } else {
+        for i in (0..depth).rev() {
+            total += path[i].pweight / (zero * (depth - i) as f64);
+        }
+    }
+    total * (depth + 1) as f64
+}
+
+/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache.
+const BLOCK: usize = 128;
+
+/// Sum over `trees` of each row's output, times `scale`, plus `base`, for a column-major buffer of
+/// `n` rows and `p` columns. Rows are scored in parallel blocks; each row's sum is accumulated in tree
+/// order, so results are bit-identical whatever the thread count.
+pub fn predict_sum(
+    trees: &[Tree],
+    data: &[f64],
+    n: usize,
+    p: usize,
+    base: f64,
+    scale: f64,
+) -> Vec<f64> {
+    use rayon::prelude::*;
+    let mut out = vec![0.0; n];
+    out.par_chunks_mut(BLOCK)
+        .enumerate()
+        .for_each(|(b, chunk)| {
+            let start = b * BLOCK;
+            let m = chunk.len();
+            let mut rows = vec![0.0; m * p];
+            for j in 0..p {
+                let col = &data[j * n + start..j * n + start + m];
+                for (r, &v) in col.iter().enumerate() {
+                    rows[r * p + j] = v;
+                }
+            }
+            // tree by tree over the block: one tree's nodes stay in L1 while the block's rows go
+            // by; each row still sums its trees in tree order, so blocking does not change a bit
+            let mut sums = [0.0f64; BLOCK];
+            for t in trees {
+                for (r, s) in sums[..m].iter_mut().enumerate() {
+                    *s += t.predict_row(&rows[r * p..(r + 1) * p]);
+                }
+            }
+            for (o, s) in chunk.iter_mut().zip(&sums[..m]) {
+                *o = base + scale * s;
+            }
+        });
+    out
+}
