@@ -39,6 +39,10 @@ fn try_main(cli: args::Cli) -> anyhow::Result<()> {
         args::Command::Simulate(a) => cmd::simulate::run(&a, cli.quiet),
         args::Command::Validate(a) => cmd::validate::run(&a),
         args::Command::Features(a) => cmd::features::run(&a, cli.quiet),
+        args::Command::Train(a) => cmd::train::run_train(&a, cli.quiet),
+        args::Command::Evaluate(a) => cmd::train::run_evaluate(&a),
+        args::Command::Audit(a) => cmd::audit::run(&a, cli.quiet),
+        args::Command::Forecast(a) => cmd::forecast::run(&a, cli.quiet),
         args::Command::Demo(a) => cmd::demo::run(&a, cli.quiet),
     }
 }

@@ -49,7 +49,12 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 fn bad(args: &[&str]) -> String {
     let o = erosion(args);
     let t = text(&o);
-    assert_eq!(o.status.code(), Some(2), "expected exit 2, got {:?}: {t}", o.status);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit 2, got {:?}: {t}",
+        o.status
+    );
     t
 }
 
@@ -60,7 +65,14 @@ fn simulate_is_deterministic_and_validates() {
     let b = dir.path().join("b");
     for out in [&a, &b] {
         let o = erosion(&[
-            "simulate", "--customers", "300", "--days", "120", "--seed", "3", "--out",
+            "simulate",
+            "--customers",
+            "300",
+            "--days",
+            "120",
+            "--seed",
+            "3",
+            "--out",
             out.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{}", text(&o));
@@ -101,7 +113,10 @@ fn validate_reads_cdnow_through_the_mapping_flags() {
     assert!(o.status.success(), "{t}");
     assert!(t.contains("events:     6919"), "{t}");
     assert!(t.contains("2357 with events"), "{t}");
-    assert!(t.contains("1997-01-01T00:00:00Z .. 1998-06-30T00:00:00Z"), "{t}");
+    assert!(
+        t.contains("1997-01-01T00:00:00Z .. 1998-06-30T00:00:00Z"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -110,8 +125,15 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
     let out = dir.path().join("cdnow.csv");
     let p = cdnow();
     let mut args = vec![
-        "features", "--events", p.to_str().unwrap(), "--cutoff", "1997-10-01", "--horizon", "273d",
-        "--out", out.to_str().unwrap(),
+        "features",
+        "--events",
+        p.to_str().unwrap(),
+        "--cutoff",
+        "1997-10-01",
+        "--horizon",
+        "273d",
+        "--out",
+        out.to_str().unwrap(),
     ];
     args.extend_from_slice(CDNOW_FLAGS);
     let o = erosion(&args);
@@ -127,7 +149,9 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
     // every sampled customer bought in Q1 1997, so all 2,357 are active before the cutoff
     assert_eq!(rows.len(), 2357);
     let churned = rows.iter().filter(|r| r.ends_with("true,true")).count();
-    assert!(rows.iter().all(|r| r.ends_with("true,true") || r.ends_with("false,false")));
+    assert!(rows
+        .iter()
+        .all(|r| r.ends_with("true,true") || r.ends_with("false,false")));
     // Most CDNOW customers never come back: the label is far from balanced but not constant.
     let rate = churned as f64 / rows.len() as f64;
     assert!(rate > 0.5 && rate < 0.9, "churn rate {rate}");
@@ -138,11 +162,17 @@ fn features_list_prints_the_catalogue() {
     let o = erosion(&["features", "--list"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("email_open_rate_30d") && t.contains("trust_index"), "{t}");
+    assert!(
+        t.contains("email_open_rate_30d") && t.contains("trust_index"),
+        "{t}"
+    );
     let o = erosion(&["features", "--list", "--json"]);
     assert!(o.status.success());
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.trim_start().starts_with('[') && s.contains("\"family\": \"trust\""), "{s}");
+    assert!(
+        s.trim_start().starts_with('[') && s.contains("\"family\": \"trust\""),
+        "{s}"
+    );
 }
 
 #[test]
@@ -176,7 +206,10 @@ fn bad_input_names_the_file_the_column_and_the_row() {
     );
     let t = bad(&["validate", "--events", p.to_str().unwrap()]);
     assert!(
-        t.contains("badts.csv") && t.contains("\"timestamp\"") && t.contains("row 2") && t.contains("2024-02-30"),
+        t.contains("badts.csv")
+            && t.contains("\"timestamp\"")
+            && t.contains("row 2")
+            && t.contains("2024-02-30"),
         "{t}"
     );
 
@@ -186,18 +219,32 @@ fn bad_input_names_the_file_the_column_and_the_row() {
         &format!("{ok_header}a,2024-01-01,purchase,12.5\na,2024-01-02,purchase,twelve\n"),
     );
     let t = bad(&["validate", "--events", p.to_str().unwrap()]);
-    assert!(t.contains("\"value\"") && t.contains("row 2") && t.contains("twelve"), "{t}");
+    assert!(
+        t.contains("\"value\"") && t.contains("row 2") && t.contains("twelve"),
+        "{t}"
+    );
 
     let p = write(d, "nps.csv", &format!("{ok_header}a,2024-01-01,nps,11\n"));
     let t = bad(&["validate", "--events", p.to_str().unwrap()]);
     assert!(t.contains("row 1") && t.contains("NPS"), "{t}");
 
     let ev = write(d, "ev.csv", &format!("{ok_header}a,2024-01-01,visit,\n"));
-    let cu = write(d, "cust.csv", "customer_id,region\na,north\nb,south\na,east\n");
+    let cu = write(
+        d,
+        "cust.csv",
+        "customer_id,region\na,north\nb,south\na,east\n",
+    );
     let t = bad(&[
-        "validate", "--events", ev.to_str().unwrap(), "--customers", cu.to_str().unwrap(),
+        "validate",
+        "--events",
+        ev.to_str().unwrap(),
+        "--customers",
+        cu.to_str().unwrap(),
     ]);
-    assert!(t.contains("duplicate customer \"a\"") && t.contains("row 3"), "{t}");
+    assert!(
+        t.contains("duplicate customer \"a\"") && t.contains("row 3"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -211,12 +258,39 @@ fn a_failed_command_writes_nothing() {
     );
     let out = d.join("features.parquet");
     bad(&[
-        "features", "--events", p.to_str().unwrap(), "--cutoff", "2024-02-01", "--out",
+        "features",
+        "--events",
+        p.to_str().unwrap(),
+        "--cutoff",
+        "2024-02-01",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(d).unwrap().count(), 1, "only the input remains");
+    assert_eq!(
+        std::fs::read_dir(d).unwrap().count(),
+        1,
+        "only the input remains"
+    );
     // a bad flag is a usage error too
-    bad(&["features", "--events", p.to_str().unwrap(), "--cutoff", "soon", "--out", "x.csv"]);
-    bad(&["simulate", "--customers", "10", "--days", "30", "--incident-day", "90", "--out", d.to_str().unwrap()]);
+    bad(&[
+        "features",
+        "--events",
+        p.to_str().unwrap(),
+        "--cutoff",
+        "soon",
+        "--out",
+        "x.csv",
+    ]);
+    bad(&[
+        "simulate",
+        "--customers",
+        "10",
+        "--days",
+        "30",
+        "--incident-day",
+        "90",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
 }

@@ -111,21 +111,109 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
     let ws = &cfg.windows;
 
     // Activity / RFM.
-    s.put(Activity, format_args!("recency_days"), format_args!("days since the last purchase"), "no purchase before the cutoff", ctx.recency_days);
-    s.put(Activity, format_args!("days_since_last_activity"), format_args!("days since the last activity event (purchase or visit by default)"), NEVER, ctx.last_activity_days);
-    s.put(Activity, format_args!("tenure_days"), format_args!("days since signup (or the first event when the signup date is unknown)"), NEVER, ctx.tenure_days);
-    s.put(Activity, format_args!("purchases_total"), format_args!("purchases before the cutoff"), NEVER, ctx.n_purchase as f64);
-    s.put(Activity, format_args!("monetary_total"), format_args!("total purchase value before the cutoff"), NEVER, ctx.sum_purchase);
-    s.put(Activity, format_args!("monetary_mean"), format_args!("mean purchase value"), "no purchase", ratio(ctx.sum_purchase, ctx.n_purchase as f64));
-    s.put(Activity, format_args!("purchase_gap_mean_days"), format_args!("mean days between consecutive purchases (the customer's rhythm)"), "fewer than 2 purchases", ctx.gap_mean);
-    s.put(Activity, format_args!("purchase_gap_std_days"), format_args!("standard deviation of the days between purchases"), "fewer than 3 purchases", ctx.gap_std);
-    s.put(Activity, format_args!("overdue_ratio"), format_args!("recency_days / purchase_gap_mean_days: how overdue against their own rhythm"), "fewer than 2 purchases", if ctx.gap_mean > 0.0 { ctx.recency_days / ctx.gap_mean } else { f64::NAN });
-    s.put(Activity, format_args!("has_cancelled"), format_args!("1 when a subscription was cancelled before the cutoff"), NEVER, ctx.cancelled as u8 as f64);
+    s.put(
+        Activity,
+        format_args!("recency_days"),
+        format_args!("days since the last purchase"),
+        "no purchase before the cutoff",
+        ctx.recency_days,
+    );
+    s.put(
+        Activity,
+        format_args!("days_since_last_activity"),
+        format_args!("days since the last activity event (purchase or visit by default)"),
+        NEVER,
+        ctx.last_activity_days,
+    );
+    s.put(
+        Activity,
+        format_args!("tenure_days"),
+        format_args!("days since signup (or the first event when the signup date is unknown)"),
+        NEVER,
+        ctx.tenure_days,
+    );
+    s.put(
+        Activity,
+        format_args!("purchases_total"),
+        format_args!("purchases before the cutoff"),
+        NEVER,
+        ctx.n_purchase as f64,
+    );
+    s.put(
+        Activity,
+        format_args!("monetary_total"),
+        format_args!("total purchase value before the cutoff"),
+        NEVER,
+        ctx.sum_purchase,
+    );
+    s.put(
+        Activity,
+        format_args!("monetary_mean"),
+        format_args!("mean purchase value"),
+        "no purchase",
+        ratio(ctx.sum_purchase, ctx.n_purchase as f64),
+    );
+    s.put(
+        Activity,
+        format_args!("purchase_gap_mean_days"),
+        format_args!("mean days between consecutive purchases (the customer's rhythm)"),
+        "fewer than 2 purchases",
+        ctx.gap_mean,
+    );
+    s.put(
+        Activity,
+        format_args!("purchase_gap_std_days"),
+        format_args!("standard deviation of the days between purchases"),
+        "fewer than 3 purchases",
+        ctx.gap_std,
+    );
+    s.put(
+        Activity,
+        format_args!("overdue_ratio"),
+        format_args!("recency_days / purchase_gap_mean_days: how overdue against their own rhythm"),
+        "fewer than 2 purchases",
+        if ctx.gap_mean > 0.0 {
+            ctx.recency_days / ctx.gap_mean
+        } else {
+            f64::NAN
+        },
+    );
+    s.put(
+        Activity,
+        format_args!("has_cancelled"),
+        format_args!("1 when a subscription was cancelled before the cutoff"),
+        NEVER,
+        ctx.cancelled as u8 as f64,
+    );
     for (i, w) in ws.iter().enumerate() {
-        s.put(Activity, format_args!("purchases_{w}d"), format_args!("purchases in the last {w} days"), NEVER, ctx.cur(i, T::Purchase));
-        s.put(Activity, format_args!("monetary_{w}d"), format_args!("purchase value in the last {w} days"), NEVER, ctx.money[i]);
-        s.put(Activity, format_args!("returns_{w}d"), format_args!("returns in the last {w} days"), NEVER, ctx.cur(i, T::Return));
-        s.put(Activity, format_args!("activity_{w}d"), format_args!("activity events in the last {w} days"), NEVER, ctx.activity_cur[i]);
+        s.put(
+            Activity,
+            format_args!("purchases_{w}d"),
+            format_args!("purchases in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::Purchase),
+        );
+        s.put(
+            Activity,
+            format_args!("monetary_{w}d"),
+            format_args!("purchase value in the last {w} days"),
+            NEVER,
+            ctx.money[i],
+        );
+        s.put(
+            Activity,
+            format_args!("returns_{w}d"),
+            format_args!("returns in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::Return),
+        );
+        s.put(
+            Activity,
+            format_args!("activity_{w}d"),
+            format_args!("activity events in the last {w} days"),
+            NEVER,
+            ctx.activity_cur[i],
+        );
         s.put(Activity, format_args!("activity_trend_{w}d"), format_args!("ln((activity in the last {w} days + 1) / (activity in the {w} days before + 1)); negative when slowing down"), NEVER, ((ctx.activity_cur[i] + 1.0) / (ctx.activity_prev[i] + 1.0)).ln());
     }
 
@@ -134,53 +222,227 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         let sent = ctx.cur(i, T::EmailSent);
         let open = ratio(ctx.cur(i, T::EmailOpen), sent);
         let open_prev = ratio(ctx.prev(i, T::EmailOpen), ctx.prev(i, T::EmailSent));
-        s.put(Engagement, format_args!("emails_sent_{w}d"), format_args!("emails sent in the last {w} days"), NEVER, sent);
-        s.put(Engagement, format_args!("email_open_rate_{w}d"), format_args!("opens / emails sent in the last {w} days"), "no email sent in the window", open);
-        s.put(Engagement, format_args!("email_click_rate_{w}d"), format_args!("clicks / emails sent in the last {w} days"), "no email sent in the window", ratio(ctx.cur(i, T::EmailClick), sent));
-        s.put(Engagement, format_args!("email_open_rate_change_{w}d"), format_args!("open rate in the last {w} days minus the {w} days before"), "no email sent in either window", open - open_prev);
-        s.put(Engagement, format_args!("visits_{w}d"), format_args!("site and app visits in the last {w} days"), NEVER, ctx.cur(i, T::Visit));
-        s.put(Engagement, format_args!("personalized_bounces_{w}d"), format_args!("bounces on personalised pages in the last {w} days"), NEVER, ctx.pers_bounce[i]);
-        s.put(Engagement, format_args!("recommendation_clicks_{w}d"), format_args!("recommendation clicks in the last {w} days"), NEVER, ctx.cur(i, T::RecommendationClick));
+        s.put(
+            Engagement,
+            format_args!("emails_sent_{w}d"),
+            format_args!("emails sent in the last {w} days"),
+            NEVER,
+            sent,
+        );
+        s.put(
+            Engagement,
+            format_args!("email_open_rate_{w}d"),
+            format_args!("opens / emails sent in the last {w} days"),
+            "no email sent in the window",
+            open,
+        );
+        s.put(
+            Engagement,
+            format_args!("email_click_rate_{w}d"),
+            format_args!("clicks / emails sent in the last {w} days"),
+            "no email sent in the window",
+            ratio(ctx.cur(i, T::EmailClick), sent),
+        );
+        s.put(
+            Engagement,
+            format_args!("email_open_rate_change_{w}d"),
+            format_args!("open rate in the last {w} days minus the {w} days before"),
+            "no email sent in either window",
+            open - open_prev,
+        );
+        s.put(
+            Engagement,
+            format_args!("visits_{w}d"),
+            format_args!("site and app visits in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::Visit),
+        );
+        s.put(
+            Engagement,
+            format_args!("personalized_bounces_{w}d"),
+            format_args!("bounces on personalised pages in the last {w} days"),
+            NEVER,
+            ctx.pers_bounce[i],
+        );
+        s.put(
+            Engagement,
+            format_args!("recommendation_clicks_{w}d"),
+            format_args!("recommendation clicks in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::RecommendationClick),
+        );
     }
-    s.put(Engagement, format_args!("unsubscribed"), format_args!("1 when the customer unsubscribed from emails before the cutoff"), NEVER, ctx.unsubscribed as u8 as f64);
-    s.put(Engagement, format_args!("spam_reports_total"), format_args!("emails reported as spam before the cutoff"), NEVER, ctx.spam_total);
+    s.put(
+        Engagement,
+        format_args!("unsubscribed"),
+        format_args!("1 when the customer unsubscribed from emails before the cutoff"),
+        NEVER,
+        ctx.unsubscribed as u8 as f64,
+    );
+    s.put(
+        Engagement,
+        format_args!("spam_reports_total"),
+        format_args!("emails reported as spam before the cutoff"),
+        NEVER,
+        ctx.spam_total,
+    );
 
     // Personalisation exposure.
     for (i, w) in ws.iter().enumerate() {
         let touches = ctx.pers_touches[i];
         let per_week = touches / (*w as f64 / 7.0);
         let response = ratio(ctx.pers_responses[i], touches);
-        s.put(Exposure, format_args!("personalized_touches_per_week_{w}d"), format_args!("personalised emails and page views per week over the last {w} days"), NEVER, per_week);
+        s.put(
+            Exposure,
+            format_args!("personalized_touches_per_week_{w}d"),
+            format_args!("personalised emails and page views per week over the last {w} days"),
+            NEVER,
+            per_week,
+        );
         s.put(Exposure, format_args!("personalized_response_rate_{w}d"), format_args!("(opens and clicks of personalised emails + recommendation clicks) / personalised touches, last {w} days"), "no personalised touch in the window", response);
         s.put(Exposure, format_args!("personalization_fatigue_{w}d"), format_args!("personalised touches per week x (1 - response rate), last {w} days: more touches, fewer responses"), NEVER, if touches > 0.0 { per_week * (1.0 - response.min(1.0)) } else { 0.0 });
     }
 
     // Transparency and control.
     for (i, w) in ws.iter().enumerate() {
-        s.put(Transparency, format_args!("why_this_clicks_{w}d"), format_args!("\"why am I seeing this?\" clicks in the last {w} days"), NEVER, ctx.cur(i, T::WhyThisClick));
-        s.put(Transparency, format_args!("preference_changes_{w}d"), format_args!("preference changes in the last {w} days"), NEVER, ctx.cur(i, T::PreferenceChange));
-        s.put(Transparency, format_args!("data_access_requests_{w}d"), format_args!("data access requests in the last {w} days"), NEVER, ctx.cur(i, T::DataAccessRequest));
+        s.put(
+            Transparency,
+            format_args!("why_this_clicks_{w}d"),
+            format_args!("\"why am I seeing this?\" clicks in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::WhyThisClick),
+        );
+        s.put(
+            Transparency,
+            format_args!("preference_changes_{w}d"),
+            format_args!("preference changes in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::PreferenceChange),
+        );
+        s.put(
+            Transparency,
+            format_args!("data_access_requests_{w}d"),
+            format_args!("data access requests in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::DataAccessRequest),
+        );
     }
-    s.put(Transparency, format_args!("data_access_requests_total"), format_args!("data access requests before the cutoff"), NEVER, ctx.access_total);
-    s.put(Transparency, format_args!("consent_opted_in"), format_args!("1 when the latest consent event is opt_in"), NEVER, (ctx.consent == 1) as u8 as f64);
-    s.put(Transparency, format_args!("consent_opted_out"), format_args!("1 when the latest consent event is opt_out"), NEVER, (ctx.consent == 2) as u8 as f64);
-    s.put(Transparency, format_args!("consent_withdrawn"), format_args!("1 when the latest consent event is consent_withdrawn"), NEVER, (ctx.consent == 3) as u8 as f64);
-    s.put(Transparency, format_args!("days_since_consent_change"), format_args!("days since the latest opt_in, opt_out or consent_withdrawn"), "no consent event before the cutoff", ctx.consent_days);
+    s.put(
+        Transparency,
+        format_args!("data_access_requests_total"),
+        format_args!("data access requests before the cutoff"),
+        NEVER,
+        ctx.access_total,
+    );
+    s.put(
+        Transparency,
+        format_args!("consent_opted_in"),
+        format_args!("1 when the latest consent event is opt_in"),
+        NEVER,
+        (ctx.consent == 1) as u8 as f64,
+    );
+    s.put(
+        Transparency,
+        format_args!("consent_opted_out"),
+        format_args!("1 when the latest consent event is opt_out"),
+        NEVER,
+        (ctx.consent == 2) as u8 as f64,
+    );
+    s.put(
+        Transparency,
+        format_args!("consent_withdrawn"),
+        format_args!("1 when the latest consent event is consent_withdrawn"),
+        NEVER,
+        (ctx.consent == 3) as u8 as f64,
+    );
+    s.put(
+        Transparency,
+        format_args!("days_since_consent_change"),
+        format_args!("days since the latest opt_in, opt_out or consent_withdrawn"),
+        "no consent event before the cutoff",
+        ctx.consent_days,
+    );
 
     // Voice.
-    s.put(Voice, format_args!("nps_last"), format_args!("latest NPS answer (0-10)"), "no NPS answer", ctx.nps_last);
-    s.put(Voice, format_args!("nps_mean"), format_args!("mean NPS answer"), "no NPS answer", ctx.nps_mean);
-    s.put(Voice, format_args!("nps_change"), format_args!("latest NPS answer minus the one before"), "fewer than 2 NPS answers", ctx.nps_last - ctx.nps_prev);
-    s.put(Voice, format_args!("csat_last"), format_args!("latest CSAT answer (1-5)"), "no CSAT answer", ctx.csat_last);
-    s.put(Voice, format_args!("csat_mean"), format_args!("mean CSAT answer"), "no CSAT answer", ctx.csat_mean);
-    s.put(Voice, format_args!("csat_change"), format_args!("latest CSAT answer minus the one before"), "fewer than 2 CSAT answers", ctx.csat_last - ctx.csat_prev);
-    s.put(Voice, format_args!("review_mean"), format_args!("mean review score or sentiment"), "no review", ctx.review_mean);
+    s.put(
+        Voice,
+        format_args!("nps_last"),
+        format_args!("latest NPS answer (0-10)"),
+        "no NPS answer",
+        ctx.nps_last,
+    );
+    s.put(
+        Voice,
+        format_args!("nps_mean"),
+        format_args!("mean NPS answer"),
+        "no NPS answer",
+        ctx.nps_mean,
+    );
+    s.put(
+        Voice,
+        format_args!("nps_change"),
+        format_args!("latest NPS answer minus the one before"),
+        "fewer than 2 NPS answers",
+        ctx.nps_last - ctx.nps_prev,
+    );
+    s.put(
+        Voice,
+        format_args!("csat_last"),
+        format_args!("latest CSAT answer (1-5)"),
+        "no CSAT answer",
+        ctx.csat_last,
+    );
+    s.put(
+        Voice,
+        format_args!("csat_mean"),
+        format_args!("mean CSAT answer"),
+        "no CSAT answer",
+        ctx.csat_mean,
+    );
+    s.put(
+        Voice,
+        format_args!("csat_change"),
+        format_args!("latest CSAT answer minus the one before"),
+        "fewer than 2 CSAT answers",
+        ctx.csat_last - ctx.csat_prev,
+    );
+    s.put(
+        Voice,
+        format_args!("review_mean"),
+        format_args!("mean review score or sentiment"),
+        "no review",
+        ctx.review_mean,
+    );
     for (i, w) in ws.iter().enumerate() {
-        s.put(Voice, format_args!("complaints_{w}d"), format_args!("service complaints in the last {w} days"), NEVER, ctx.cur(i, T::Complaint));
-        s.put(Voice, format_args!("support_tickets_{w}d"), format_args!("support tickets in the last {w} days"), NEVER, ctx.cur(i, T::SupportTicket));
-        s.put(Voice, format_args!("privacy_complaints_{w}d"), format_args!("privacy complaints in the last {w} days"), NEVER, ctx.cur(i, T::PrivacyComplaint));
+        s.put(
+            Voice,
+            format_args!("complaints_{w}d"),
+            format_args!("service complaints in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::Complaint),
+        );
+        s.put(
+            Voice,
+            format_args!("support_tickets_{w}d"),
+            format_args!("support tickets in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::SupportTicket),
+        );
+        s.put(
+            Voice,
+            format_args!("privacy_complaints_{w}d"),
+            format_args!("privacy complaints in the last {w} days"),
+            NEVER,
+            ctx.cur(i, T::PrivacyComplaint),
+        );
     }
-    s.put(Voice, format_args!("privacy_complaints_total"), format_args!("privacy complaints before the cutoff"), NEVER, ctx.privacy_total);
+    s.put(
+        Voice,
+        format_args!("privacy_complaints_total"),
+        format_args!("privacy complaints before the cutoff"),
+        NEVER,
+        ctx.privacy_total,
+    );
 
     // Trust equation, on the window closest to 365 days for counts and to 90 days for rates.
     let t = ctx.trust_parts(cfg);
@@ -188,12 +450,24 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
     s.put(Trust, format_args!("trust_reliability"), format_args!("mean of (csat_mean - 1) / 4 when answered and 1 / (1 + complaints + (tickets + returns) / 2 in the count window): does the service work (0-1]"), NEVER, t[1]);
     s.put(Trust, format_args!("trust_intimacy"), format_args!("mean of the email open rate in the rate window and nps_last / 10, where defined, else 0.5: do they engage (0-1)"), NEVER, t[2]);
     s.put(Trust, format_args!("trust_self_orientation"), format_args!("1 + min(9, personalisation fatigue in the rate window): unsolicited personalised volume against engagement [1-10]"), NEVER, t[3]);
-    s.put(Trust, format_args!("trust_index"), format_args!("(credibility + reliability + intimacy) / self-orientation (0-3]"), NEVER, (t[0] + t[1] + t[2]) / t[3]);
+    s.put(
+        Trust,
+        format_args!("trust_index"),
+        format_args!("(credibility + reliability + intimacy) / self-orientation (0-3]"),
+        NEVER,
+        (t[0] + t[1] + t[2]) / t[3],
+    );
 
     // Custom types.
     for (k, name) in custom.iter().enumerate() {
         for (i, w) in ws.iter().enumerate() {
-            s.put(Custom, format_args!("custom_{name}_{w}d"), format_args!("{name} events in the last {w} days"), NEVER, ctx.custom[i][k]);
+            s.put(
+                Custom,
+                format_args!("custom_{name}_{w}d"),
+                format_args!("{name} events in the last {w} days"),
+                NEVER,
+                ctx.custom[i][k],
+            );
         }
     }
 }

@@ -177,7 +177,9 @@ impl Ctx {
             let (touch, response, pbounce) = match kind {
                 EventKind::Known(T::EmailSent) => (pers == Some(true), false, false),
                 EventKind::Known(T::PersonalizedView) => (true, false, false),
-                EventKind::Known(T::EmailOpen | T::EmailClick) => (false, pers == Some(true), false),
+                EventKind::Known(T::EmailOpen | T::EmailClick) => {
+                    (false, pers == Some(true), false)
+                }
                 EventKind::Known(T::RecommendationClick) => (false, true, false),
                 EventKind::Known(T::Bounce) => (false, false, pers != Some(false)),
                 _ => (false, false, false),
@@ -267,7 +269,8 @@ impl Ctx {
             let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
             c.gap_mean = m;
             if gaps.len() >= 2 {
-                let var = gaps.iter().map(|g| (g - m) * (g - m)).sum::<f64>() / (gaps.len() - 1) as f64;
+                let var =
+                    gaps.iter().map(|g| (g - m) * (g - m)).sum::<f64>() / (gaps.len() - 1) as f64;
                 c.gap_std = var.sqrt();
             }
         }
@@ -416,11 +419,13 @@ pub fn compute(
                     if !active {
                         return Outcome::Inactive;
                     }
-                    let ctx = Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
+                    let ctx =
+                        Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
                     let mut values = Values(Vec::with_capacity(names.len()));
                     emit(&ctx, cfg, &custom, &mut values);
                     let (churn, erosion) = if cutoff + horizon <= observed_until {
-                        let h_end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
+                        let h_end = events
+                            .partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
                         let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
                         (Some(c), Some(e))
                     } else {
@@ -465,8 +470,15 @@ pub fn compute(
     };
     for (k, g) in keys {
         let (cust, outcomes) = &per_customer[g];
-        if let Outcome::Row { values, churn, erosion } = &outcomes[k] {
-            table.customer_id.push(log.customer_ids[*cust as usize].clone());
+        if let Outcome::Row {
+            values,
+            churn,
+            erosion,
+        } = &outcomes[k]
+        {
+            table
+                .customer_id
+                .push(log.customer_ids[*cust as usize].clone());
             table.cutoff.push(cutoffs[k]);
             for (col, v) in table.columns.iter_mut().zip(values) {
                 col.push(*v);
@@ -485,7 +497,9 @@ fn labels(log: &EventLog, horizon: &[u32], nps_before: f64, cfg: &FeatureConfig)
     let mut eroded = false;
     let mut prev_nps = nps_before;
     for &e in horizon {
-        let EventKind::Known(t) = log.kind[e as usize] else { continue };
+        let EventKind::Known(t) = log.kind[e as usize] else {
+            continue;
+        };
         if cfg.activity.contains(&t) {
             active = true;
         }

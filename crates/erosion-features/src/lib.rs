@@ -12,9 +12,11 @@
 
 mod catalogue;
 mod compute;
+mod series;
 
 pub use catalogue::{catalogue, Family, FeatureDef};
 pub use compute::{compute, FeatureTable};
+pub use series::{trust_metric_series, MetricSeries, Period, TrustMetric};
 
 use erosion_core::EventType;
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,8 @@
 
 use super::*;
 use erosion_core::model::{EventLogBuilder, NO_CHANNEL};
-use erosion_core::EventLog;
 use erosion_core::time::{parse_date, DAY_MS};
+use erosion_core::EventLog;
 use proptest::prelude::*;
 
 fn day(n: i64) -> i64 {
@@ -182,7 +182,12 @@ fn labels() {
     let late = compute(&fixture(), None, &[day(150)], &FeatureConfig::default());
     assert!(late.churn.iter().all(Option::is_none));
     // Several cutoffs stack, ordered by cutoff.
-    let both = compute(&fixture(), None, &[day(100), day(30)], &FeatureConfig::default());
+    let both = compute(
+        &fixture(),
+        None,
+        &[day(100), day(30)],
+        &FeatureConfig::default(),
+    );
     assert_eq!(both.cutoff.first(), Some(&day(100)));
     assert_eq!(both.len(), 2 + 2);
 }
@@ -192,18 +197,25 @@ fn catalogue_matches_columns() {
     let cfg = FeatureConfig::default();
     let cat = catalogue(&cfg, &["loyalty_points".to_string()]);
     let t = table();
-    assert_eq!(cat.iter().map(|d| d.name.clone()).collect::<Vec<_>>(), t.names);
+    assert_eq!(
+        cat.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+        t.names
+    );
     let mut seen = std::collections::HashSet::new();
-    assert!(cat.iter().all(|d| seen.insert(d.name.clone())), "names are unique");
+    assert!(
+        cat.iter().all(|d| seen.insert(d.name.clone())),
+        "names are unique"
+    );
     assert!(cat.iter().all(|d| !d.description.is_empty()));
 }
 
 fn same_bits(a: &FeatureTable, b: &FeatureTable) -> bool {
     a.names == b.names
         && a.customer_id == b.customer_id
-        && a.columns.iter().zip(&b.columns).all(|(x, y)| {
-            x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
-        })
+        && a.columns
+            .iter()
+            .zip(&b.columns)
+            .all(|(x, y)| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()))
 }
 
 #[test]
@@ -218,7 +230,10 @@ fn events_at_or_after_the_cutoff_change_no_feature() {
         }
     }
     let a = log.customer_ids.iter().position(|x| x == "a").unwrap() as u32;
-    for (d, k) in [(100, erosion_core::EventType::Complaint), (101, erosion_core::EventType::Purchase)] {
+    for (d, k) in [
+        (100, erosion_core::EventType::Complaint),
+        (101, erosion_core::EventType::Purchase),
+    ] {
         log.customer.push(a);
         log.timestamp.push(day(d));
         log.kind.push(erosion_core::EventKind::Known(k));

@@ -93,13 +93,11 @@ fn optional<'a>(df: &'a DataFrame, name: &str) -> Option<&'a Column> {
 }
 
 fn as_strings(col: &Column, path: &Path) -> Result<StringChunked> {
-    let s = col
-        .cast(&DataType::String)
-        .map_err(|e| Error::Unreadable {
-            path: path.to_path_buf(),
-            format: format!("text in column {:?}", col.name().as_str()),
-            message: e.to_string(),
-        })?;
+    let s = col.cast(&DataType::String).map_err(|e| Error::Unreadable {
+        path: path.to_path_buf(),
+        format: format!("text in column {:?}", col.name().as_str()),
+        message: e.to_string(),
+    })?;
     Ok(s.str().expect("cast to String").clone())
 }
 

@@ -69,7 +69,11 @@ impl Format {
             "ndjson" | "jsonl" => Ok(Format::Ndjson),
             _ => Err(Error::UnknownExtension {
                 path: path.to_path_buf(),
-                ext: if ext.is_empty() { "(none)".into() } else { format!(".{ext}") },
+                ext: if ext.is_empty() {
+                    "(none)".into()
+                } else {
+                    format!(".{ext}")
+                },
             }),
         }
     }
@@ -133,11 +137,13 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
                     df.width()
                 )));
             }
-            df.set_column_names(names.iter().map(|s| s.as_str()))
+            df.set_column_names(names.as_slice())
                 .map_err(|e| unreadable("a table", e))?;
         }
     } else if opts.no_header && !matches!(format, Format::Csv(_)) {
-        return Err(Error::usage("--no-header applies to delimited text files only"));
+        return Err(Error::usage(
+            "--no-header applies to delimited text files only",
+        ));
     }
     if df.height() == 0 {
         return Err(Error::EmptyFile {

@@ -54,7 +54,11 @@ pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
                     problems.push(format!(
                         "column \"value\", row {}: {} for {} of customer {:?} is not {what}",
                         i + 1,
-                        if v.is_nan() { "(empty)".to_string() } else { v.to_string() },
+                        if v.is_nan() {
+                            "(empty)".to_string()
+                        } else {
+                            v.to_string()
+                        },
                         log.kind_name(log.kind[i]),
                         log.customer_ids[log.customer[i] as usize],
                     ));
@@ -68,7 +72,11 @@ pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
         Some(c) => {
             let table: HashSet<&str> = c.ids.iter().map(String::as_str).collect();
             let in_events: HashSet<&str> = log.customer_ids.iter().map(String::as_str).collect();
-            let without = c.ids.iter().filter(|id| !in_events.contains(id.as_str())).count();
+            let without = c
+                .ids
+                .iter()
+                .filter(|id| !in_events.contains(id.as_str()))
+                .count();
             let orphan = log
                 .customer_ids
                 .iter()

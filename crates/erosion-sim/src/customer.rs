@@ -129,10 +129,16 @@ impl<'a> ChunkBuilder<'a> {
         for ch in ["email", "web", "app", "store", "support"] {
             events.channel(Some(ch));
         }
-        let attributes = ["region", "age_band", "gender", "tier", "acquisition_channel"]
-            .iter()
-            .map(|a| (a.to_string(), Vec::with_capacity(n)))
-            .collect();
+        let attributes = [
+            "region",
+            "age_band",
+            "gender",
+            "tier",
+            "acquisition_channel",
+        ]
+        .iter()
+        .map(|a| (a.to_string(), Vec::with_capacity(n)))
+        .collect();
         ChunkBuilder {
             cfg,
             start_ms,
@@ -197,7 +203,10 @@ impl<'a> ChunkBuilder<'a> {
 
         self.customers.ids.push(id.clone());
         self.customers.signup.push(Some(signup_ms));
-        for (slot, v) in [region.0, age.0, gender.0, tier.0, acq.0].iter().enumerate() {
+        for (slot, v) in [region.0, age.0, gender.0, tier.0, acq.0]
+            .iter()
+            .enumerate()
+        {
             self.customers.attributes[slot].1.push(Some(v.to_string()));
         }
 
@@ -304,8 +313,8 @@ impl<'a> ChunkBuilder<'a> {
                     channel: CH_EMAIL,
                     personalized: Some(pers),
                 });
-                let open_p = (0.08 + 0.4 * trust - if pers { 0.1 * fatigue } else { 0.0 })
-                    .clamp(0.01, 0.9);
+                let open_p =
+                    (0.08 + 0.4 * trust - if pers { 0.1 * fatigue } else { 0.0 }).clamp(0.01, 0.9);
                 if chance(&mut rng, open_p) {
                     let to = t + rng.random_range(360_000..108_000_000);
                     self.pending.push(Ev {
@@ -325,8 +334,9 @@ impl<'a> ChunkBuilder<'a> {
                         });
                     }
                 }
-                let unsub_p =
-                    0.0008 + 0.012 * (1.0 - trust).powi(2) * (1.0 + fatigue) + 0.01 * incident_bump * s;
+                let unsub_p = 0.0008
+                    + 0.012 * (1.0 - trust).powi(2) * (1.0 + fatigue)
+                    + 0.01 * incident_bump * s;
                 if subscribed && chance(&mut rng, unsub_p) {
                     subscribed = false;
                     self.pending.push(Ev {
@@ -348,7 +358,11 @@ impl<'a> ChunkBuilder<'a> {
                 }
             }
             for &(t, pers) in &visits {
-                let ch = if chance(&mut rng, 0.6) { CH_WEB } else { CH_APP };
+                let ch = if chance(&mut rng, 0.6) {
+                    CH_WEB
+                } else {
+                    CH_APP
+                };
                 self.pending.push(Ev {
                     ts: t,
                     kind: EventType::Visit,
@@ -364,7 +378,8 @@ impl<'a> ChunkBuilder<'a> {
                         channel: ch,
                         personalized: Some(true),
                     });
-                    let bounce_p = (0.1 + 0.25 * fatigue * (0.5 + s) + 0.2 * (1.0 - trust)).min(0.9);
+                    let bounce_p =
+                        (0.1 + 0.25 * fatigue * (0.5 + s) + 0.2 * (1.0 - trust)).min(0.9);
                     if chance(&mut rng, bounce_p) {
                         self.pending.push(Ev {
                             ts: t + 20_000,
@@ -409,7 +424,9 @@ impl<'a> ChunkBuilder<'a> {
                     }
                 }
                 if chance(&mut rng, 0.06 + 0.2 * trust) {
-                    let amount: f64 = LogNormal::new(order_mu, 0.6).expect("valid").sample(&mut rng);
+                    let amount: f64 = LogNormal::new(order_mu, 0.6)
+                        .expect("valid")
+                        .sample(&mut rng);
                     let tp = t + rng.random_range(60_000..1_800_000);
                     let pch = if chance(&mut rng, 0.1) { CH_STORE } else { ch };
                     self.pending.push(Ev {
@@ -429,7 +446,9 @@ impl<'a> ChunkBuilder<'a> {
                         });
                     }
                     if chance(&mut rng, 0.08) {
-                        let r = (1.0 + 4.0 * trust + 0.8 * normal(&mut rng)).round().clamp(1.0, 5.0);
+                        let r = (1.0 + 4.0 * trust + 0.8 * normal(&mut rng))
+                            .round()
+                            .clamp(1.0, 5.0);
                         self.pending.push(Ev {
                             ts: tp + rng.random_range(2..10) * DAY_MS,
                             kind: EventType::Review,
@@ -469,7 +488,9 @@ impl<'a> ChunkBuilder<'a> {
                 }
                 if chance(&mut rng, 0.5) {
                     let f = if failure { 0.35 } else { 0.0 };
-                    let c = (1.0 + 4.0 * (trust - f) + 0.7 * normal(&mut rng)).round().clamp(1.0, 5.0);
+                    let c = (1.0 + 4.0 * (trust - f) + 0.7 * normal(&mut rng))
+                        .round()
+                        .clamp(1.0, 5.0);
                     self.pending.push(Ev {
                         ts: t + rng.random_range(1..48) * 3_600_000,
                         kind: EventType::Csat,
@@ -484,7 +505,9 @@ impl<'a> ChunkBuilder<'a> {
             if (w as u32) % 13 == nps_phase && chance(&mut rng, 0.25 + 0.15 * trust) {
                 let d = day_in_week(&mut rng);
                 let t = self.time_in_day(&mut rng, d);
-                let score = (10.0 * trust + 1.0 + 1.3 * normal(&mut rng)).round().clamp(0.0, 10.0);
+                let score = (10.0 * trust + 1.0 + 1.3 * normal(&mut rng))
+                    .round()
+                    .clamp(0.0, 10.0);
                 if let Some(prev) = last_nps {
                     if prev - score >= 3.0 && t < end_ms && t >= signup_ms {
                         erosion_ms = Some(erosion_ms.map_or(t, |e: i64| e.min(t)));
@@ -506,7 +529,9 @@ impl<'a> ChunkBuilder<'a> {
             if profiling
                 && chance(
                     &mut rng,
-                    0.0002 + 0.03 * s * (1.0 - trust).powi(3) * (1.0 + fatigue) + 0.01 * s * incident_bump,
+                    0.0002
+                        + 0.03 * s * (1.0 - trust).powi(3) * (1.0 + fatigue)
+                        + 0.01 * s * incident_bump,
                 )
             {
                 profiling = false;
@@ -530,7 +555,10 @@ impl<'a> ChunkBuilder<'a> {
                 });
             }
             if (profiling || subscribed)
-                && chance(&mut rng, 0.0001 + 0.004 * s * (1.0 - trust).powi(3) + 0.004 * s * incident_bump)
+                && chance(
+                    &mut rng,
+                    0.0001 + 0.004 * s * (1.0 - trust).powi(3) + 0.004 * s * incident_bump,
+                )
             {
                 profiling = false;
                 subscribed = false;
@@ -580,7 +608,8 @@ impl<'a> ChunkBuilder<'a> {
                 trust = trust.clamp(0.01, 0.99);
             }
             // Month ends that fall in this week see the trust at the week's end.
-            while next_month < self.month_ends.len() && self.month_ends[next_month] < week_start + 7 {
+            while next_month < self.month_ends.len() && self.month_ends[next_month] < week_start + 7
+            {
                 month_trust[next_month] = Some(trust);
                 next_month += 1;
             }
@@ -643,7 +672,9 @@ impl<'a> ChunkBuilder<'a> {
             self.truth.customer_id.push(id.clone());
             self.truth.month_end.push(day_ms(d));
             self.truth.trust.push(month_trust[m]);
-            self.truth.churn_date.push(churn_ms.map(|t| t - t.rem_euclid(DAY_MS)));
+            self.truth
+                .churn_date
+                .push(churn_ms.map(|t| t - t.rem_euclid(DAY_MS)));
             self.truth
                 .first_erosion_date
                 .push(erosion_ms.map(|t| t - t.rem_euclid(DAY_MS)));

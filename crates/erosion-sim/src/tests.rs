@@ -26,11 +26,22 @@ fn same_seed_same_output_whatever_the_chunking() {
     assert_eq!(ts, whole.events.timestamp);
     let values: Vec<u64> = parts
         .iter()
-        .flat_map(|p| p.events.value.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p.events
+                .value
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        })
         .collect();
     assert_eq!(
         values,
-        whole.events.value.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        whole
+            .events
+            .value
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
     );
     let other = simulate_range(&SimConfig::new(400, 365, 12), 0..400);
     assert_ne!(other.events.timestamp, whole.events.timestamp);
@@ -40,7 +51,12 @@ fn same_seed_same_output_whatever_the_chunking() {
 fn events_are_ordered_and_inside_the_period() {
     let c = small();
     let ch = simulate_range(&c, 0..400);
-    let start = c.start.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+    let start = c
+        .start
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
     let end = start + c.days as i64 * erosion_core::time::DAY_MS;
     for i in 1..ch.events.len() {
         let same = ch.events.customer[i] == ch.events.customer[i - 1];
@@ -102,7 +118,12 @@ struct Rates {
 fn rates(ch: &Chunk, config: &SimConfig) -> Rates {
     use std::collections::HashMap;
     let n = ch.customers.len();
-    let start = config.start.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+    let start = config
+        .start
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
     let year = 365 * erosion_core::time::DAY_MS;
     let months = ch.truth.customer_id.len() / n;
     let idx: HashMap<&str, usize> = ch
@@ -162,7 +183,11 @@ fn rates(ch: &Chunk, config: &SimConfig) -> Rates {
                     .get(ch.customers.ids[k].as_str())
                     .is_some_and(|&c| per_cust_optout[c]) as u8 as f64;
                 let churned = churn.is_some() as u8 as f64;
-                let slot = if t1 <= t0 - 0.15 { &mut fell } else { &mut held };
+                let slot = if t1 <= t0 - 0.15 {
+                    &mut fell
+                } else {
+                    &mut held
+                };
                 slot.0 += 1.0;
                 slot.1 += opted;
                 slot.2 += churned;
@@ -223,6 +248,16 @@ unsubscribes/yr {:.4}, privacy complaints/yr {:.4}, nps mean {:.2}, trust fell: 
     assert!((0.07..0.14).contains(&r.unsubscribe_yearly));
     assert!((6.6..7.6).contains(&r.nps_mean));
     // Causal structure: trust that fell is followed by more opt-outs and more churn.
-    assert!(r.fell.0 > 1.5 * r.held.0, "opt-outs: fell {} held {}", r.fell.0, r.held.0);
-    assert!(r.fell.1 > 1.3 * r.held.1, "churn: fell {} held {}", r.fell.1, r.held.1);
+    assert!(
+        r.fell.0 > 1.5 * r.held.0,
+        "opt-outs: fell {} held {}",
+        r.fell.0,
+        r.held.0
+    );
+    assert!(
+        r.fell.1 > 1.3 * r.held.1,
+        "churn: fell {} held {}",
+        r.fell.1,
+        r.held.1
+    );
 }

@@ -27,9 +27,8 @@ pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
 /// Expands `--cutoff` values and `--cutoffs START..END/STEP` into sorted, distinct cutoffs.
 pub fn cutoffs(single: &[String], ranges: &[String]) -> Result<Vec<i64>, Error> {
     let date = |s: &str, flag: &str| {
-        parse_date(s).ok_or_else(|| {
-            Error::usage(format!("{flag} {s:?} is not a date (YYYY-MM-DD)"))
-        })
+        parse_date(s)
+            .ok_or_else(|| Error::usage(format!("{flag} {s:?} is not a date (YYYY-MM-DD)")))
     };
     let mut out = Vec::new();
     for c in single {
@@ -117,7 +116,10 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
                     d.missing
                 );
             }
-            println!("({} features; custom event types add custom_<type>_<window>d)", cat.len());
+            println!(
+                "({} features; custom event types add custom_<type>_<window>d)",
+                cat.len()
+            );
         }
         return Ok(());
     }
@@ -131,7 +133,9 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         .ok_or_else(|| Error::usage("--out is required"))?;
     let cutoffs = cutoffs(&a.cutoff, &a.cutoffs)?;
     if cutoffs.is_empty() {
-        return Err(Error::usage("give at least one --cutoff DATE or --cutoffs START..END/STEP").into());
+        return Err(
+            Error::usage("give at least one --cutoff DATE or --cutoffs START..END/STEP").into(),
+        );
     }
     let pb = crate::progress::bar(3, "features", quiet);
     let log = super::load::events(events, &a.file)?;
@@ -147,7 +151,11 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         return Err(Error::usage(format!(
             "{}: no customer is active before the cutoff(s) {}",
             events.display(),
-            cutoffs.iter().map(|&c| format_date(c)).collect::<Vec<_>>().join(", ")
+            cutoffs
+                .iter()
+                .map(|&c| format_date(c))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .into());
     }
@@ -161,7 +169,15 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
 
 /// Prints rows per cutoff, label rates and exclusions.
 pub fn print_summary(t: &FeatureTable, horizon: u32) {
-    println!(
+    print!("{}", summary(t, horizon));
+}
+
+/// Rows per cutoff, label rates and exclusions.
+pub fn summary(t: &FeatureTable, horizon: u32) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
         "{} rows x {} features; labels over {horizon} days, data observed until {}",
         t.len(),
         t.names.len(),
@@ -169,7 +185,11 @@ pub fn print_summary(t: &FeatureTable, horizon: u32) {
     );
     for &(cutoff, deleted) in &t.deleted {
         let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
-        let labelled: Vec<usize> = rows.iter().copied().filter(|&i| t.churn[i].is_some()).collect();
+        let labelled: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&i| t.churn[i].is_some())
+            .collect();
         let rate = |l: &[Option<bool>]| {
             if labelled.is_empty() {
                 "unlabelled".to_string()
@@ -178,7 +198,8 @@ pub fn print_summary(t: &FeatureTable, horizon: u32) {
                 format!("{:.1} %", 100.0 * k as f64 / labelled.len() as f64)
             }
         };
-        println!(
+        let _ = writeln!(
+            o,
             "  cutoff {}: {} customers, churn {}, erosion {}; {} left out for a data deletion request",
             format_date(cutoff),
             rows.len(),
@@ -187,4 +208,5 @@ pub fn print_summary(t: &FeatureTable, horizon: u32) {
             deleted
         );
     }
+    o
 }

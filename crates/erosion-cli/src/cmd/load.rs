@@ -12,7 +12,9 @@ fn read_options(a: &EventFileArgs) -> Result<ReadOptions, Error> {
         .map(|s| s.parse::<Separator>().map_err(Error::Usage))
         .transpose()?;
     if a.no_header && a.names.is_none() {
-        return Err(Error::usage("--no-header needs --names to name the columns"));
+        return Err(Error::usage(
+            "--no-header needs --names to name the columns",
+        ));
     }
     Ok(ReadOptions {
         separator,

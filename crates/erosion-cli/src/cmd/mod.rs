@@ -1,7 +1,11 @@
 //! One module per command.
 
+pub mod audit;
 pub mod demo;
 pub mod features;
+pub mod forecast;
 pub mod load;
 pub mod simulate;
+pub mod table;
+pub mod train;
 pub mod validate;

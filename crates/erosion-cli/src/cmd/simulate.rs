@@ -20,7 +20,8 @@ fn truth_to_frame(t: &Truth) -> DataFrame {
     let date = |name: &str, v: Vec<Option<i64>>| {
         Int32Chunked::from_iter_options(
             name.into(),
-            v.into_iter().map(|o| o.map(|ms| ms.div_euclid(DAY_MS) as i32)),
+            v.into_iter()
+                .map(|o| o.map(|ms| ms.div_euclid(DAY_MS) as i32)),
         )
         .into_date()
         .into_column()
@@ -76,9 +77,8 @@ pub fn simulate_to(config: &SimConfig, out: &Path, quiet: bool) -> anyhow::Resul
 /// The config the flags describe.
 pub fn config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
     let mut c = SimConfig::new(a.customers, a.days, a.seed);
-    let start = parse_date(&a.start).ok_or_else(|| {
-        Error::usage(format!("--start {:?} is not a date (YYYY-MM-DD)", a.start))
-    })?;
+    let start = parse_date(&a.start)
+        .ok_or_else(|| Error::usage(format!("--start {:?} is not a date (YYYY-MM-DD)", a.start)))?;
     c.start = chrono::DateTime::from_timestamp_millis(start)
         .expect("valid")
         .date_naive();

@@ -1,0 +1,159 @@
+//! The model bundle file shared by `erosion` (train, evaluate, audit, export) and
+//! `erosion-score`: a one-line JSON header (format, versions, checksum) and the JSON
+//! payload after it. The checksum is the SHA-256 of the payload bytes, so any edit or
+//! corruption is refused at load time rather than producing a wrong score.
+
+use erosion_core::Error;
+use erosion_models::TrainedModel;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// The bundle layout this erosion writes and reads.
+pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+const FORMAT: &str = "erosion-model-bundle";
+/// The erosion version writing bundles.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the model predicts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetDef {
+    /// Target column in the training table.
+    pub column: String,
+    /// Its positive value, when it was text.
+    pub positive: Option<String>,
+    /// In words (PRODUCT.md's churn / erosion definitions for our labels).
+    pub definition: String,
+}
+
+/// Where the training data came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// Training table path as given.
+    pub file: String,
+    /// SHA-256 of the training table's bytes.
+    pub sha256: String,
+    /// Rows in the table, and labelled rows trained on.
+    pub rows: usize,
+    pub labelled_rows: usize,
+    /// First and last cutoff (YYYY-MM-DD), when the table has cutoffs.
+    pub cutoff_range: Option<(String, String)>,
+}
+
+/// Everything `evaluate`, `audit`, `export` and `erosion-score` need.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Short id: the first 12 hex digits of the payload's checksum at training time.
+    pub model_id: String,
+    pub tool_version: String,
+    pub target: TargetDef,
+    /// Id column (never an input).
+    pub id_column: Option<String>,
+    /// Sensitive attributes kept out of the inputs, available to audits.
+    pub sensitive: Vec<String>,
+    /// Every column kept out of the inputs (id, labels, cutoff, sensitive).
+    pub excluded: Vec<String>,
+    pub fingerprint: Fingerprint,
+    pub model: TrainedModel,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+    tool_version: String,
+    checksum: String,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file's bytes, hex.
+pub fn file_sha256(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(sha256_hex(&bytes))
+}
+
+impl Bundle {
+    /// Writes the bundle atomically; sets `model_id` from the payload's checksum.
+    pub fn write(&mut self, path: &Path) -> Result<(), Error> {
+        self.model_id = String::new();
+        let json_err = |e: serde_json::Error| Error::io(path, e);
+        let unsigned = serde_json::to_vec(&*self).map_err(json_err)?;
+        self.model_id = sha256_hex(&unsigned)[..12].to_string();
+        let payload = serde_json::to_vec_pretty(&*self).map_err(json_err)?;
+        let header = Header {
+            format: FORMAT.into(),
+            format_version: BUNDLE_FORMAT_VERSION,
+            tool_version: TOOL_VERSION.into(),
+            checksum: format!("sha256:{}", sha256_hex(&payload)),
+        };
+        let head = serde_json::to_vec(&header).map_err(json_err)?;
+        erosion_io::atomic_write(path, |w| {
+            use std::io::Write;
+            w.write_all(&head)
+                .and_then(|_| w.write_all(b"\n"))
+                .and_then(|_| w.write_all(&payload))
+                .and_then(|_| w.write_all(b"\n"))
+                .map_err(|e| Error::io(path, e))
+        })?;
+        Ok(())
+    }
+
+    /// Reads and checks a bundle: refuses a corrupt file, a checksum mismatch, an unknown
+    /// format version or a bundle from a newer erosion, each with what to do.
+    pub fn read(path: &Path) -> Result<Bundle, Error> {
+        if !path.exists() {
+            return Err(Error::MissingFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let refuse = |why: String| Error::Unreadable {
+            path: path.to_path_buf(),
+            format: "an erosion model bundle".into(),
+            message: why,
+        };
+        let nl = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| refuse("no header line; was it written by `erosion train`?".into()))?;
+        let header: Header = serde_json::from_slice(&bytes[..nl])
+            .map_err(|e| refuse(format!("the header line is not a bundle header ({e})")))?;
+        if header.format != FORMAT {
+            return Err(refuse(format!(
+                "format {:?} is not {FORMAT:?}",
+                header.format
+            )));
+        }
+        if header.format_version > BUNDLE_FORMAT_VERSION {
+            return Err(refuse(format!(
+                "bundle format {} was written by erosion {}, newer than this erosion {} (format {}); upgrade erosion to read it",
+                header.format_version,
+                header.tool_version,
+                TOOL_VERSION,
+                BUNDLE_FORMAT_VERSION
+            )));
+        }
+        if header.format_version < 1 {
+            return Err(refuse(format!(
+                "unknown bundle format version {}",
+                header.format_version
+            )));
+        }
+        let mut payload = &bytes[nl + 1..];
+        if payload.last() == Some(&b'\n') {
+            payload = &payload[..payload.len() - 1];
+        }
+        let sum = format!("sha256:{}", sha256_hex(payload));
+        if sum != header.checksum {
+            return Err(refuse(format!(
+                "checksum mismatch (header {}, content {sum}): the file was modified or corrupted; retrain or restore it",
+                header.checksum
+            )));
+        }
+        serde_json::from_slice(payload).map_err(|e| refuse(format!("payload: {e}")))
+    }
+}

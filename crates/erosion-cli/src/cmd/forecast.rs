@@ -1,0 +1,366 @@
+//! `erosion forecast`: series from a table, M4's wide files or events; forecasts with
+//! intervals, backtests, alerts and plots.
+
+use crate::args::ForecastArgs;
+use crate::cmd::table::Table;
+use chrono::NaiveDate;
+use erosion_core::time::{parse_date, parse_timestamp, DAY_MS};
+use erosion_core::Error;
+use erosion_features::{trust_metric_series, Period, TrustMetric};
+use erosion_forecast::{AlertConfig, Forecast, ForecastConfig, Freq, Model, Series};
+use erosion_io::polars::prelude::{Column, DataFrame, DataType};
+use erosion_report::plots::{Chart, Figure, LineChart, Series as PlotSeries};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+fn forecast_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("{}: {e}", path.display()))
+}
+
+fn date_of(ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("valid time")
+        .date_naive()
+}
+
+/// Series from a long table: one row per (id, time), sorted per id by time.
+fn long_series(a: &ForecastArgs, path: &Path) -> Result<Vec<Series>, Error> {
+    let table = Table::read(path)?;
+    let ids = table.strings(&a.id)?;
+    let times = table.strings(&a.time)?;
+    let values_col = table.column(&a.value)?;
+    let vals = values_col
+        .cast(&DataType::Float64)
+        .map_err(|e| Error::io(path, e))?;
+    let raw_vals = table.strings(&a.value)?;
+    let mut by_id: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for (row, v) in vals.f64().expect("Float64").iter().enumerate() {
+        let bad = |column: &str, value: String, expected: &str| Error::BadValue {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            row: row + 1,
+            value,
+            expected: expected.to_string(),
+        };
+        let id = ids[row]
+            .clone()
+            .ok_or_else(|| bad(&a.id, "(empty)".into(), "a series id"))?;
+        let t = times[row].clone().unwrap_or_default();
+        let ts = parse_timestamp(&t, None)
+            .ok_or_else(|| bad(&a.time, t.clone(), "a date (YYYY-MM-DD)"))?;
+        let v = v.filter(|x| x.is_finite()).ok_or_else(|| {
+            bad(
+                &a.value,
+                raw_vals[row].clone().unwrap_or_else(|| "(empty)".into()),
+                "a number",
+            )
+        })?;
+        by_id.entry(id).or_default().push((ts, v));
+    }
+    let freq = a.freq.as_deref().map(parse_freq).transpose()?;
+    by_id
+        .into_iter()
+        .map(|(id, mut pts)| {
+            pts.sort_by_key(|p| p.0);
+            let dates: Vec<NaiveDate> = pts.iter().map(|p| date_of(p.0)).collect();
+            let values: Vec<f64> = pts.iter().map(|p| p.1).collect();
+            Series::from_dates(id, &dates, values, freq).map_err(|e| forecast_error(path, e))
+        })
+        .collect()
+}
+
+fn parse_freq(s: &str) -> Result<Freq, Error> {
+    match s {
+        "day" => Ok(Freq::Day),
+        "week" => Ok(Freq::Week),
+        "month" => Ok(Freq::Month),
+        _ => Err(Error::usage(format!(
+            "--freq {s:?} is not day, week or month"
+        ))),
+    }
+}
+
+/// Series of a trust metric per segment, built from events.
+fn event_series(a: &ForecastArgs, events: &Path) -> Result<Vec<Series>, Error> {
+    let metric_name = a
+        .metric
+        .as_deref()
+        .ok_or_else(|| Error::usage("--events needs --metric"))?;
+    let metric: TrustMetric = metric_name.parse().map_err(Error::Usage)?;
+    let freq_name = a.freq.as_deref().unwrap_or("week");
+    let freq = parse_freq(freq_name)?;
+    let period = match freq {
+        Freq::Day => Period::Day,
+        Freq::Week => Period::Week,
+        Freq::Month => Period::Month,
+    };
+    let until = a
+        .until
+        .as_deref()
+        .map(|d| parse_date(d).ok_or_else(|| Error::usage(format!("--until {d:?} is not a date"))))
+        .transpose()?;
+    let log = super::load::events(events, &a.file)?;
+    let customers = a
+        .customers
+        .as_deref()
+        .map(|p| super::load::customers(p, &a.file))
+        .transpose()?;
+    let series = trust_metric_series(
+        &log,
+        customers.as_ref(),
+        a.by.as_deref(),
+        metric,
+        period,
+        until,
+    )
+    .map_err(|e| Error::Usage(format!("{}: {e}", events.display())))?;
+    // A period still in progress at the end of the data would look like a collapse: drop it.
+    let last_ts = log
+        .timestamp
+        .iter()
+        .copied()
+        .filter(|&t| until.is_none_or(|u| t < u))
+        .max();
+    series
+        .into_iter()
+        .map(|s| {
+            let mut periods = s.periods;
+            let mut values = s.values;
+            if let (Some(&p), Some(last)) = (periods.last(), last_ts) {
+                if period.next(p) > last + DAY_MS && periods.len() > 1 {
+                    periods.pop();
+                    values.pop();
+                }
+            }
+            let dates: Vec<NaiveDate> = periods.iter().map(|&p| date_of(p)).collect();
+            let id = format!("{metric_name}/{}", s.segment);
+            Series::from_dates(id, &dates, values, Some(freq))
+                .map_err(|e| forecast_error(events, e))
+        })
+        .collect()
+}
+
+fn frame(forecasts: &[Forecast]) -> DataFrame {
+    let mut id = Vec::new();
+    let mut ds = Vec::new();
+    let mut model = Vec::new();
+    let (mut yhat, mut lo80, mut hi80, mut lo95, mut hi95) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for f in forecasts {
+        for p in &f.points {
+            id.push(f.series_id.clone());
+            ds.push(p.time.to_string());
+            model.push(f.fitted_model.clone());
+            yhat.push(p.mean);
+            lo80.push(p.lo_80);
+            hi80.push(p.hi_80);
+            lo95.push(p.lo_95);
+            hi95.push(p.hi_95);
+        }
+    }
+    let n = id.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("series_id".into(), id),
+            Column::new("ds".into(), ds),
+            Column::new("model".into(), model),
+            Column::new("yhat".into(), yhat),
+            Column::new("lo_80".into(), lo80),
+            Column::new("hi_80".into(), hi80),
+            Column::new("lo_95".into(), lo95),
+            Column::new("hi_95".into(), hi95),
+        ],
+    )
+    .expect("columns of equal length")
+}
+
+/// History, forecast and 80/95 % bands of one series.
+fn plot(series: &Series, f: &Forecast, dir: &Path) -> Result<(), Error> {
+    let history: Vec<(f64, f64)> = series
+        .values()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v))
+        .collect();
+    let n = series.len();
+    let mut fc: Vec<(f64, f64)> = vec![(n as f64 - 1.0, *series.values().last().unwrap_or(&0.0))];
+    fc.extend(f.points.iter().map(|p| ((n + p.step - 1) as f64, p.mean)));
+    let band95 = f
+        .points
+        .iter()
+        .map(|p| ((n + p.step - 1) as f64, p.lo_95, p.hi_95))
+        .collect();
+    let band80 = f
+        .points
+        .iter()
+        .map(|p| ((n + p.step - 1) as f64, p.lo_80, p.hi_80))
+        .collect();
+    let mut c = LineChart::new(
+        &format!("{}: history and {} forecast", series.id(), f.fitted_model),
+        "period",
+        "value",
+    );
+    c.series.push(PlotSeries::line("history", history, 7));
+    c.series.push(PlotSeries {
+        band: band95,
+        ..PlotSeries::line("forecast, 95 % interval", fc.clone(), 0)
+    });
+    c.series.push(PlotSeries {
+        band: band80,
+        ..PlotSeries::line("80 % interval", fc, 0)
+    });
+    c.vlines.push((n as f64 - 1.0, " forecast origin".into()));
+    let s2 = series.clone();
+    c.x_format = Some(Arc::new(move |x| {
+        if x < 0.0 {
+            String::new()
+        } else {
+            s2.time(x.round() as usize).to_string()
+        }
+    }));
+    let fig = Figure::single(Chart::Line(c), 1000, 450);
+    let stem: String = series
+        .id()
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '-' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let svg = fig.to_svg().map_err(|e| Error::io(dir, e))?;
+    let svg_path = dir.join(format!("{stem}.svg"));
+    erosion_io::atomic_write(&svg_path, |w| {
+        use std::io::Write;
+        w.write_all(svg.as_bytes())
+            .map_err(|e| Error::io(&svg_path, e))
+    })?;
+    let png = dir.join(format!("{stem}.png"));
+    let tmp = dir.join(format!(".{stem}.png.tmp-{}.png", std::process::id()));
+    fig.write_png(&tmp).map_err(|e| Error::io(&png, e))?;
+    std::fs::rename(&tmp, &png).map_err(|e| Error::io(&png, e))?;
+    Ok(())
+}
+
+pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
+    if a.horizon == 0 {
+        return Err(Error::usage("--horizon must be at least 1 period").into());
+    }
+    let (series, source) = match (&a.series, &a.events) {
+        (Some(p), None) => {
+            let s = if a.format.as_deref() == Some("m4") {
+                let rows = erosion_forecast::m4::read_wide_csv(p).map_err(|e| forecast_error(p, e))?;
+                rows.into_iter()
+                    .map(|r| {
+                        let periods: Vec<i64> = (1..=r.values.len() as i64).collect();
+                        Series::from_periods(r.id, &periods, r.values).map_err(|e| forecast_error(p, e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                long_series(a, p)?
+            };
+            (s, p.clone())
+        }
+        (None, Some(e)) => (event_series(a, e)?, e.clone()),
+        _ => {
+            return Err(Error::usage(
+                "give --series F (a long table, or M4's wide CSV with --format m4) or --events F --metric M",
+            )
+            .into())
+        }
+    };
+    if series.is_empty() {
+        return Err(Error::usage(format!("{}: no series to forecast", source.display())).into());
+    }
+    let model: Model = a.model.parse().map_err(|e| forecast_error(&source, e))?;
+    let season = a.season.unwrap_or(match (&a.events, a.freq.as_deref()) {
+        (_, Some(f)) => parse_freq(f)?.default_season(),
+        (Some(_), None) => 52,
+        _ => 1,
+    });
+    let mut cfg = ForecastConfig::new(a.horizon, season);
+    cfg.non_negative =
+        a.events.is_some() && a.metric.as_deref().is_some_and(|m| m.ends_with("_rate"));
+    let pb = crate::progress::bar(series.len() as u64, "forecasting", quiet);
+    let forecasts = erosion_forecast::forecast_many(&series, model, &cfg)
+        .map_err(|e| forecast_error(&source, e))?;
+    pb.finish_and_clear();
+    let out = a
+        .out
+        .as_deref()
+        .ok_or_else(|| Error::usage("--out is required"))?;
+    erosion_io::write_table(out, &mut frame(&forecasts))?;
+    println!(
+        "forecast {} series {} periods ahead with {} (season {season}); wrote {}",
+        series.len(),
+        a.horizon,
+        model.name(),
+        out.display()
+    );
+
+    if let Some(k) = a.backtest {
+        let models = [model];
+        let results = erosion_forecast::backtest_many(&series, &models, &cfg, k);
+        let (mut smape, mut mase, mut c80, mut c95, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for r in results.iter().flatten().flatten() {
+            smape += r.smape;
+            mase += r.mase;
+            c80 += r.coverage_80;
+            c95 += r.coverage_95;
+            n += 1.0;
+        }
+        let skipped = results.iter().filter(|r| r.is_err()).count();
+        println!(
+            "backtest over {k} rolling origins, {} series{}: sMAPE {:.3}, MASE {:.3}, coverage 80 % {:.1} %, 95 % {:.1} %",
+            n,
+            if skipped > 0 { format!(" ({skipped} too short, skipped)") } else { String::new() },
+            smape / n,
+            mase / n,
+            100.0 * c80 / n,
+            100.0 * c95 / n
+        );
+    }
+
+    if let Some(alerts_path) = &a.alerts {
+        let acfg = AlertConfig {
+            below: a.alert_below,
+            above: a.alert_above,
+            anomaly_z: a.anomaly_z,
+            ..AlertConfig::default()
+        };
+        let mut all = Vec::new();
+        for (s, f) in series.iter().zip(&forecasts) {
+            let found =
+                erosion_forecast::alerts(s, f, &acfg).map_err(|e| forecast_error(&source, e))?;
+            if !found.is_empty() {
+                if let Some(dir) = &a.plot {
+                    plot(s, f, dir)?;
+                }
+            }
+            all.extend(found);
+        }
+        let json = serde_json::to_vec_pretty(&all)?;
+        erosion_io::atomic_write(alerts_path, |w| {
+            use std::io::Write;
+            w.write_all(&json).map_err(|e| Error::io(alerts_path, e))
+        })?;
+        println!("{} alert(s); wrote {}", all.len(), alerts_path.display());
+        for al in all.iter().take(8) {
+            println!("  - {}", al.message);
+        }
+        if let (Some(dir), false) = (&a.plot, all.is_empty()) {
+            println!("plots of alerted series in {}", dir.display());
+        }
+    } else if let Some(dir) = &a.plot {
+        for (s, f) in series.iter().zip(&forecasts).take(50) {
+            plot(s, f, dir)?;
+        }
+        println!("plots in {}", dir.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Any feature table (ours or the user's, such as Telco's CSV) to model inputs, labels and
+//! group columns. One place decides which columns may become model inputs.
+
+use erosion_core::time::DAY_MS;
+use erosion_core::Error;
+use erosion_io::polars::prelude::*;
+use erosion_models::RawColumn;
+use std::path::{Path, PathBuf};
+
+/// Label columns of `erosion features` output: never model inputs (they are the future).
+pub const LABEL_COLUMNS: [&str; 2] = ["churn", "erosion"];
+
+/// A loaded table.
+pub struct Table {
+    pub path: PathBuf,
+    pub df: DataFrame,
+}
+
+impl Table {
+    pub fn read(path: &Path) -> Result<Table, Error> {
+        let df = erosion_io::read_table(path, &erosion_io::ReadOptions::default())?;
+        Ok(Table {
+            path: path.to_path_buf(),
+            df,
+        })
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.df.column(name).is_ok()
+    }
+
+    pub fn column(&self, name: &str) -> Result<&Column, Error> {
+        self.df.column(name).map_err(|_| Error::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            available: self.names(),
+        })
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// A column as optional strings (numbers formatted as polars prints them).
+    pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, Error> {
+        let col = self.column(name)?;
+        let s = col
+            .cast(&DataType::String)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(s.str()
+            .expect("String")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    }
+
+    /// The binary target: `Some(1)` positive, `Some(0)` negative, `None` unlabelled (null).
+    /// Booleans and 0/1 numbers need no `positive`; text needs it unless the values are
+    /// yes/no or true/false.
+    pub fn target(&self, name: &str, positive: Option<&str>) -> Result<Vec<Option<u8>>, Error> {
+        let col = self.column(name)?;
+        let bad = |row: usize, value: String, expected: &str| Error::BadValue {
+            path: self.path.clone(),
+            column: name.to_string(),
+            row: row + 1,
+            value,
+            expected: expected.to_string(),
+        };
+        if let (Ok(b), None) = (col.bool(), positive) {
+            return Ok(b.iter().map(|v| v.map(u8::from)).collect());
+        }
+        if col.dtype().is_primitive_numeric() && positive.is_none() {
+            let f = col
+                .cast(&DataType::Float64)
+                .map_err(|e| Error::io(&self.path, e))?;
+            return f
+                .f64()
+                .expect("Float64")
+                .iter()
+                .enumerate()
+                .map(|(row, v)| match v {
+                    None => Ok(None),
+                    Some(x) if x == 0.0 => Ok(Some(0)),
+                    Some(x) if x == 1.0 => Ok(Some(1)),
+                    Some(x) => Err(bad(row, x.to_string(), "0 or 1 (or give --positive)")),
+                })
+                .collect();
+        }
+        let values = self.strings(name)?;
+        let positive = match positive {
+            Some(p) => p.to_string(),
+            None => {
+                let mut distinct: Vec<String> = values
+                    .iter()
+                    .flatten()
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect();
+                distinct.sort();
+                distinct.dedup();
+                let known = [["no", "yes"], ["false", "true"], ["0", "1"], ["n", "y"]];
+                match known.iter().find(|k| distinct.iter().all(|d| k.contains(&d.as_str()))) {
+                    Some(k) => k[1].to_string(),
+                    None => {
+                        return Err(Error::usage(format!(
+                            "{}: column {name:?} has the values {:?}; say which one is positive with --positive VALUE",
+                            self.path.display(),
+                            distinct.iter().take(10).collect::<Vec<_>>()
+                        )))
+                    }
+                }
+            }
+        };
+        let mut seen_other: Option<String> = None;
+        values
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) if s.eq_ignore_ascii_case(&positive) => Ok(Some(1)),
+                Some(s) => {
+                    // a binary target has exactly one negative value
+                    match &seen_other {
+                        None => seen_other = Some(s.to_string()),
+                        Some(o) if o.eq_ignore_ascii_case(s) => {}
+                        Some(o) => {
+                            return Err(bad(
+                                row,
+                                s.to_string(),
+                                &format!("{positive:?} or {o:?} (a binary target has two values)"),
+                            ))
+                        }
+                    }
+                    Ok(Some(0))
+                }
+            })
+            .collect()
+    }
+
+    /// The `cutoff` column as days since the epoch, if the table has one.
+    pub fn cutoffs(&self) -> Result<Option<Vec<i64>>, Error> {
+        if !self.has("cutoff") {
+            return Ok(None);
+        }
+        let col = self.column("cutoff")?;
+        let bad = |row: usize, v: String| Error::BadValue {
+            path: self.path.clone(),
+            column: "cutoff".into(),
+            row: row + 1,
+            value: v,
+            expected: "a date (YYYY-MM-DD)".into(),
+        };
+        if matches!(col.dtype(), DataType::Date) {
+            let d = col
+                .cast(&DataType::Int32)
+                .map_err(|e| Error::io(&self.path, e))?;
+            return d
+                .i32()
+                .expect("Int32")
+                .iter()
+                .enumerate()
+                .map(|(row, v)| v.map(i64::from).ok_or_else(|| bad(row, "(empty)".into())))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some);
+        }
+        self.strings("cutoff")?
+            .iter()
+            .enumerate()
+            .map(|(row, v)| {
+                let s = v.as_deref().unwrap_or("");
+                erosion_core::time::parse_timestamp(s, None)
+                    .map(|ms| ms.div_euclid(DAY_MS))
+                    .ok_or_else(|| bad(row, s.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// Every column except `exclude`, as raw model inputs: numbers and booleans as numbers,
+    /// text as text (the encoder coerces numeric text with blanks, such as Telco's
+    /// TotalCharges, and one-hot encodes the rest). Date columns are not inputs.
+    pub fn raw_columns(&self, exclude: &[String]) -> Result<Vec<RawColumn>, Error> {
+        let mut out = Vec::new();
+        for col in self.df.columns() {
+            let name = col.name().as_str();
+            if exclude.iter().any(|e| e == name) {
+                continue;
+            }
+            let dt = col.dtype();
+            if dt.is_primitive_numeric() || matches!(dt, DataType::Boolean) {
+                let f = col
+                    .cast(&DataType::Float64)
+                    .map_err(|e| Error::io(&self.path, e))?;
+                out.push(RawColumn::number(
+                    name,
+                    f.f64().expect("Float64").iter().collect(),
+                ));
+            } else if matches!(dt, DataType::String) {
+                out.push(RawColumn::text(name, self.strings(name)?));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,308 @@
+//! `erosion train` and `erosion evaluate`.
+
+use crate::args::{EvaluateArgs, TrainArgs};
+use crate::cmd::table::{Table, LABEL_COLUMNS};
+use erosion_bundle::{file_sha256, Bundle, Fingerprint, TargetDef};
+use erosion_core::time::{format_date, DAY_MS};
+use erosion_core::Error;
+use erosion_models::{
+    CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel,
+};
+
+fn model_error(path: &std::path::Path, e: erosion_models::ModelError) -> Error {
+    Error::Usage(format!("{}: {e}", path.display()))
+}
+
+/// What the target means, in words, for our own labels.
+fn definition(target: &str, horizon_days: u32) -> String {
+    match target {
+        "churn" => format!(
+            "churn: no purchase or visit in the {horizon_days} days from the cutoff, or a cancel in them"
+        ),
+        "erosion" => format!(
+            "erosion: within {horizon_days} days of the cutoff an unsubscribe, spam report, opt-out, consent withdrawal, \
+privacy complaint, deletion request, an NPS drop of 3 or more points, or a churn"
+        ),
+        other => format!("the positive value of column {other:?}"),
+    }
+}
+
+pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let table = Table::read(&a.features)?;
+    let target = table.target(&a.target, a.positive.as_deref())?;
+    let id =
+        a.id.clone()
+            .or_else(|| table.has("customer_id").then(|| "customer_id".to_string()));
+    if let Some(id) = &id {
+        table.column(id)?;
+    }
+    for s in &a.sensitive {
+        table.column(s)?;
+    }
+    let mut excluded: Vec<String> = vec![a.target.clone(), "cutoff".into()];
+    excluded.extend(LABEL_COLUMNS.iter().map(|s| s.to_string()));
+    excluded.extend(id.iter().cloned());
+    excluded.extend(a.sensitive.iter().cloned());
+    excluded.sort();
+    excluded.dedup();
+
+    // Unlabelled rows (horizon not observed) are not trained on.
+    let labelled: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_some()).collect();
+    let y: Vec<u8> = labelled.iter().map(|&i| target[i].unwrap()).collect();
+    let positives = y.iter().filter(|&&v| v == 1).count();
+    if positives == 0 || positives == y.len() {
+        return Err(Error::usage(format!(
+            "{}: target {:?} has one class only ({} labelled rows, {positives} positive); a classifier needs both",
+            a.features.display(),
+            a.target,
+            y.len()
+        ))
+        .into());
+    }
+    let raw_all = table.raw_columns(&excluded)?;
+    let raw: Vec<erosion_models::RawColumn> = raw_all
+        .into_iter()
+        .map(|c| select_rows(c, &labelled))
+        .collect();
+    let cutoffs = table
+        .cutoffs()?
+        .map(|c| labelled.iter().map(|&i| c[i]).collect::<Vec<i64>>());
+    let horizon = super::features::parse_days(&a.horizon, "--horizon")?;
+    let model = a.model.parse::<ModelKindArg>().map_err(Error::Usage)?.0;
+    let threshold = match (a.capacity, a.cost_ratio, a.best_f1) {
+        (_, Some(r), _) => ThresholdRule::CostRatio {
+            false_negative_cost: r,
+            false_positive_cost: 1.0,
+        },
+        (_, None, true) => ThresholdRule::BestF1,
+        (c, None, false) => {
+            if !(c > 0.0 && c < 1.0) {
+                return Err(
+                    Error::usage(format!("--capacity {c} is not a share in (0, 1)")).into(),
+                );
+            }
+            ThresholdRule::Capacity { fraction: c }
+        }
+    };
+    let config = TrainConfig {
+        model,
+        seed: a.seed,
+        folds: a.folds,
+        time_min_gap: horizon as i64,
+        threshold,
+        ..TrainConfig::default()
+    };
+    let pb = crate::progress::bar(1, "training", quiet);
+    let trained = erosion_models::train_table(
+        &raw,
+        &y,
+        cutoffs.as_deref(),
+        &EncodeOptions::default(),
+        &config,
+    )
+    .map_err(|e| model_error(&a.features, e))?;
+    pb.finish_and_clear();
+
+    let cutoff_range = cutoffs.as_ref().and_then(|c| {
+        let lo = c.iter().min()?;
+        let hi = c.iter().max()?;
+        Some((format_date(lo * DAY_MS), format_date(hi * DAY_MS)))
+    });
+    let mut bundle = Bundle {
+        model_id: String::new(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        target: TargetDef {
+            column: a.target.clone(),
+            positive: a.positive.clone(),
+            definition: definition(&a.target, horizon),
+        },
+        id_column: id,
+        sensitive: a.sensitive.clone(),
+        excluded,
+        fingerprint: Fingerprint {
+            file: a.features.display().to_string(),
+            sha256: file_sha256(&a.features)?,
+            rows: table.df.height(),
+            labelled_rows: y.len(),
+            cutoff_range,
+        },
+        model: trained,
+    };
+    bundle.write(&a.out)?;
+    let card_path = card_path(&a.out);
+    let card = bundle.model.model_card(&CardContext {
+        title: format!("{} model {}", a.target, bundle.model_id),
+        target: bundle.target.definition.clone(),
+        data_description: format!(
+            "{} ({} rows, {} labelled; sha256 {})",
+            bundle.fingerprint.file,
+            bundle.fingerprint.rows,
+            bundle.fingerprint.labelled_rows,
+            &bundle.fingerprint.sha256[..16]
+        ),
+        excluded_sensitive: a.sensitive.clone(),
+        sensitive_derived_features: derived_from(&bundle.model, &a.sensitive),
+        caveats: Vec::new(),
+    });
+    erosion_io::atomic_write(&card_path, |w| {
+        use std::io::Write;
+        w.write_all(card.as_bytes())
+            .map_err(|e| Error::io(&card_path, e))
+    })?;
+    print_training(&bundle);
+    if let Some(p) = &a.metrics_out {
+        let json = serde_json::to_vec_pretty(&bundle.model.validation)?;
+        erosion_io::atomic_write(p, |w| {
+            use std::io::Write;
+            w.write_all(&json).map_err(|e| Error::io(p, e))
+        })?;
+    }
+    println!(
+        "wrote {} (model {}) and {}",
+        a.out.display(),
+        bundle.model_id,
+        card_path.display()
+    );
+    Ok(())
+}
+
+/// Input features whose name mentions a sensitive column (flagged in the model card).
+fn derived_from(model: &TrainedModel, sensitive: &[String]) -> Vec<String> {
+    model
+        .features
+        .iter()
+        .filter(|f| {
+            sensitive.iter().any(|s| {
+                f.name
+                    .to_ascii_lowercase()
+                    .contains(&s.to_ascii_lowercase())
+            })
+        })
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// `model.json` → `model.card.md`.
+pub fn card_path(bundle: &std::path::Path) -> std::path::PathBuf {
+    let stem = bundle
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "model".into());
+    bundle.with_file_name(format!("{stem}.card.md"))
+}
+
+fn select_rows(c: erosion_models::RawColumn, rows: &[usize]) -> erosion_models::RawColumn {
+    use erosion_models::RawValues;
+    let values = match c.values {
+        RawValues::Text(v) => RawValues::Text(rows.iter().map(|&i| v[i].clone()).collect()),
+        RawValues::Number(v) => RawValues::Number(rows.iter().map(|&i| v[i]).collect()),
+    };
+    erosion_models::RawColumn {
+        name: c.name,
+        values,
+    }
+}
+
+fn print_training(b: &Bundle) {
+    let m = &b.model;
+    println!(
+        "trained {} on {} labelled rows ({:.1} % positive) for {}",
+        m.kind.as_str(),
+        m.training.rows,
+        100.0 * m.training.positive_rate,
+        b.target.column
+    );
+    println!("{}", m.validation.reason);
+    println!(
+        "top features: {}",
+        m.importance
+            .iter()
+            .take(5)
+            .map(|f| f.feature.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+struct ModelKindArg(ModelKind);
+
+impl std::str::FromStr for ModelKindArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(ModelKindArg(match s {
+            "logistic" => ModelKind::Logistic,
+            "forest" => ModelKind::Forest,
+            "gbdt" => ModelKind::Gbdt,
+            "auto" => ModelKind::Auto,
+            _ => {
+                return Err(format!(
+                    "--model {s:?} is not one of logistic, forest, gbdt, auto"
+                ))
+            }
+        }))
+    }
+}
+
+/// Scores a table with a bundle: (labels where present, calibrated probabilities).
+pub fn score_table(bundle: &Bundle, table: &Table) -> Result<Vec<f64>, Error> {
+    let raw = table.raw_columns(&bundle.excluded)?;
+    let x = bundle
+        .model
+        .encode(&raw)
+        .map_err(|e| model_error(&table.path, e))?;
+    bundle
+        .model
+        .predict_proba(&x)
+        .map_err(|e| model_error(&table.path, e))
+}
+
+pub fn run_evaluate(a: &EvaluateArgs) -> anyhow::Result<()> {
+    let bundle = Bundle::read(&a.model)?;
+    let table = Table::read(&a.features)?;
+    let target = table.target(&bundle.target.column, bundle.target.positive.as_deref())?;
+    let p = score_table(&bundle, &table)?;
+    let rows: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_some()).collect();
+    let y: Vec<u8> = rows.iter().map(|&i| target[i].unwrap()).collect();
+    let p: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
+    if y.is_empty() {
+        return Err(Error::usage(format!(
+            "{}: no labelled row in column {:?}",
+            a.features.display(),
+            bundle.target.column
+        ))
+        .into());
+    }
+    let eval = erosion_models::Evaluation {
+        metrics: erosion_models::Metrics::compute(&y, &p),
+        calibration_table: erosion_models::metrics::calibration_table(&y, &p, 10),
+    };
+    let m = &eval.metrics;
+    println!(
+        "model {} ({}) on {}: {} labelled rows, {:.1} % positive",
+        bundle.model_id,
+        bundle.model.kind.as_str(),
+        a.features.display(),
+        y.len(),
+        100.0 * m.positive_rate
+    );
+    println!(
+        "ROC-AUC {:.4}  PR-AUC {:.4}  Brier {:.4}  log-loss {:.4}  lift@10% {:.2}  capture@10% {:.3}",
+        m.roc_auc, m.pr_auc, m.brier, m.log_loss, m.lift_top10, m.capture_top10
+    );
+    println!("calibration:   predicted  observed   rows");
+    for b in eval.calibration_table.iter().filter(|b| b.count > 0) {
+        println!(
+            "  [{:.1}, {:.1})   {:>8.3}  {:>8.3}  {:>5}",
+            b.lower, b.upper, b.mean_predicted, b.observed_rate, b.count
+        );
+    }
+    if let Some(out) = &a.out {
+        let json = serde_json::to_vec_pretty(&eval)?;
+        erosion_io::atomic_write(out, |w| {
+            use std::io::Write;
+            w.write_all(&json).map_err(|e| Error::io(out, e))
+        })?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! `erosion-score`: the nightly job that scores every customer with a model bundle written by
+//! `erosion train`.
+//!
+//! # Inputs
+//! - **Raw histories** (`--events F --customers F --as-of DATE`): the features are computed with
+//!   `erosion_features::compute` and the default [`erosion_features::FeatureConfig`], the very
+//!   same code and settings as `erosion features`, at the single cutoff `as_of` (midnight UTC;
+//!   events strictly before it count). The input customers are the rows of the customers file.
+//! - **A feature table** (`--features F`): one row per customer; the input customers are its
+//!   rows. The id column is the bundle's id column (default `customer_id`); `as_of` is the row's
+//!   `cutoff` when the table has one, otherwise `--as-of`, otherwise empty.
+//!
+//! Either way the table becomes model inputs exactly as in `erosion train` / `erosion evaluate`
+//! (every column but the bundle's excluded ones; numbers and booleans as numbers, text as
+//! text; dates are not inputs), so a probability here equals `erosion evaluate`'s bit for bit.
+//!
+//! # Who is not scored (`--exclusions F`, columns `customer_id, reason`)
+//! In this order, the first that applies:
+//! - `deletion_request`: a `data_deletion_request` event before as-of (only the id is written);
+//! - `consent_withdrawn` / `opted_out`: the latest `opt_in`/`opt_out`/`consent_withdrawn` event
+//!   before as-of is a withdrawal / an opt-out (in features mode: the table's
+//!   `consent_withdrawn` / `consent_opted_out` column is 1);
+//! - `suppressed`: the id is in `--suppress FILE` (one id a line; blank lines and lines starting
+//!   with `#` are ignored);
+//! - `no_activity` (raw mode): no purchase or visit before as-of, so there are no features.
+//!
+//! Every input customer of the partition is in exactly one of the two outputs; the command
+//! prints the counts and fails (exit 1, nothing written) if they do not add up. Without
+//! `--exclusions`, exclusions go to `<out stem>.exclusions.<ext>` beside `--out`.
+//!
+//! # Output (`--out F`, CSV or Parquet by extension), ordered by customer id
+//! `customer_id, as_of, erosion_probability, trust_score, band, reason_1, reason_2, reason_3,
+//! recommended_action, model_id`:
+//! - `erosion_probability`: the bundle's calibrated probability;
+//! - `trust_score` = 100 × (1 − probability), so 0 to 100 and higher is more trust;
+//! - `band`: `healthy`, `watch`, `at_risk` or `critical` from the bundle's band edges;
+//! - `reason_1..3`: the source columns that raised the risk most, with the customer's value and
+//!   the signed contribution (see [`policy::describe`]); empty when fewer raise it;
+//! - `recommended_action`: [`policy::ActionPolicy`] (default table in its docs) applied to the band
+//!   and the family (from `erosion_features::catalogue`) of `reason_1`.
+//!
+//! # Partitions (`--partition I/N`)
+//! A customer belongs to partition `fnv1a64(id bytes) % N` ([`partition_of`]: 64-bit FNV-1a,
+//! offset basis 0xcbf29ce484222325, prime 0x100000001b3), applied before any feature is computed,
+//! so the N partitions are disjoint and together are the whole, on any machine.
+//!
+//! # Safety
+//! Both outputs are written atomically (temporary file then rename), and only after every check
+//! passed, so a failed or killed run leaves the previous files intact. Reruns give identical bytes.
+//!
+//! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, column and row),
+//! 1 internal error.
+
+pub mod policy;
+pub mod run;
+
+/// 64-bit FNV-1a of `bytes`.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The partition (0-based, of `n`) of a customer id.
+pub fn partition_of(id: &str, n: u32) -> u32 {
+    (fnv1a64(id.as_bytes()) % u64::from(n)) as u32
+}
+
+/// Parses `I/N` (0 <= I < N).
+pub fn parse_partition(s: &str) -> Result<(u32, u32), erosion_core::Error> {
+    let bad = || {
+        erosion_core::Error::usage(format!(
+            "--partition {s:?} is not I/N with 0 <= I < N (for example 0/8)"
+        ))
+    };
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let i: u32 = i.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_known_values() {
+        // Reference values of 64-bit FNV-1a.
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn partitions_parse() {
+        assert_eq!(parse_partition("2/8").unwrap(), (2, 8));
+        for bad in ["8/8", "1/0", "x/2", "3", "-1/2"] {
+            assert!(parse_partition(bad).is_err(), "{bad}");
+        }
+    }
+}

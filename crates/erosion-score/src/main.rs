@@ -1,0 +1,115 @@
+//! `erosion-score`: nightly scoring with an erosion model bundle. See the library docs
+//! (`erosion_score`) for inputs, exclusions, outputs, the action policy and partitions.
+
+use clap::{ArgGroup, Parser};
+use erosion_score::run::{run, Failure, Options, Source};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Scores every customer with a model bundle written by `erosion train`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "erosion-score",
+    version,
+    group(ArgGroup::new("input").required(true).args(["events", "features"])),
+    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
+)]
+struct Args {
+    /// Model bundle (from `erosion train`).
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// Events file (raw-histories mode; needs --customers and --as-of).
+    #[arg(long, value_name = "F", requires_all = ["customers", "as_of"], conflicts_with = "features")]
+    events: Option<PathBuf>,
+    /// Customers file: the customers to score (raw-histories mode).
+    #[arg(long, value_name = "F", requires = "events")]
+    customers: Option<PathBuf>,
+    /// Scoring date, YYYY-MM-DD: events strictly before its midnight UTC count. In features
+    /// mode, the as_of written for tables without a `cutoff` column.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// A ready feature table, one row per customer (features mode).
+    #[arg(long, value_name = "F")]
+    features: Option<PathBuf>,
+    /// Scores output (.csv or .parquet).
+    #[arg(long, value_name = "F")]
+    out: PathBuf,
+    /// Customers not scored, with the reason (default: <out stem>.exclusions.<ext>).
+    #[arg(long, value_name = "F")]
+    exclusions: Option<PathBuf>,
+    /// Ids never to score, one a line.
+    #[arg(long, value_name = "F")]
+    suppress: Option<PathBuf>,
+    /// Score only the customers whose id hashes (FNV-1a 64) to partition I of N (0-based).
+    #[arg(long, value_name = "I/N")]
+    partition: Option<String>,
+    /// Print only errors.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn try_main(a: Args) -> Result<(), Failure> {
+    let partition = a
+        .partition
+        .as_deref()
+        .map(erosion_score::parse_partition)
+        .transpose()?;
+    let source = match (&a.events, &a.customers, &a.as_of, &a.features) {
+        (Some(e), Some(c), Some(d), None) => Source::Raw {
+            events: e.clone(),
+            customers: c.clone(),
+            as_of: d.clone(),
+        },
+        (None, None, d, Some(f)) => Source::Features {
+            path: f.clone(),
+            as_of: d.clone(),
+        },
+        _ => {
+            return Err(Failure::Input(erosion_core::Error::usage(
+                "give either --events F --customers F --as-of DATE, or --features F",
+            )))
+        }
+    };
+    let opts = Options {
+        model: a.model,
+        source,
+        out: a.out.clone(),
+        exclusions: a.exclusions,
+        suppress: a.suppress,
+        partition,
+    };
+    let s = run(&opts)?;
+    if !a.quiet {
+        let part = partition
+            .map(|(i, n)| format!(" (partition {i}/{n})"))
+            .unwrap_or_default();
+        println!(
+            "{} input customers, {} in scope{part}: {} scored + {} excluded",
+            s.input,
+            s.in_partition,
+            s.scored,
+            s.excluded_total()
+        );
+        for (r, n) in &s.excluded {
+            println!("  excluded {r}: {n}");
+        }
+        println!("scores: {}", a.out.display());
+        println!("exclusions: {}", s.exclusions_path.display());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match try_main(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ Failure::Input(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e @ Failure::Internal(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,674 @@
+//! The scoring pipeline: inputs, exclusions, partition, features, model, outputs.
+
+use crate::partition_of;
+use crate::policy::{describe, ActionPolicy};
+use erosion_bundle::Bundle;
+use erosion_core::time::{format_date, parse_date, DAY_MS};
+use erosion_core::{Error, EventKind, EventLog, EventType};
+use erosion_features::{catalogue, compute, Family, FeatureConfig};
+use erosion_io::polars::prelude::*;
+use erosion_models::RawColumn;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Where the customers come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Raw histories: events, customers, as-of date (`YYYY-MM-DD`).
+    Raw {
+        /// Events file.
+        events: PathBuf,
+        /// Customers file.
+        customers: PathBuf,
+        /// Scoring date.
+        as_of: String,
+    },
+    /// A ready feature table, with an optional as-of date for tables without `cutoff`.
+    Features {
+        /// Feature table.
+        path: PathBuf,
+        /// As-of date when the table has no `cutoff` column.
+        as_of: Option<String>,
+    },
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Model bundle.
+    pub model: PathBuf,
+    /// Input.
+    pub source: Source,
+    /// Scores output.
+    pub out: PathBuf,
+    /// Exclusions output (default: beside `out`).
+    pub exclusions: Option<PathBuf>,
+    /// Ids not to score, one a line.
+    pub suppress: Option<PathBuf>,
+    /// `(I, N)`.
+    pub partition: Option<(u32, u32)>,
+}
+
+/// Why a run failed: bad input (exit 2) or a bug (exit 1).
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or input.
+    Input(Error),
+    /// Internal error (for example the counts do not add up).
+    Internal(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(e) => write!(f, "{e}"),
+            Failure::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Input customers (customers file rows, or feature table rows).
+    pub input: usize,
+    /// Of them, in the partition.
+    pub in_partition: usize,
+    /// Scored.
+    pub scored: usize,
+    /// Excluded, per reason (sorted by reason).
+    pub excluded: Vec<(&'static str, usize)>,
+    /// Where the exclusions went.
+    pub exclusions_path: PathBuf,
+}
+
+impl Summary {
+    /// Excluded in total.
+    pub fn excluded_total(&self) -> usize {
+        self.excluded.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Rows ready for the model.
+struct Prepared {
+    /// Ids of the rows to score, in `columns` order.
+    ids: Vec<String>,
+    /// As-of date per scored row.
+    as_of: Vec<Option<String>>,
+    /// Model inputs (raw columns) of the rows to score.
+    columns: Vec<RawColumn>,
+    /// Feature family by column name.
+    families: HashMap<String, Family>,
+    /// Excluded customers.
+    excluded: Vec<(String, &'static str)>,
+    /// Input customers, and those in the partition (ids).
+    input: usize,
+    in_partition: Vec<String>,
+    /// The input file models errors are reported against.
+    path: PathBuf,
+}
+
+fn internal(e: impl std::fmt::Display) -> Failure {
+    Failure::Internal(e.to_string())
+}
+
+fn in_partition(id: &str, p: Option<(u32, u32)>) -> bool {
+    p.is_none_or(|(i, n)| partition_of(id, n) == i)
+}
+
+fn read_suppress(path: Option<&Path>) -> Result<HashSet<String>, Error> {
+    let Some(path) = path else {
+        return Ok(HashSet::new());
+    };
+    if !path.exists() {
+        return Err(Error::MissingFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+fn date(s: &str) -> Result<i64, Error> {
+    parse_date(s).ok_or_else(|| Error::usage(format!("--as-of {s:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// Runs the whole job; writes both outputs only when every check passed.
+pub fn run(o: &Options) -> Result<Summary, Failure> {
+    let bundle = Bundle::read(&o.model)?;
+    let suppress = read_suppress(o.suppress.as_deref())?;
+    let exclusions_path = o
+        .exclusions
+        .clone()
+        .unwrap_or_else(|| default_exclusions(&o.out));
+    for p in [&o.out, &exclusions_path] {
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
+            return Err(Error::UnknownExtension {
+                path: p.clone(),
+                ext: format!(".{ext}"),
+            }
+            .into());
+        }
+    }
+    let prep = match &o.source {
+        Source::Raw {
+            events,
+            customers,
+            as_of,
+        } => prepare_raw(events, customers, date(as_of)?, &suppress, o.partition)?,
+        Source::Features { path, as_of } => {
+            let as_of = as_of
+                .as_deref()
+                .map(|s| date(s).map(format_date))
+                .transpose()?;
+            prepare_table(path, &bundle, as_of, &suppress, o.partition)?
+        }
+    };
+    let scores = score(&bundle, &prep)?;
+
+    // The invariant: every customer of the partition in exactly one output.
+    let mut seen: Vec<&str> = prep
+        .ids
+        .iter()
+        .chain(prep.excluded.iter().map(|(id, _)| id))
+        .map(String::as_str)
+        .collect();
+    seen.sort_unstable();
+    let mut expected: Vec<&str> = prep.in_partition.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    let mut by_reason: Vec<(&'static str, usize)> = Vec::new();
+    for (_, r) in &prep.excluded {
+        match by_reason.iter_mut().find(|(q, _)| q == r) {
+            Some(e) => e.1 += 1,
+            None => by_reason.push((*r, 1)),
+        }
+    }
+    by_reason.sort();
+    let summary = Summary {
+        input: prep.input,
+        in_partition: prep.in_partition.len(),
+        scored: prep.ids.len(),
+        excluded: by_reason,
+        exclusions_path: exclusions_path.clone(),
+    };
+    if seen != expected {
+        return Err(Failure::Internal(format!(
+            "the counts do not add up: {} customers in the partition, {} scored + {} excluded = {}; nothing written",
+            summary.in_partition,
+            summary.scored,
+            summary.excluded_total(),
+            seen.len()
+        )));
+    }
+
+    let mut out = scores_frame(&bundle, &prep, &scores).map_err(internal)?;
+    let mut exc = exclusions_frame(&prep.excluded).map_err(internal)?;
+    erosion_io::write_table(&exclusions_path, &mut exc)?;
+    erosion_io::write_table(&o.out, &mut out)?;
+    Ok(summary)
+}
+
+/// `scores.csv` → `scores.exclusions.csv`.
+pub fn default_exclusions(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scores".into());
+    let ext = out
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "csv".into());
+    out.with_file_name(format!("{stem}.exclusions.{ext}"))
+}
+
+/// Per log customer: `Some(reason)` when consent or a deletion request excludes them at `as_of`.
+fn consent_exclusions(log: &EventLog, as_of: i64) -> Vec<Option<&'static str>> {
+    let n = log.customer_ids.len();
+    let mut latest: Vec<Option<(i64, usize, EventType)>> = vec![None; n];
+    let mut deleted = vec![false; n];
+    for e in 0..log.len() {
+        let ts = log.timestamp[e];
+        if ts >= as_of {
+            continue;
+        }
+        let c = log.customer[e] as usize;
+        match log.kind[e] {
+            EventKind::Known(
+                t @ (EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn),
+            ) if latest[c].is_none_or(|(lt, le, _)| (ts, e) > (lt, le)) => {
+                latest[c] = Some((ts, e, t));
+            }
+            EventKind::Known(EventType::DataDeletionRequest) => deleted[c] = true,
+            _ => {}
+        }
+    }
+    (0..n)
+        .map(|c| {
+            if deleted[c] {
+                Some("deletion_request")
+            } else {
+                match latest[c] {
+                    Some((_, _, EventType::OptOut)) => Some("opted_out"),
+                    Some((_, _, EventType::ConsentWithdrawn)) => Some("consent_withdrawn"),
+                    _ => None,
+                }
+            }
+        })
+        .collect()
+}
+
+/// The events of the customers `keep` marks, with the same interning tables (so the features,
+/// custom types included, are exactly those of the whole log).
+fn filter_log(log: EventLog, keep: &[bool]) -> EventLog {
+    let idx: Vec<usize> = (0..log.len())
+        .filter(|&e| keep[log.customer[e] as usize])
+        .collect();
+    EventLog {
+        customer: idx.iter().map(|&e| log.customer[e]).collect(),
+        timestamp: idx.iter().map(|&e| log.timestamp[e]).collect(),
+        kind: idx.iter().map(|&e| log.kind[e]).collect(),
+        value: idx.iter().map(|&e| log.value[e]).collect(),
+        channel: idx.iter().map(|&e| log.channel[e]).collect(),
+        personalized: idx.iter().map(|&e| log.personalized[e]).collect(),
+        customer_ids: log.customer_ids,
+        custom_types: log.custom_types,
+        channels: log.channels,
+    }
+}
+
+fn prepare_raw(
+    events: &Path,
+    customers: &Path,
+    as_of: i64,
+    suppress: &HashSet<String>,
+    partition: Option<(u32, u32)>,
+) -> Result<Prepared, Failure> {
+    let customers_t = erosion_io::load_customers(customers, &Default::default())?;
+    let log = erosion_io::load_events(events, &Default::default())?;
+    let consent = consent_exclusions(&log, as_of);
+    let index: HashMap<&str, usize> = log
+        .customer_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut keep = vec![false; log.customer_ids.len()];
+    let mut excluded = Vec::new();
+    let mut in_part = Vec::new();
+    let mut to_score: HashSet<&str> = HashSet::new();
+    for id in &customers_t.ids {
+        if !in_partition(id, partition) {
+            continue;
+        }
+        in_part.push(id.clone());
+        let li = index.get(id.as_str()).copied();
+        let reason = li
+            .and_then(|i| consent[i])
+            .or_else(|| suppress.contains(id).then_some("suppressed"));
+        match (reason, li) {
+            (Some(r), _) => excluded.push((id.clone(), r)),
+            (None, None) => excluded.push((id.clone(), "no_activity")),
+            (None, Some(i)) => {
+                keep[i] = true;
+                to_score.insert(id.as_str());
+            }
+        }
+    }
+    let custom = log.custom_types.clone();
+    let log = filter_log(log, &keep);
+    let cfg = FeatureConfig::default();
+    let table = compute(&log, Some(&customers_t), &[as_of], &cfg);
+    let scored: HashSet<&str> = table.customer_id.iter().map(String::as_str).collect();
+    for id in &to_score {
+        if !scored.contains(id) {
+            excluded.push((id.to_string(), "no_activity"));
+        }
+    }
+    let families = catalogue(&cfg, &custom)
+        .into_iter()
+        .map(|d| (d.name, d.family))
+        .collect();
+    // Exactly the columns `erosion features` writes and `erosion evaluate` reads back:
+    // customer_id (text), cutoff (a date: never an input), every feature as f64 with null for
+    // NaN; the label columns are never inputs.
+    let mut columns = Vec::with_capacity(table.names.len() + 1);
+    columns.push(RawColumn::text(
+        "customer_id",
+        table.customer_id.iter().cloned().map(Some).collect(),
+    ));
+    for (name, col) in table.names.iter().zip(&table.columns) {
+        columns.push(RawColumn::number(
+            name.as_str(),
+            col.iter()
+                .map(|&v| if v.is_nan() { None } else { Some(v) })
+                .collect(),
+        ));
+    }
+    Ok(Prepared {
+        as_of: vec![Some(format_date(as_of)); table.len()],
+        ids: table.customer_id.clone(),
+        columns,
+        families,
+        excluded,
+        input: customers_t.len(),
+        in_partition: in_part,
+        path: events.to_path_buf(),
+    })
+}
+
+fn strings(df: &DataFrame, path: &Path, name: &str) -> Result<Vec<Option<String>>, Error> {
+    let col = df.column(name).map_err(|_| Error::MissingColumn {
+        path: path.to_path_buf(),
+        column: name.to_string(),
+        available: df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    })?;
+    let s = col
+        .cast(&DataType::String)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(s.str()
+        .map_err(|e| Error::io(path, e))?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn flag_column(df: &DataFrame, path: &Path, name: &str) -> Result<Option<Vec<bool>>, Error> {
+    let Ok(col) = df.column(name) else {
+        return Ok(None);
+    };
+    if !(col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Boolean)) {
+        return Ok(None);
+    }
+    let f = col
+        .cast(&DataType::Float64)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Some(
+        f.f64()
+            .map_err(|e| Error::io(path, e))?
+            .iter()
+            .map(|v| v == Some(1.0))
+            .collect(),
+    ))
+}
+
+/// `cutoff` as `YYYY-MM-DD` per row, like `erosion train` reads it.
+fn cutoff_dates(df: &DataFrame, path: &Path) -> Result<Option<Vec<String>>, Error> {
+    let Ok(col) = df.column("cutoff") else {
+        return Ok(None);
+    };
+    let bad = |row: usize, v: String| Error::BadValue {
+        path: path.to_path_buf(),
+        column: "cutoff".into(),
+        row: row + 1,
+        value: v,
+        expected: "a date (YYYY-MM-DD)".into(),
+    };
+    if matches!(col.dtype(), DataType::Date) {
+        let d = col.cast(&DataType::Int32).map_err(|e| Error::io(path, e))?;
+        return d
+            .i32()
+            .map_err(|e| Error::io(path, e))?
+            .iter()
+            .enumerate()
+            .map(|(row, v)| {
+                v.map(|d| format_date(i64::from(d) * DAY_MS))
+                    .ok_or_else(|| bad(row, "(empty)".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some);
+    }
+    strings(df, path, "cutoff")?
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            let s = v.as_deref().unwrap_or("");
+            erosion_core::time::parse_timestamp(s, None)
+                .map(|ms| format_date(ms.div_euclid(DAY_MS) * DAY_MS))
+                .ok_or_else(|| bad(row, s.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// `Table::raw_columns` of erosion-cli: every column except `exclude`, numbers and booleans as
+/// numbers, text as text; dates are not inputs.
+pub fn raw_columns(
+    df: &DataFrame,
+    path: &Path,
+    exclude: &[String],
+) -> Result<Vec<RawColumn>, Error> {
+    let mut out = Vec::new();
+    for col in df.columns() {
+        let name = col.name().as_str();
+        if exclude.iter().any(|e| e == name) {
+            continue;
+        }
+        let dt = col.dtype();
+        if dt.is_primitive_numeric() || matches!(dt, DataType::Boolean) {
+            let f = col
+                .cast(&DataType::Float64)
+                .map_err(|e| Error::io(path, e))?;
+            out.push(RawColumn::number(
+                name,
+                f.f64().map_err(|e| Error::io(path, e))?.iter().collect(),
+            ));
+        } else if matches!(dt, DataType::String) {
+            out.push(RawColumn::text(name, strings(df, path, name)?));
+        }
+    }
+    Ok(out)
+}
+
+fn prepare_table(
+    path: &Path,
+    bundle: &Bundle,
+    as_of: Option<String>,
+    suppress: &HashSet<String>,
+    partition: Option<(u32, u32)>,
+) -> Result<Prepared, Failure> {
+    let df = erosion_io::read_table(path, &Default::default())?;
+    let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
+    let raw_ids = strings(&df, path, id_col)?;
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(raw_ids.len());
+    let mut ids = Vec::with_capacity(raw_ids.len());
+    for (row, v) in raw_ids.iter().enumerate() {
+        let id = v
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Error::BadValue {
+                path: path.to_path_buf(),
+                column: id_col.to_string(),
+                row: row + 1,
+                value: String::new(),
+                expected: "a customer id".into(),
+            })?;
+        if let Some(&f) = first.get(id) {
+            return Err(Error::DuplicateCustomer {
+                path: path.to_path_buf(),
+                column: id_col.to_string(),
+                row: row + 1,
+                id: id.to_string(),
+                first_row: f + 1,
+            }
+            .into());
+        }
+        first.insert(id, row);
+        ids.push(id.to_string());
+    }
+    let cutoffs = cutoff_dates(&df, path)?;
+    let withdrawn = flag_column(&df, path, "consent_withdrawn")?;
+    let opted_out = flag_column(&df, path, "consent_opted_out")?;
+    let mut mask = Vec::with_capacity(ids.len());
+    let mut excluded = Vec::new();
+    let mut in_part = Vec::new();
+    let mut scored_ids = Vec::new();
+    let mut scored_as_of = Vec::new();
+    for (row, id) in ids.iter().enumerate() {
+        let inside = in_partition(id, partition);
+        let flag = |c: &Option<Vec<bool>>| c.as_ref().is_some_and(|v| v[row]);
+        let reason = if !inside {
+            None
+        } else if flag(&withdrawn) {
+            Some("consent_withdrawn")
+        } else if flag(&opted_out) {
+            Some("opted_out")
+        } else if suppress.contains(id) {
+            Some("suppressed")
+        } else {
+            None
+        };
+        if inside {
+            in_part.push(id.clone());
+        }
+        if let Some(r) = reason {
+            excluded.push((id.clone(), r));
+        }
+        let score = inside && reason.is_none();
+        if score {
+            scored_ids.push(id.clone());
+            scored_as_of.push(match &cutoffs {
+                Some(c) => Some(c[row].clone()),
+                None => as_of.clone(),
+            });
+        }
+        mask.push(score);
+    }
+    let mask = BooleanChunked::from_slice("mask".into(), &mask);
+    let rows = df.filter(&mask).map_err(|e| Error::io(path, e))?;
+    let columns = raw_columns(&rows, path, &bundle.excluded)?;
+    let cfg = FeatureConfig::default();
+    let mut families: HashMap<String, Family> = catalogue(&cfg, &[])
+        .into_iter()
+        .map(|d| (d.name, d.family))
+        .collect();
+    for c in &columns {
+        if c.name.starts_with("custom_") && !families.contains_key(&c.name) {
+            families.insert(c.name.clone(), Family::Custom);
+        }
+    }
+    Ok(Prepared {
+        ids: scored_ids,
+        as_of: scored_as_of,
+        columns,
+        families,
+        excluded,
+        input: ids.len(),
+        in_partition: in_part,
+        path: path.to_path_buf(),
+    })
+}
+
+struct Scores {
+    p: Vec<f64>,
+    reasons: Vec<[Option<String>; 3]>,
+    actions: Vec<&'static str>,
+}
+
+fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
+    if prep.ids.is_empty() {
+        return Ok(Scores {
+            p: Vec::new(),
+            reasons: Vec::new(),
+            actions: Vec::new(),
+        });
+    }
+    let model_err = |e: erosion_models::ModelError| {
+        Failure::Input(Error::Usage(format!("{}: {e}", prep.path.display())))
+    };
+    let m = &bundle.model;
+    let x = m.encode(&prep.columns).map_err(model_err)?;
+    let p = m.predict_proba(&x).map_err(model_err)?;
+    let contrib = m.contributions(&x).map_err(model_err)?;
+    let policy = ActionPolicy::default();
+    let mut reasons = Vec::with_capacity(p.len());
+    let mut actions = Vec::with_capacity(p.len());
+    for (i, &pi) in p.iter().enumerate() {
+        let top = contrib.top_reasons_by_source(i, 3);
+        let mut r: [Option<String>; 3] = Default::default();
+        for (slot, reason) in r.iter_mut().zip(&top) {
+            *slot = Some(describe(reason, i, &prep.columns));
+        }
+        let first = top
+            .first()
+            .map(|t| (t.feature.as_str(), prep.families.get(&t.feature).copied()));
+        actions.push(policy.action(m.band(pi), first));
+        reasons.push(r);
+    }
+    Ok(Scores {
+        p,
+        reasons,
+        actions,
+    })
+}
+
+fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<DataFrame> {
+    let mut order: Vec<usize> = (0..prep.ids.len()).collect();
+    order.sort_by(|&a, &b| prep.ids[a].cmp(&prep.ids[b]));
+    let m = &bundle.model;
+    let str_col = |name: &str, f: &dyn Fn(usize) -> Option<String>| {
+        Column::new(
+            name.into(),
+            order.iter().map(|&i| f(i)).collect::<Vec<Option<String>>>(),
+        )
+    };
+    let columns = vec![
+        str_col("customer_id", &|i| Some(prep.ids[i].clone())),
+        str_col("as_of", &|i| prep.as_of[i].clone()),
+        Column::new(
+            "erosion_probability".into(),
+            order.iter().map(|&i| s.p[i]).collect::<Vec<f64>>(),
+        ),
+        Column::new(
+            "trust_score".into(),
+            order
+                .iter()
+                .map(|&i| m.trust_score(s.p[i]))
+                .collect::<Vec<f64>>(),
+        ),
+        str_col("band", &|i| Some(m.band(s.p[i]).as_str().to_string())),
+        str_col("reason_1", &|i| s.reasons[i][0].clone()),
+        str_col("reason_2", &|i| s.reasons[i][1].clone()),
+        str_col("reason_3", &|i| s.reasons[i][2].clone()),
+        str_col("recommended_action", &|i| Some(s.actions[i].to_string())),
+        str_col("model_id", &|_| Some(bundle.model_id.clone())),
+    ];
+    DataFrame::new(order.len(), columns)
+}
+
+fn exclusions_frame(excluded: &[(String, &'static str)]) -> PolarsResult<DataFrame> {
+    let mut rows: Vec<&(String, &'static str)> = excluded.iter().collect();
+    rows.sort();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "customer_id".into(),
+                rows.iter().map(|r| r.0.as_str()).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "reason".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<&str>>(),
+            ),
+        ],
+    )
+}

@@ -1,0 +1,617 @@
+//! End-to-end tests of the `erosion-score` binary on a simulated population and a model trained
+//! in-process.
+
+use erosion_bundle::{Bundle, Fingerprint, TargetDef};
+use erosion_core::time::{format_date, DAY_MS};
+use erosion_core::{EventKind, EventType};
+use erosion_features::{compute, FeatureConfig, FeatureTable};
+use erosion_io::polars::prelude::*;
+use erosion_models::{train_table, EncodeOptions, ModelKind, TrainConfig};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const DAYS: u32 = 420;
+const AS_OF_DAY: i64 = 330;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    as_of: i64,
+    excluded: Vec<String>,
+    /// Sim customers active at as-of with no consent event of their own (test subjects).
+    active: Vec<String>,
+}
+
+fn to_frame(t: &FeatureTable) -> DataFrame {
+    let mut columns = vec![Column::new("customer_id".into(), t.customer_id.clone())];
+    let days: Vec<i32> = t
+        .cutoff
+        .iter()
+        .map(|&c| c.div_euclid(DAY_MS) as i32)
+        .collect();
+    columns.push(
+        Int32Chunked::from_vec("cutoff".into(), days)
+            .into_date()
+            .into_column(),
+    );
+    for (name, col) in t.names.iter().zip(&t.columns) {
+        columns.push(
+            Float64Chunked::from_iter_options(
+                name.as_str().into(),
+                col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
+            )
+            .into_column(),
+        );
+    }
+    columns.push(Column::new("churn".into(), t.churn.clone()));
+    columns.push(Column::new("erosion".into(), t.erosion.clone()));
+    DataFrame::new(t.len(), columns).unwrap()
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let cfg = erosion_sim::SimConfig::new(400, DAYS, 11);
+        let chunk = erosion_sim::simulate_range(&cfg, 0..400);
+        let start = erosion_core::time::parse_date("2024-01-01").unwrap();
+        let as_of = start + AS_OF_DAY * DAY_MS;
+
+        // Training table: three labelled cutoffs, through a Parquet file as `erosion train` sees it.
+        let fcfg = FeatureConfig::default();
+        let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
+        let train = compute(&chunk.events, Some(&chunk.customers), &cutoffs, &fcfg);
+        let train_path = root.join("train.parquet");
+        erosion_io::write_table(&train_path, &mut to_frame(&train)).unwrap();
+        let df = erosion_io::read_table(&train_path, &Default::default()).unwrap();
+        let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
+            .map(String::from)
+            .to_vec();
+        let mut raw = erosion_score::run::raw_columns(&df, &train_path, &excluded).unwrap();
+        // Year-over-year changes need two years of history the short simulation lacks.
+        raw.retain(|c| match &c.values {
+            erosion_models::RawValues::Number(v) => v.iter().any(Option::is_some),
+            erosion_models::RawValues::Text(_) => true,
+        });
+        let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();
+        let days: Vec<i64> = train.cutoff.iter().map(|c| c / DAY_MS).collect();
+        let config = TrainConfig {
+            model: ModelKind::Logistic,
+            time_min_gap: 90,
+            ..TrainConfig::default()
+        };
+        let model = train_table(&raw, &y, Some(&days), &EncodeOptions::default(), &config)
+            .expect("training");
+        let mut bundle = Bundle {
+            model_id: String::new(),
+            tool_version: erosion_bundle::TOOL_VERSION.into(),
+            target: TargetDef {
+                column: "erosion".into(),
+                positive: None,
+                definition: "erosion (test)".into(),
+            },
+            id_column: Some("customer_id".into()),
+            sensitive: Vec::new(),
+            excluded: excluded.clone(),
+            fingerprint: Fingerprint {
+                file: "train.parquet".into(),
+                sha256: String::new(),
+                rows: train.len(),
+                labelled_rows: train.len(),
+                cutoff_range: None,
+            },
+            model,
+        };
+        bundle.write(&root.join("model.json")).unwrap();
+
+        // Scoring inputs: the features table at as-of, and the raw histories.
+        // The raw histories as files, and the features `erosion features` computes from them.
+        erosion_io::write_table(
+            &root.join("events.parquet"),
+            &mut erosion_io::events_to_frame(&chunk.events),
+        )
+        .unwrap();
+        erosion_io::write_table(
+            &root.join("customers.parquet"),
+            &mut erosion_io::customers_to_frame(&chunk.customers),
+        )
+        .unwrap();
+        let loaded_events =
+            erosion_io::load_events(&root.join("events.parquet"), &Default::default()).unwrap();
+        let loaded_customers =
+            erosion_io::load_customers(&root.join("customers.parquet"), &Default::default())
+                .unwrap();
+        let now = compute(&loaded_events, Some(&loaded_customers), &[as_of], &fcfg);
+        erosion_io::write_table(&root.join("features.parquet"), &mut to_frame(&now)).unwrap();
+        erosion_io::write_table(&root.join("features.csv"), &mut to_frame(&now)).unwrap();
+        let consented: BTreeSet<&str> = (0..chunk.events.len())
+            .filter(|&e| {
+                matches!(
+                    chunk.events.kind[e],
+                    EventKind::Known(
+                        EventType::OptIn
+                            | EventType::OptOut
+                            | EventType::ConsentWithdrawn
+                            | EventType::DataDeletionRequest
+                    )
+                )
+            })
+            .map(|e| chunk.events.customer_ids[chunk.events.customer[e] as usize].as_str())
+            .collect();
+        let active: Vec<String> = now
+            .customer_id
+            .iter()
+            .filter(|id| !consented.contains(id.as_str()))
+            .cloned()
+            .collect();
+        assert!(active.len() > 20, "{} active customers", active.len());
+
+        // The same histories with consent events added for a few customers, and a customer
+        // without any event.
+        let mut log = chunk.events.clone();
+        let idx = |id: &str| log.customer_ids.iter().position(|c| c == id).unwrap() as u32;
+        let adds = [
+            (&active[0], as_of - 1, EventType::OptOut),
+            (&active[1], as_of - 1, EventType::ConsentWithdrawn),
+            (&active[2], as_of - 1, EventType::DataDeletionRequest),
+            (&active[3], as_of - DAY_MS, EventType::OptOut),
+            (&active[3], as_of - 1, EventType::OptIn),
+            (&active[4], as_of + DAY_MS, EventType::OptOut),
+        ];
+        let adds: Vec<(u32, i64, EventType)> =
+            adds.iter().map(|(id, t, k)| (idx(id), *t, *k)).collect();
+        for (c, t, k) in adds {
+            log.customer.push(c);
+            log.timestamp.push(t);
+            log.kind.push(EventKind::Known(k));
+            log.value.push(f64::NAN);
+            log.channel.push(erosion_core::model::NO_CHANNEL);
+            log.personalized.push(None);
+        }
+        let mut customers = chunk.customers.clone();
+        customers.ids.push("zz_no_events".into());
+        customers.signup.push(None);
+        for (_, v) in &mut customers.attributes {
+            v.push(None);
+        }
+        erosion_io::write_table(
+            &root.join("events_consent.csv"),
+            &mut erosion_io::events_to_frame(&log),
+        )
+        .unwrap();
+        erosion_io::write_table(
+            &root.join("customers_consent.csv"),
+            &mut erosion_io::customers_to_frame(&customers),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("suppress.txt"),
+            format!("# ops list\n{}\n\n", active[5]),
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            root,
+            as_of,
+            excluded,
+            active,
+        }
+    })
+}
+
+fn score(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_erosion-score"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = score(args);
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn read(path: &Path) -> DataFrame {
+    erosion_io::read_table(path, &Default::default()).unwrap()
+}
+
+fn strs(df: &DataFrame, col: &str) -> Vec<String> {
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+fn probs(df: &DataFrame) -> BTreeMap<String, f64> {
+    let ids = strs(df, "customer_id");
+    let p = df.column("erosion_probability").unwrap().f64().unwrap();
+    ids.into_iter().zip(p.iter().map(|v| v.unwrap())).collect()
+}
+
+/// Features mode gives exactly `bundle.model.predict_proba` on the same rows.
+#[test]
+fn features_mode_matches_predict_proba_bit_for_bit() {
+    let f = fixture();
+    let (model, feats) = (f.root.join("model.json"), f.root.join("features.parquet"));
+    let out = f.root.join("parity.parquet");
+    ok(&[
+        "--model",
+        p(&model),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&out),
+    ]);
+    let df = read(&out);
+    let expected_cols = [
+        "customer_id",
+        "as_of",
+        "erosion_probability",
+        "trust_score",
+        "band",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "recommended_action",
+        "model_id",
+    ];
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(names, expected_cols);
+
+    let bundle = Bundle::read(&model).unwrap();
+    let table = read(&feats);
+    let raw = erosion_score::run::raw_columns(&table, &feats, &f.excluded).unwrap();
+    let x = bundle.model.encode(&raw).unwrap();
+    let want = bundle.model.predict_proba(&x).unwrap();
+    let ids = strs(&table, "customer_id");
+    let got = probs(&df);
+    let exc = read(&f.root.join("parity.exclusions.parquet"));
+    let excluded: BTreeMap<String, String> = strs(&exc, "customer_id")
+        .into_iter()
+        .zip(strs(&exc, "reason"))
+        .collect();
+    assert!(got.len() > ids.len() / 2, "{} of {}", got.len(), ids.len());
+    for (id, w) in ids.iter().zip(&want) {
+        match got.get(id) {
+            Some(g) => assert_eq!(g.to_bits(), w.to_bits(), "customer {id}"),
+            // Features mode honours the table's consent columns.
+            None => assert!(
+                matches!(excluded[id].as_str(), "opted_out" | "consent_withdrawn"),
+                "{id}: {}",
+                excluded[id]
+            ),
+        }
+    }
+    assert_eq!(got.len() + excluded.len(), ids.len());
+    // Sorted by id, as-of from the cutoff column, the bundle's model id, sane derived columns.
+    let out_ids = strs(&df, "customer_id");
+    let mut sorted = out_ids.clone();
+    sorted.sort();
+    assert_eq!(out_ids, sorted);
+    assert!(strs(&df, "as_of")
+        .iter()
+        .all(|d| *d == format_date(f.as_of)));
+    assert!(strs(&df, "model_id").iter().all(|m| *m == bundle.model_id));
+    let trust = df.column("trust_score").unwrap().f64().unwrap();
+    let bands = strs(&df, "band");
+    let actions = strs(&df, "recommended_action");
+    let r1 = strs(&df, "reason_1");
+    for (i, id) in out_ids.iter().enumerate() {
+        let pr = got[id];
+        assert_eq!(trust.get(i).unwrap(), 100.0 * (1.0 - pr));
+        assert_eq!(bands[i], bundle.model.band(pr).as_str());
+        assert_eq!(actions[i] == "none", bands[i] == "healthy", "row {i}");
+        if !r1[i].is_empty() {
+            assert!(r1[i].ends_with(')') && r1[i].contains("(+"), "{}", r1[i]);
+        }
+    }
+    assert!(bands.iter().any(|b| b != "healthy"));
+}
+
+/// Raw mode computes the very same features: its probabilities equal features mode's.
+#[test]
+fn raw_mode_equals_features_mode() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let raw_out = f.root.join("raw.parquet");
+    let feat_out = f.root.join("feat.parquet");
+    let as_of = format_date(f.as_of);
+    let (ev, cu) = (
+        f.root.join("events.parquet"),
+        f.root.join("customers.parquet"),
+    );
+    ok(&[
+        "--model",
+        p(&model),
+        "--events",
+        p(&ev),
+        "--customers",
+        p(&cu),
+        "--as-of",
+        &as_of,
+        "--out",
+        p(&raw_out),
+        "--quiet",
+    ]);
+    let feats = f.root.join("features.parquet");
+    ok(&[
+        "--model",
+        p(&model),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&feat_out),
+    ]);
+    let (a, b) = (probs(&read(&raw_out)), probs(&read(&feat_out)));
+    // Features mode scores every row; raw mode leaves out the sim's own opt-outs.
+    assert!(!a.is_empty());
+    for (id, pa) in &a {
+        assert_eq!(pa.to_bits(), b[id].to_bits(), "customer {id}");
+    }
+}
+
+/// Consent, suppression, deletion and inactivity exclusions, and every customer exactly once.
+#[test]
+fn consent_exclusions_and_every_customer_once() {
+    let f = fixture();
+    let out = f.root.join("consent_scores.csv");
+    let exc = f.root.join("consent_excluded.csv");
+    let (ev, cu) = (
+        f.root.join("events_consent.csv"),
+        f.root.join("customers_consent.csv"),
+    );
+    let supp = f.root.join("suppress.txt");
+    let as_of = format_date(f.as_of);
+    let run = ok(&[
+        "--model",
+        p(&f.root.join("model.json")),
+        "--events",
+        p(&ev),
+        "--customers",
+        p(&cu),
+        "--as-of",
+        &as_of,
+        "--out",
+        p(&out),
+        "--exclusions",
+        p(&exc),
+        "--suppress",
+        p(&supp),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("401 input customers"), "{stdout}");
+
+    let scored = strs(&read(&out), "customer_id");
+    let e = read(&exc);
+    let names: Vec<String> = e.get_column_names().iter().map(|s| s.to_string()).collect();
+    assert_eq!(names, ["customer_id", "reason"]);
+    let reasons: BTreeMap<String, String> = strs(&e, "customer_id")
+        .into_iter()
+        .zip(strs(&e, "reason"))
+        .collect();
+    let a = &f.active;
+    assert_eq!(reasons[&a[0]], "opted_out");
+    assert_eq!(reasons[&a[1]], "consent_withdrawn");
+    assert_eq!(reasons[&a[2]], "deletion_request");
+    assert_eq!(reasons[&a[5]], "suppressed");
+    assert_eq!(reasons["zz_no_events"], "no_activity");
+    // Opted back in before as-of, and an opt-out after as-of: both scored.
+    assert!(scored.contains(&a[3]) && scored.contains(&a[4]));
+    assert!(stdout.contains(&format!(
+        "{} scored + {} excluded",
+        scored.len(),
+        reasons.len()
+    )));
+
+    // Every customer of the customers file in exactly one output.
+    let customers = strs(&read(&cu), "customer_id");
+    let mut all: Vec<&String> = scored.iter().chain(reasons.keys()).collect();
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!(all.len(), n, "a customer in both outputs");
+    let mut want: Vec<&String> = customers.iter().collect();
+    want.sort();
+    assert_eq!(all, want);
+}
+
+/// The N partitions together are the whole, with no customer twice, and score identically.
+#[test]
+fn partitions_cover_the_whole_once() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let feats = f.root.join("features.parquet");
+    let whole_out = f.root.join("whole.parquet");
+    ok(&[
+        "--model",
+        p(&model),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&whole_out),
+    ]);
+    let whole = probs(&read(&whole_out));
+    let mut seen: BTreeMap<String, f64> = BTreeMap::new();
+    let mut sizes = Vec::new();
+    for i in 0..3 {
+        let out = f.root.join(format!("part{i}.parquet"));
+        let exc = f.root.join(format!("part{i}_exc.parquet"));
+        let part = format!("{i}/3");
+        ok(&[
+            "--model",
+            p(&model),
+            "--features",
+            p(&feats),
+            "--out",
+            p(&out),
+            "--exclusions",
+            p(&exc),
+            "--partition",
+            &part,
+        ]);
+        let got = probs(&read(&out));
+        sizes.push(got.len());
+        for (id, pr) in got {
+            assert_eq!(erosion_score::partition_of(&id, 3), i);
+            assert!(seen.insert(id.clone(), pr).is_none(), "{id} twice");
+        }
+    }
+    assert!(sizes.iter().all(|&s| s > 0), "{sizes:?}");
+    assert_eq!(seen.len(), whole.len());
+    for (id, pr) in &whole {
+        assert_eq!(seen[id].to_bits(), pr.to_bits());
+    }
+}
+
+/// Reruns write identical bytes (CSV and Parquet).
+#[test]
+fn rerun_gives_identical_bytes() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let feats = f.root.join("features.csv");
+    for ext in ["csv", "parquet"] {
+        let out = f.root.join(format!("rerun.{ext}"));
+        ok(&[
+            "--model",
+            p(&model),
+            "--features",
+            p(&feats),
+            "--out",
+            p(&out),
+        ]);
+        let first = std::fs::read(&out).unwrap();
+        let exc_first = std::fs::read(f.root.join(format!("rerun.exclusions.{ext}"))).unwrap();
+        ok(&[
+            "--model",
+            p(&model),
+            "--features",
+            p(&feats),
+            "--out",
+            p(&out),
+        ]);
+        assert_eq!(first, std::fs::read(&out).unwrap(), "{ext}");
+        assert_eq!(
+            exc_first,
+            std::fs::read(f.root.join(format!("rerun.exclusions.{ext}"))).unwrap()
+        );
+    }
+}
+
+/// A bundle with one byte changed is refused with exit 2, and the previous output survives.
+#[test]
+fn corrupted_bundle_is_refused() {
+    let f = fixture();
+    let mut bytes = std::fs::read(f.root.join("model.json")).unwrap();
+    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let i = nl + (bytes.len() - nl) / 2;
+    bytes[i] = if bytes[i] == b'1' { b'2' } else { b'1' };
+    let bad = f.root.join("flipped.json");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = f.root.join("flipped_out.csv");
+    std::fs::write(&out, "previous\n").unwrap();
+    let feats = f.root.join("features.parquet");
+    let r = score(&[
+        "--model",
+        p(&bad),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("checksum mismatch") && err.contains("flipped.json"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+}
+
+/// Bad input and bad usage exit 2 with a message naming the file or flag.
+#[test]
+fn bad_input_exits_2() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let mut df = read(&f.root.join("features.parquet"));
+    let _ = df.drop_in_place("recency_days").unwrap();
+    let missing = f.root.join("missing_feature.parquet");
+    erosion_io::write_table(&missing, &mut df).unwrap();
+    let out = f.root.join("bad_out.csv");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--features".into(), p(&missing).into()],
+            "missing_feature.parquet",
+        ),
+        (
+            vec!["--features".into(), p(&f.root.join("nope.csv")).into()],
+            "nope.csv",
+        ),
+        (
+            vec![
+                "--features".into(),
+                p(&f.root.join("features.parquet")).into(),
+                "--partition".into(),
+                "3/3".into(),
+            ],
+            "--partition",
+        ),
+        (
+            vec![
+                "--events".into(),
+                p(&f.root.join("events.parquet")).into(),
+                "--customers".into(),
+                p(&f.root.join("customers.parquet")).into(),
+                "--as-of".into(),
+                "2024-13-40".into(),
+            ],
+            "--as-of",
+        ),
+        (
+            vec![
+                "--events".into(),
+                p(&f.root.join("customers.parquet")).into(),
+                "--customers".into(),
+                p(&f.root.join("customers.parquet")).into(),
+                "--as-of".into(),
+                "2024-11-01".into(),
+            ],
+            "customers.parquet",
+        ),
+        (vec![], "--events"),
+    ];
+    for (extra, needle) in cases {
+        let mut args: Vec<String> = vec![
+            "--model".into(),
+            p(&model).into(),
+            "--out".into(),
+            p(&out).into(),
+        ];
+        args.extend(extra);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = score(&argv);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{argv:?}: {err}");
+        assert!(err.contains(needle), "{argv:?}: {err}");
+        assert!(!out.exists());
+    }
+}
