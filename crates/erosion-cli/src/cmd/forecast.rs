@@ -198,7 +198,7 @@ fn plot(series: &Series, f: &Forecast, dir: &Path) -> Result<(), Error> {
         .map(|p| ((n + p.step - 1) as f64, p.lo_80, p.hi_80))
         .collect();
     let mut c = LineChart::new(
-        &format!("{}: history and {} forecast", series.id(), f.fitted_model),
+        format!("{}: history and {} forecast", series.id(), f.fitted_model),
         "period",
         "value",
     );

@@ -84,8 +84,8 @@ impl Table {
                 .enumerate()
                 .map(|(row, v)| match v {
                     None => Ok(None),
-                    Some(x) if x == 0.0 => Ok(Some(0)),
-                    Some(x) if x == 1.0 => Ok(Some(1)),
+                    Some(0.0) => Ok(Some(0)),
+                    Some(1.0) => Ok(Some(1)),
                     Some(x) => Err(bad(row, x.to_string(), "0 or 1 (or give --positive)")),
                 })
                 .collect();
