@@ -83,7 +83,16 @@ impl Bundle {
         let json_err = |e: serde_json::Error| Error::io(path, e);
         let unsigned = serde_json::to_vec(&*self).map_err(json_err)?;
         self.model_id = sha256_hex(&unsigned)[..12].to_string();
-        let payload = serde_json::to_vec_pretty(&*self).map_err(json_err)?;
+        // Compact JSON: a 300-tree forest is 81 MB pretty-printed and under a third of it
+        // compact; `jq . model.json` (after the header line) prints it for people.
+        let payload = serde_json::to_vec(&*self).map_err(json_err)?;
+        // Never write a bundle that would not read back (a value JSON cannot hold, say).
+        serde_json::from_slice::<Bundle>(&payload).map_err(|e| {
+            Error::io(
+                path,
+                format!("internal error: the bundle would not read back ({e}); nothing written"),
+            )
+        })?;
         let header = Header {
             format: FORMAT.into(),
             format_version: BUNDLE_FORMAT_VERSION,

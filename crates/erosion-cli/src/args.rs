@@ -71,6 +71,14 @@ erosion forecast --series nps.csv --id segment --time week --value nps --horizon
 erosion forecast --series Weekly-train.csv --format m4 --horizon 13 --model auto --out m4.parquet"
     )]
     Forecast(ForecastArgs),
+    /// Export a model bundle for other engines (ONNX, with its preprocessing in the graph).
+    #[command(
+        after_help = "Example:\n  erosion export --model model.json --format onnx --out model.onnx\n\n\
+The graph takes the raw feature-table columns (numbers as double with NaN for missing, text as\n\
+string) and outputs `probability`, the calibrated probability that `erosion evaluate` computes.\n\
+Thresholds, bands, reasons and actions stay in the bundle (erosion-score)."
+    )]
+    Export(ExportArgs),
     /// The whole journey on embedded sample data, for a newcomer.
     #[command(after_help = "Example:\n  erosion demo --out erosion-demo/")]
     Demo(DemoArgs),
@@ -368,6 +376,19 @@ pub struct ForecastArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub file: EventFileArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Model bundle from `erosion train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Export format (only `onnx`).
+    #[arg(long, default_value = "onnx")]
+    pub format: String,
+    /// Output file (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

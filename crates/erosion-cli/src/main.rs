@@ -43,6 +43,7 @@ fn try_main(cli: args::Cli) -> anyhow::Result<()> {
         args::Command::Evaluate(a) => cmd::train::run_evaluate(&a),
         args::Command::Audit(a) => cmd::audit::run(&a, cli.quiet),
         args::Command::Forecast(a) => cmd::forecast::run(&a, cli.quiet),
+        args::Command::Export(a) => cmd::export::run(&a),
         args::Command::Demo(a) => cmd::demo::run(&a, cli.quiet),
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn erosion(args: &[&str]) -> Output {
+fn erosion<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_erosion"))
         .args(args)
         .arg("--quiet")
@@ -46,7 +46,7 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 }
 
 /// Runs a command expected to fail with exit code 2 and returns its message.
-fn bad(args: &[&str]) -> String {
+fn bad<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
     let o = erosion(args);
     let t = text(&o);
     assert_eq!(
@@ -293,4 +293,323 @@ fn a_failed_command_writes_nothing() {
         "--out",
         d.to_str().unwrap(),
     ]);
+}
+
+/// The data scientist's journey on a small simulation: features on earlier cutoffs and a later
+/// one, train, evaluate on the later one, export to ONNX, and nightly scoring with the bundle,
+/// where every customer lands in exactly one of the two outputs.
+#[test]
+fn train_evaluate_export_and_score_on_a_small_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sim = d.join("sim");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let o = erosion(&[
+        "simulate",
+        "--customers",
+        "800",
+        "--days",
+        "730",
+        "--seed",
+        "3",
+        "--out",
+        &s(&sim),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (events, customers) = (sim.join("events.parquet"), sim.join("customers.parquet"));
+    let (train, test) = (d.join("train.parquet"), d.join("test.parquet"));
+    for (flag, value, out) in [
+        ("--cutoffs", "2025-01-01..2025-07-02/91d", &train),
+        ("--cutoff", "2025-10-01", &test),
+    ] {
+        let o = erosion(&[
+            "features",
+            "--events",
+            &s(&events),
+            "--customers",
+            &s(&customers),
+            flag,
+            value,
+            "--out",
+            &s(out),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let model = d.join("model.json");
+    let o = erosion(&[
+        "train",
+        "--features",
+        &s(&train),
+        "--target",
+        "erosion",
+        "--model",
+        "logistic",
+        "--out",
+        &s(&model),
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(model.exists() && d.join("model.card.md").exists(), "{t}");
+
+    let eval = d.join("eval.json");
+    let o = erosion(&[
+        "evaluate",
+        "--model",
+        &s(&model),
+        "--features",
+        &s(&test),
+        "--out",
+        &s(&eval),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&eval).unwrap()).unwrap();
+    let auc = e["metrics"]["roc_auc"].as_f64().unwrap();
+    // the simulated signal is learnable: far better than chance on a later, unseen cutoff
+    assert!(auc > 0.6, "held-out AUC {auc}");
+
+    let onnx = d.join("model.onnx");
+    let o = erosion(&[
+        "export",
+        "--model",
+        &s(&model),
+        "--format",
+        "onnx",
+        "--out",
+        &s(&onnx),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(std::fs::metadata(&onnx).unwrap().len() > 1000);
+    let t = bad(&[
+        "export",
+        "--model",
+        &s(&model),
+        "--format",
+        "pmml",
+        "--out",
+        &s(&d.join("m.pmml")),
+    ]);
+    assert!(t.contains("pmml") && t.contains("onnx"), "{t}");
+    assert!(!d.join("m.pmml").exists());
+
+    let scores = d.join("scores.csv");
+    let excl = d.join("excluded.csv");
+    let summary = erosion_score::run::run(&erosion_score::run::Options {
+        model: model.clone(),
+        source: erosion_score::run::Source::Raw {
+            events: events.clone(),
+            customers: customers.clone(),
+            as_of: "2025-10-01".into(),
+        },
+        out: scores.clone(),
+        exclusions: Some(excl.clone()),
+        suppress: None,
+        partition: None,
+    })
+    .unwrap();
+    let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count() - 1;
+    assert_eq!(summary.input, 800);
+    assert_eq!(lines(&scores) + lines(&excl), 800);
+    assert_eq!(lines(&scores), summary.scored);
+}
+
+#[test]
+fn train_rejects_bad_targets_and_empty_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("id,tenure,plan,empty,label,same\n");
+    for i in 0..60 {
+        let label = if i % 3 == 0 { "yes" } else { "no" };
+        csv.push_str(&format!("c{i},{},p{},,{label},yes\n", i % 12, i % 2));
+    }
+    let table = write(d, "table.csv", &csv);
+    let out = d.join("model.json");
+    let train = |target: &str| {
+        bad(&[
+            "train",
+            "--features",
+            table.to_str().unwrap(),
+            "--target",
+            target,
+            "--id",
+            "id",
+            "--model",
+            "logistic",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let t = train("nope");
+    assert!(t.contains("table.csv") && t.contains("nope"), "{t}");
+    let t = train("same");
+    assert!(t.contains("one class"), "{t}");
+    let t = train("label");
+    assert!(
+        t.contains("table.csv") && t.contains("\"empty\"") && t.contains("missing in every"),
+        "{t}"
+    );
+    assert!(!out.exists());
+}
+
+/// Weekly series of 60 points per segment, as a long CSV.
+fn weekly_series(gap_at: Option<usize>, bad_value_at: Option<usize>) -> String {
+    let mut s = String::from("segment,week,nps\n");
+    let start = MONDAY_2024_01_01;
+    for seg in ["north", "south"] {
+        for i in 0..60 {
+            if seg == "south" && gap_at == Some(i) {
+                continue;
+            }
+            let v = if seg == "south" && bad_value_at == Some(i) {
+                "n/a".to_string()
+            } else {
+                format!(
+                    "{:.2}",
+                    30.0 + (i % 7) as f64 + if seg == "north" { 5.0 } else { 0.0 }
+                )
+            };
+            s.push_str(&format!("{seg},{},{v}\n", add_days(&start, 7 * i)));
+        }
+    }
+    s
+}
+
+/// 2024-01-01, a Monday, in days since 1970-01-01.
+const MONDAY_2024_01_01: i64 = 19723;
+
+/// `start + days` as YYYY-MM-DD (Howard Hinnant's civil-from-days; no date crate needed).
+fn add_days(start: &i64, days: usize) -> String {
+    let z = start + days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{m:02}-{d:02}", if m <= 2 { y + 1 } else { y })
+}
+
+#[test]
+fn forecast_writes_intervals_and_rejects_gaps_bad_values_and_zero_horizons() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = write(d, "nps.csv", &weekly_series(None, None));
+    let out = d.join("fc.csv");
+    let args = |series: &Path, horizon: &str, out: &Path| -> Vec<String> {
+        [
+            "forecast",
+            "--series",
+            series.to_str().unwrap(),
+            "--id",
+            "segment",
+            "--time",
+            "week",
+            "--value",
+            "nps",
+            "--horizon",
+            horizon,
+            "--model",
+            "ets",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let o = erosion(&args(&good, "8", &out));
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "series_id,ds,model,yhat,lo_80,hi_80,lo_95,hi_95"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 16, "8 steps for each of 2 segments");
+    for r in &rows {
+        let v: Vec<f64> = r[3..].iter().map(|x| x.parse().unwrap()).collect();
+        // lo_95 <= lo_80 <= yhat <= hi_80 <= hi_95
+        assert!(
+            v[4] <= v[1] && v[1] <= v[0] && v[0] <= v[2] && v[2] <= v[5],
+            "{r:?}"
+        );
+    }
+
+    let gap = write(d, "gap.csv", &weekly_series(Some(30), None));
+    let bad_out = d.join("bad.csv");
+    let t = bad(&args(&gap, "8", &bad_out));
+    assert!(t.contains("gap.csv") && t.contains("south"), "{t}");
+    let nonnum = write(d, "nonnum.csv", &weekly_series(None, Some(12)));
+    let t = bad(&args(&nonnum, "8", &bad_out));
+    assert!(
+        t.contains("nonnum.csv") && t.contains("nps") && t.contains("n/a"),
+        "{t}"
+    );
+    let t = bad(&args(&good, "0", &bad_out));
+    assert!(t.contains("horizon"), "{t}");
+    assert!(!bad_out.exists());
+}
+
+#[test]
+fn audit_of_predictions_writes_the_report_and_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("id,label,score,gender\n");
+    for i in 0..400u32 {
+        let gender = if i % 5 < 2 { "f" } else { "m" };
+        let label = u32::from((i * 7919) % 10 < 3);
+        let score =
+            (0.15 + 0.5 * f64::from(label) + 0.3 * f64::from((i * 31) % 100) / 100.0).min(0.99);
+        csv.push_str(&format!("c{i},{label},{score:.3},{gender}\n"));
+    }
+    let preds = write(d, "preds.csv", &csv);
+    let out = d.join("audit");
+    let audit = |preds: &Path, group: &str, out: &Path| -> Vec<String> {
+        [
+            "audit",
+            "--predictions",
+            preds.to_str().unwrap(),
+            "--label",
+            "label",
+            "--score",
+            "score",
+            "--group",
+            group,
+            "--bootstrap",
+            "50",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let o = erosion(&audit(&preds, "gender", &out));
+    assert!(o.status.success(), "{}", text(&o));
+    for f in ["fairness.json", "group_metrics.csv", "report.html"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let pngs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".png"))
+        .count();
+    assert!(pngs >= 4, "{pngs} PNG plots");
+
+    let bad_out = d.join("bad_audit");
+    let t = bad(&audit(&preds, "ethnicity", &bad_out));
+    assert!(t.contains("ethnicity"), "{t}");
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    lines[5] = "c4,1,1.5,f".into();
+    let outside = write(d, "outside.csv", &lines.join("\n"));
+    let t = bad(&audit(&outside, "gender", &bad_out));
+    assert!(t.contains("outside.csv") && t.contains("1.5"), "{t}");
+    lines[5] = "c4,2,0.5,f".into();
+    let three = write(d, "three.csv", &lines.join("\n"));
+    let t = bad(&audit(&three, "gender", &bad_out));
+    assert!(t.contains("three.csv") && t.contains("label"), "{t}");
+    assert!(!bad_out.exists());
 }

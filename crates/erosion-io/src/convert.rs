@@ -320,7 +320,15 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
                 Some(as_strings(col, path)?)
             };
             match ca {
-                None => timestamps(col, path, None)?.into_iter().map(Some).collect(),
+                // A typed date column: nulls are unknown signups, like blanks in text.
+                None => col
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                    .and_then(|c| c.cast(&DataType::Int64))
+                    .map_err(|e| Error::io(path, e))?
+                    .i64()
+                    .expect("Int64")
+                    .iter()
+                    .collect(),
                 Some(ca) => ca
                     .iter()
                     .enumerate()

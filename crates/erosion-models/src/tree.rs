@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct Node {
     /// Feature tested (internal nodes).
     pub feature: u32,
-    /// Go left when `x <= threshold`.
+    /// Go left when `x <= threshold`. `+inf` (every present value left, missing values by
+    /// `default_left`) is a legitimate split; JSON has no infinity, so it is written as the
+    /// string `"inf"` (see [`finite_or_named`]).
+    #[serde(with = "finite_or_named")]
     pub threshold: f64,
     /// Left child index, 0 for a leaf.
     pub left: u32,
@@ -21,6 +24,48 @@ pub struct Node {
     pub cover: f64,
     /// Loss reduction of the split (0 for leaves); used for gain importance.
     pub gain: f64,
+}
+
+/// Serde for an `f64` that may be infinite or NaN: finite values as JSON numbers, the others as
+/// the strings `"inf"`, `"-inf"` and `"nan"` (serde_json would write `null` and fail to read
+/// it back).
+pub mod finite_or_named {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes a finite value as a number, the others by name.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("nan")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Name(String),
+    }
+
+    /// Reads a number or one of the names.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Number(v) => Ok(v),
+            Repr::Name(n) => match n.as_str() {
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                "nan" => Ok(f64::NAN),
+                other => Err(serde::de::Error::custom(format!(
+                    "expected a number, \"inf\", \"-inf\" or \"nan\", found {other:?}"
+                ))),
+            },
+        }
+    }
 }
 
 impl Node {
@@ -277,4 +322,28 @@ pub fn predict_sum(
             }
         });
     out
+}
+
+#[cfg(test)]
+mod threshold_json {
+    use super::Node;
+
+    #[test]
+    fn infinite_thresholds_survive_a_json_round_trip() {
+        for t in [f64::INFINITY, f64::NEG_INFINITY, 0.25] {
+            let n = Node {
+                feature: 3,
+                threshold: t,
+                left: 1,
+                right: 2,
+                default_left: false,
+                value: 0.0,
+                cover: 10.0,
+                gain: 1.5,
+            };
+            let json = serde_json::to_string(&n).unwrap();
+            let back: Node = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, n, "{json}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::{Error, EventKind, EventLog, EventType};
 use erosion_features::{catalogue, compute, Family, FeatureConfig};
+use erosion_frame::Table;
 use erosion_io::polars::prelude::*;
 use erosion_models::RawColumn;
 use std::collections::{HashMap, HashSet};
@@ -171,7 +172,14 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             events,
             customers,
             as_of,
-        } => prepare_raw(events, customers, date(as_of)?, &suppress, o.partition)?,
+        } => prepare_raw(
+            &bundle.excluded,
+            events,
+            customers,
+            date(as_of)?,
+            &suppress,
+            o.partition,
+        )?,
         Source::Features { path, as_of } => {
             let as_of = as_of
                 .as_deref()
@@ -293,6 +301,7 @@ fn filter_log(log: EventLog, keep: &[bool]) -> EventLog {
 }
 
 fn prepare_raw(
+    excluded_inputs: &[String],
     events: &Path,
     customers: &Path,
     as_of: i64,
@@ -344,22 +353,10 @@ fn prepare_raw(
         .into_iter()
         .map(|d| (d.name, d.family))
         .collect();
-    // Exactly the columns `erosion features` writes and `erosion evaluate` reads back:
-    // customer_id (text), cutoff (a date: never an input), every feature as f64 with null for
-    // NaN; the label columns are never inputs.
-    let mut columns = Vec::with_capacity(table.names.len() + 1);
-    columns.push(RawColumn::text(
-        "customer_id",
-        table.customer_id.iter().cloned().map(Some).collect(),
-    ));
-    for (name, col) in table.names.iter().zip(&table.columns) {
-        columns.push(RawColumn::number(
-            name.as_str(),
-            col.iter()
-                .map(|&v| if v.is_nan() { None } else { Some(v) })
-                .collect(),
-        ));
-    }
+    // Exactly the frame `erosion features` writes and `erosion evaluate` reads back, turned
+    // into model inputs by the same code: one path, so the probabilities agree bit for bit.
+    let frame = Table::from_frame(events, erosion_frame::feature_frame(&table));
+    let columns = frame.raw_columns(excluded_inputs)?;
     Ok(Prepared {
         as_of: vec![Some(format_date(as_of)); table.len()],
         ids: table.customer_id.clone(),
@@ -372,113 +369,6 @@ fn prepare_raw(
     })
 }
 
-fn strings(df: &DataFrame, path: &Path, name: &str) -> Result<Vec<Option<String>>, Error> {
-    let col = df.column(name).map_err(|_| Error::MissingColumn {
-        path: path.to_path_buf(),
-        column: name.to_string(),
-        available: df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    })?;
-    let s = col
-        .cast(&DataType::String)
-        .map_err(|e| Error::io(path, e))?;
-    Ok(s.str()
-        .map_err(|e| Error::io(path, e))?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn flag_column(df: &DataFrame, path: &Path, name: &str) -> Result<Option<Vec<bool>>, Error> {
-    let Ok(col) = df.column(name) else {
-        return Ok(None);
-    };
-    if !(col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Boolean)) {
-        return Ok(None);
-    }
-    let f = col
-        .cast(&DataType::Float64)
-        .map_err(|e| Error::io(path, e))?;
-    Ok(Some(
-        f.f64()
-            .map_err(|e| Error::io(path, e))?
-            .iter()
-            .map(|v| v == Some(1.0))
-            .collect(),
-    ))
-}
-
-/// `cutoff` as `YYYY-MM-DD` per row, like `erosion train` reads it.
-fn cutoff_dates(df: &DataFrame, path: &Path) -> Result<Option<Vec<String>>, Error> {
-    let Ok(col) = df.column("cutoff") else {
-        return Ok(None);
-    };
-    let bad = |row: usize, v: String| Error::BadValue {
-        path: path.to_path_buf(),
-        column: "cutoff".into(),
-        row: row + 1,
-        value: v,
-        expected: "a date (YYYY-MM-DD)".into(),
-    };
-    if matches!(col.dtype(), DataType::Date) {
-        let d = col.cast(&DataType::Int32).map_err(|e| Error::io(path, e))?;
-        return d
-            .i32()
-            .map_err(|e| Error::io(path, e))?
-            .iter()
-            .enumerate()
-            .map(|(row, v)| {
-                v.map(|d| format_date(i64::from(d) * DAY_MS))
-                    .ok_or_else(|| bad(row, "(empty)".into()))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some);
-    }
-    strings(df, path, "cutoff")?
-        .iter()
-        .enumerate()
-        .map(|(row, v)| {
-            let s = v.as_deref().unwrap_or("");
-            erosion_core::time::parse_timestamp(s, None)
-                .map(|ms| format_date(ms.div_euclid(DAY_MS) * DAY_MS))
-                .ok_or_else(|| bad(row, s.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-/// `Table::raw_columns` of erosion-cli: every column except `exclude`, numbers and booleans as
-/// numbers, text as text; dates are not inputs.
-pub fn raw_columns(
-    df: &DataFrame,
-    path: &Path,
-    exclude: &[String],
-) -> Result<Vec<RawColumn>, Error> {
-    let mut out = Vec::new();
-    for col in df.columns() {
-        let name = col.name().as_str();
-        if exclude.iter().any(|e| e == name) {
-            continue;
-        }
-        let dt = col.dtype();
-        if dt.is_primitive_numeric() || matches!(dt, DataType::Boolean) {
-            let f = col
-                .cast(&DataType::Float64)
-                .map_err(|e| Error::io(path, e))?;
-            out.push(RawColumn::number(
-                name,
-                f.f64().map_err(|e| Error::io(path, e))?.iter().collect(),
-            ));
-        } else if matches!(dt, DataType::String) {
-            out.push(RawColumn::text(name, strings(df, path, name)?));
-        }
-    }
-    Ok(out)
-}
-
 fn prepare_table(
     path: &Path,
     bundle: &Bundle,
@@ -486,9 +376,9 @@ fn prepare_table(
     suppress: &HashSet<String>,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
-    let df = erosion_io::read_table(path, &Default::default())?;
+    let table = Table::read(path)?;
     let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
-    let raw_ids = strings(&df, path, id_col)?;
+    let raw_ids = table.strings(id_col)?;
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(raw_ids.len());
     let mut ids = Vec::with_capacity(raw_ids.len());
     for (row, v) in raw_ids.iter().enumerate() {
@@ -515,9 +405,11 @@ fn prepare_table(
         first.insert(id, row);
         ids.push(id.to_string());
     }
-    let cutoffs = cutoff_dates(&df, path)?;
-    let withdrawn = flag_column(&df, path, "consent_withdrawn")?;
-    let opted_out = flag_column(&df, path, "consent_opted_out")?;
+    let cutoffs: Option<Vec<String>> = table
+        .cutoffs()?
+        .map(|days| days.iter().map(|&d| format_date(d * DAY_MS)).collect());
+    let withdrawn = table.flags("consent_withdrawn")?;
+    let opted_out = table.flags("consent_opted_out")?;
     let mut mask = Vec::with_capacity(ids.len());
     let mut excluded = Vec::new();
     let mut in_part = Vec::new();
@@ -554,8 +446,8 @@ fn prepare_table(
         mask.push(score);
     }
     let mask = BooleanChunked::from_slice("mask".into(), &mask);
-    let rows = df.filter(&mask).map_err(|e| Error::io(path, e))?;
-    let columns = raw_columns(&rows, path, &bundle.excluded)?;
+    let rows = table.df.filter(&mask).map_err(|e| Error::io(path, e))?;
+    let columns = Table::from_frame(path, rows).raw_columns(&bundle.excluded)?;
     let cfg = FeatureConfig::default();
     let mut families: HashMap<String, Family> = catalogue(&cfg, &[])
         .into_iter()

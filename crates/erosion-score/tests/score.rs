@@ -4,7 +4,7 @@
 use erosion_bundle::{Bundle, Fingerprint, TargetDef};
 use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::{EventKind, EventType};
-use erosion_features::{compute, FeatureConfig, FeatureTable};
+use erosion_features::{compute, FeatureConfig};
 use erosion_io::polars::prelude::*;
 use erosion_models::{train_table, EncodeOptions, ModelKind, TrainConfig};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,32 +24,6 @@ struct Fixture {
     active: Vec<String>,
 }
 
-fn to_frame(t: &FeatureTable) -> DataFrame {
-    let mut columns = vec![Column::new("customer_id".into(), t.customer_id.clone())];
-    let days: Vec<i32> = t
-        .cutoff
-        .iter()
-        .map(|&c| c.div_euclid(DAY_MS) as i32)
-        .collect();
-    columns.push(
-        Int32Chunked::from_vec("cutoff".into(), days)
-            .into_date()
-            .into_column(),
-    );
-    for (name, col) in t.names.iter().zip(&t.columns) {
-        columns.push(
-            Float64Chunked::from_iter_options(
-                name.as_str().into(),
-                col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
-            )
-            .into_column(),
-        );
-    }
-    columns.push(Column::new("churn".into(), t.churn.clone()));
-    columns.push(Column::new("erosion".into(), t.erosion.clone()));
-    DataFrame::new(t.len(), columns).unwrap()
-}
-
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
@@ -65,12 +39,12 @@ fn fixture() -> &'static Fixture {
         let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
         let train = compute(&chunk.events, Some(&chunk.customers), &cutoffs, &fcfg);
         let train_path = root.join("train.parquet");
-        erosion_io::write_table(&train_path, &mut to_frame(&train)).unwrap();
-        let df = erosion_io::read_table(&train_path, &Default::default()).unwrap();
+        erosion_io::write_table(&train_path, &mut erosion_frame::feature_frame(&train)).unwrap();
+        let table = erosion_frame::Table::read(&train_path).unwrap();
         let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
             .map(String::from)
             .to_vec();
-        let mut raw = erosion_score::run::raw_columns(&df, &train_path, &excluded).unwrap();
+        let mut raw = table.raw_columns(&excluded).unwrap();
         // Year-over-year changes need two years of history the short simulation lacks.
         raw.retain(|c| match &c.values {
             erosion_models::RawValues::Number(v) => v.iter().any(Option::is_some),
@@ -125,8 +99,16 @@ fn fixture() -> &'static Fixture {
             erosion_io::load_customers(&root.join("customers.parquet"), &Default::default())
                 .unwrap();
         let now = compute(&loaded_events, Some(&loaded_customers), &[as_of], &fcfg);
-        erosion_io::write_table(&root.join("features.parquet"), &mut to_frame(&now)).unwrap();
-        erosion_io::write_table(&root.join("features.csv"), &mut to_frame(&now)).unwrap();
+        erosion_io::write_table(
+            &root.join("features.parquet"),
+            &mut erosion_frame::feature_frame(&now),
+        )
+        .unwrap();
+        erosion_io::write_table(
+            &root.join("features.csv"),
+            &mut erosion_frame::feature_frame(&now),
+        )
+        .unwrap();
         let consented: BTreeSet<&str> = (0..chunk.events.len())
             .filter(|&e| {
                 matches!(
@@ -280,7 +262,9 @@ fn features_mode_matches_predict_proba_bit_for_bit() {
 
     let bundle = Bundle::read(&model).unwrap();
     let table = read(&feats);
-    let raw = erosion_score::run::raw_columns(&table, &feats, &f.excluded).unwrap();
+    let raw = erosion_frame::Table::from_frame(&feats, table.clone())
+        .raw_columns(&f.excluded)
+        .unwrap();
     let x = bundle.model.encode(&raw).unwrap();
     let want = bundle.model.predict_proba(&x).unwrap();
     let ids = strs(&table, "customer_id");

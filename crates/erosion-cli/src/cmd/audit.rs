@@ -2,10 +2,10 @@
 //! and a report.
 
 use crate::args::AuditArgs;
-use crate::cmd::table::Table;
 use erosion_bundle::Bundle;
 use erosion_core::Error;
 use erosion_fairness::{AuditConfig, AuditData, MitigationConstraint};
+use erosion_frame::Table;
 use erosion_io::polars::prelude::DataType;
 use std::collections::HashMap;
 use std::path::Path;

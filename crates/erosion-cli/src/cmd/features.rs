@@ -4,7 +4,6 @@ use crate::args::FeaturesArgs;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::Error;
 use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable};
-use erosion_io::polars::prelude::*;
 
 /// Parses `90d`, `90`, `13w` into days.
 pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
@@ -56,33 +55,6 @@ pub fn cutoffs(single: &[String], ranges: &[String]) -> Result<Vec<i64>, Error> 
     out.sort_unstable();
     out.dedup();
     Ok(out)
-}
-
-/// The feature table as a frame: `customer_id`, `cutoff` (date), the features (null where
-/// missing), `churn` and `erosion` (null where the horizon is not observed).
-pub fn to_frame(t: &FeatureTable) -> DataFrame {
-    let mut columns = Vec::with_capacity(t.names.len() + 4);
-    columns.push(Column::new("customer_id".into(), t.customer_id.clone()));
-    let days: Vec<i32> = t
-        .cutoff
-        .iter()
-        .map(|&c| c.div_euclid(DAY_MS) as i32)
-        .collect();
-    columns.push(
-        Int32Chunked::from_vec("cutoff".into(), days)
-            .into_date()
-            .into_column(),
-    );
-    for (name, col) in t.names.iter().zip(&t.columns) {
-        let ca = Float64Chunked::from_iter_options(
-            name.as_str().into(),
-            col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
-        );
-        columns.push(ca.into_column());
-    }
-    columns.push(Column::new("churn".into(), t.churn.clone()));
-    columns.push(Column::new("erosion".into(), t.erosion.clone()));
-    DataFrame::new(t.len(), columns).expect("columns of equal length")
 }
 
 pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
@@ -159,7 +131,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let mut df = to_frame(&table);
+    let mut df = erosion_frame::feature_frame(&table);
     erosion_io::write_table(out, &mut df)?;
     pb.finish_and_clear();
     print_summary(&table, config.horizon_days);

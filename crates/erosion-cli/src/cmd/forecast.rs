@@ -2,12 +2,12 @@
 //! intervals, backtests, alerts and plots.
 
 use crate::args::ForecastArgs;
-use crate::cmd::table::Table;
 use chrono::NaiveDate;
 use erosion_core::time::{parse_date, parse_timestamp, DAY_MS};
 use erosion_core::Error;
 use erosion_features::{trust_metric_series, Period, TrustMetric};
 use erosion_forecast::{AlertConfig, Forecast, ForecastConfig, Freq, Model, Series};
+use erosion_frame::Table;
 use erosion_io::polars::prelude::{Column, DataFrame, DataType};
 use erosion_report::plots::{Chart, Figure, LineChart, Series as PlotSeries};
 use std::collections::BTreeMap;

@@ -2,10 +2,10 @@
 
 pub mod audit;
 pub mod demo;
+pub mod export;
 pub mod features;
 pub mod forecast;
 pub mod load;
 pub mod simulate;
-pub mod table;
 pub mod train;
 pub mod validate;

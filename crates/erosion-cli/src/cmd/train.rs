@@ -1,13 +1,22 @@
 //! `erosion train` and `erosion evaluate`.
 
 use crate::args::{EvaluateArgs, TrainArgs};
-use crate::cmd::table::{Table, LABEL_COLUMNS};
 use erosion_bundle::{file_sha256, Bundle, Fingerprint, TargetDef};
 use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::Error;
+use erosion_frame::{Table, LABEL_COLUMNS};
 use erosion_models::{
     CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel,
 };
+
+fn all_missing(v: &erosion_models::RawValues) -> bool {
+    match v {
+        erosion_models::RawValues::Number(v) => v.iter().all(|x| x.is_none_or(f64::is_nan)),
+        erosion_models::RawValues::Text(v) => v
+            .iter()
+            .all(|x| x.as_deref().is_none_or(|s| s.trim().is_empty())),
+    }
+}
 
 fn model_error(path: &std::path::Path, e: erosion_models::ModelError) -> Error {
     Error::Usage(format!("{}: {e}", path.display()))
@@ -60,10 +69,42 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .into());
     }
     let raw_all = table.raw_columns(&excluded)?;
-    let raw: Vec<erosion_models::RawColumn> = raw_all
+    let mut raw: Vec<erosion_models::RawColumn> = raw_all
         .into_iter()
         .map(|c| select_rows(c, &labelled))
         .collect();
+    // A column with no value in any labelled row teaches nothing. In a table that
+    // `erosion features` made (cutoff and label columns present) it is a window the history is
+    // too short to observe (say a 365-day change on 400 days of data): drop it and say so. In
+    // a user's own table it is bad input.
+    let empty: Vec<String> = raw
+        .iter()
+        .filter(|c| all_missing(&c.values))
+        .map(|c| c.name.clone())
+        .collect();
+    if !empty.is_empty() {
+        let ours = table.has("cutoff") && LABEL_COLUMNS.iter().all(|l| table.has(l));
+        if !ours {
+            return Err(Error::usage(format!(
+                "{}: column {:?} is missing in every one of the {} labelled rows: drop it or fill it{}",
+                a.features.display(),
+                empty[0],
+                labelled.len(),
+                if empty.len() > 1 {
+                    format!(" (also empty: {})", empty[1..].join(", "))
+                } else {
+                    String::new()
+                }
+            ))
+            .into());
+        }
+        println!(
+            "note: {} feature(s) have no value in any labelled row (history too short for the window) and are left out: {}",
+            empty.len(),
+            empty.join(", ")
+        );
+        raw.retain(|c| !empty.contains(&c.name));
+    }
     let cutoffs = table
         .cutoffs()?
         .map(|c| labelled.iter().map(|&i| c[i]).collect::<Vec<i64>>());
@@ -257,6 +298,11 @@ pub fn score_table(bundle: &Bundle, table: &Table) -> Result<Vec<f64>, Error> {
 }
 
 pub fn run_evaluate(a: &EvaluateArgs) -> anyhow::Result<()> {
+    evaluate(a).map(|_| ())
+}
+
+/// `erosion evaluate`: prints the metrics, writes them to `--out` and returns them.
+pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> {
     let bundle = Bundle::read(&a.model)?;
     let table = Table::read(&a.features)?;
     let target = table.target(&bundle.target.column, bundle.target.positive.as_deref())?;
@@ -304,5 +350,5 @@ pub fn run_evaluate(a: &EvaluateArgs) -> anyhow::Result<()> {
         })?;
         println!("wrote {}", out.display());
     }
-    Ok(())
+    Ok(eval)
 }

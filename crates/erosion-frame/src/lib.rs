@@ -1,8 +1,15 @@
-//! Any feature table (ours or the user's, such as Telco's CSV) to model inputs, labels and
-//! group columns. One place decides which columns may become model inputs.
+//! Internal to erosion (no stability promise): the one place where polars frames meet
+//! erosion's types, so that `erosion` and `erosion-score` read and write tables the same way.
+//!
+//! - [`feature_frame`]: a [`FeatureTable`] as the frame `erosion features` writes;
+//! - [`Table`]: any table (ours or the user's, such as Telco's CSV) as model inputs
+//!   ([`Table::raw_columns`]), a binary target, cutoffs and flags. One place decides which
+//!   columns may become model inputs, so training, evaluation and nightly scoring see the same
+//!   numbers bit for bit.
 
 use erosion_core::time::DAY_MS;
 use erosion_core::Error;
+use erosion_features::FeatureTable;
 use erosion_io::polars::prelude::*;
 use erosion_models::RawColumn;
 use std::path::{Path, PathBuf};
@@ -10,13 +17,16 @@ use std::path::{Path, PathBuf};
 /// Label columns of `erosion features` output: never model inputs (they are the future).
 pub const LABEL_COLUMNS: [&str; 2] = ["churn", "erosion"];
 
-/// A loaded table.
+/// A loaded table and the file it came from (named in every error).
 pub struct Table {
+    /// The file, for error messages.
     pub path: PathBuf,
+    /// The rows.
     pub df: DataFrame,
 }
 
 impl Table {
+    /// Reads CSV, Parquet or NDJSON by extension, through erosion-io like every command.
     pub fn read(path: &Path) -> Result<Table, Error> {
         let df = erosion_io::read_table(path, &erosion_io::ReadOptions::default())?;
         Ok(Table {
@@ -25,10 +35,20 @@ impl Table {
         })
     }
 
+    /// A frame already in memory; errors name `path`.
+    pub fn from_frame(path: &Path, df: DataFrame) -> Table {
+        Table {
+            path: path.to_path_buf(),
+            df,
+        }
+    }
+
+    /// Whether the table has a column of this name.
     pub fn has(&self, name: &str) -> bool {
         self.df.column(name).is_ok()
     }
 
+    /// A column, or [`Error::MissingColumn`] naming the file and the columns it has.
     pub fn column(&self, name: &str) -> Result<&Column, Error> {
         self.df.column(name).map_err(|_| Error::MissingColumn {
             path: self.path.clone(),
@@ -37,6 +57,7 @@ impl Table {
         })
     }
 
+    /// The column names, in order.
     pub fn names(&self) -> Vec<String> {
         self.df
             .get_column_names()
@@ -204,4 +225,52 @@ impl Table {
         }
         Ok(out)
     }
+
+    /// A 0/1 (or boolean) column as flags (`true` where 1), or `None` when the table has no
+    /// such numeric column.
+    pub fn flags(&self, name: &str) -> Result<Option<Vec<bool>>, Error> {
+        let Ok(col) = self.df.column(name) else {
+            return Ok(None);
+        };
+        if !(col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Boolean)) {
+            return Ok(None);
+        }
+        let f = col
+            .cast(&DataType::Float64)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(Some(
+            f.f64()
+                .expect("Float64")
+                .iter()
+                .map(|v| v == Some(1.0))
+                .collect(),
+        ))
+    }
+}
+
+/// The feature table as a frame: `customer_id`, `cutoff` (date), the features (null where
+/// missing), `churn` and `erosion` (null where the horizon is not observed).
+pub fn feature_frame(t: &FeatureTable) -> DataFrame {
+    let mut columns = Vec::with_capacity(t.names.len() + 4);
+    columns.push(Column::new("customer_id".into(), t.customer_id.clone()));
+    let days: Vec<i32> = t
+        .cutoff
+        .iter()
+        .map(|&c| c.div_euclid(DAY_MS) as i32)
+        .collect();
+    columns.push(
+        Int32Chunked::from_vec("cutoff".into(), days)
+            .into_date()
+            .into_column(),
+    );
+    for (name, col) in t.names.iter().zip(&t.columns) {
+        let ca = Float64Chunked::from_iter_options(
+            name.as_str().into(),
+            col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
+        );
+        columns.push(ca.into_column());
+    }
+    columns.push(Column::new("churn".into(), t.churn.clone()));
+    columns.push(Column::new("erosion".into(), t.erosion.clone()));
+    DataFrame::new(t.len(), columns).expect("columns of equal length")
 }

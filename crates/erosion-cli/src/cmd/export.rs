@@ -1,0 +1,50 @@
+//! `erosion export`: a model bundle as a standard ONNX model for other engines.
+
+use crate::args::ExportArgs;
+use erosion_bundle::Bundle;
+use erosion_core::Error;
+use std::io::Write;
+
+/// What an export wrote.
+pub struct Exported {
+    pub bytes: usize,
+    pub inputs: usize,
+}
+
+pub fn run(a: &ExportArgs) -> anyhow::Result<()> {
+    let e = export(a)?;
+    println!(
+        "wrote {} ({} bytes, {} inputs, output `{}`)",
+        a.out.display(),
+        e.bytes,
+        e.inputs,
+        erosion_onnx::OUTPUT_NAME
+    );
+    Ok(())
+}
+
+pub fn export(a: &ExportArgs) -> Result<Exported, Error> {
+    if !a.format.eq_ignore_ascii_case("onnx") {
+        return Err(Error::usage(format!(
+            "--format {:?} is not supported; the only export format is onnx",
+            a.format
+        )));
+    }
+    let bundle = Bundle::read(&a.model)?;
+    let bytes = erosion_onnx::export_onnx(&bundle.model).map_err(|e| {
+        Error::usage(format!(
+            "{}: the model cannot be exported to ONNX: {e}",
+            a.model.display()
+        ))
+    })?;
+    let inputs = erosion_onnx::graph_inputs(&bundle.model, erosion_onnx::InputLayout::Auto)
+        .map(|i| i.len())
+        .unwrap_or(0);
+    erosion_io::atomic_write(&a.out, |w| {
+        w.write_all(&bytes).map_err(|e| Error::io(&a.out, e))
+    })?;
+    Ok(Exported {
+        bytes: bytes.len(),
+        inputs,
+    })
+}
