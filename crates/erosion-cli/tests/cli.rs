@@ -530,10 +530,14 @@ fn forecast_writes_intervals_and_rejects_gaps_bad_values_and_zero_horizons() {
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 16, "8 steps for each of 2 segments");
     for r in &rows {
-        let v: Vec<f64> = r[3..].iter().map(|x| x.parse().unwrap()).collect();
+        // the model name may hold a quoted comma, as in "ETS(M,N,N)": read from the end
+        let v: Vec<f64> = r[r.len() - 5..]
+            .iter()
+            .map(|x| x.parse().unwrap())
+            .collect();
         // lo_95 <= lo_80 <= yhat <= hi_80 <= hi_95
         assert!(
-            v[4] <= v[1] && v[1] <= v[0] && v[0] <= v[2] && v[2] <= v[5],
+            v[3] <= v[1] && v[1] <= v[0] && v[0] <= v[2] && v[2] <= v[4],
             "{r:?}"
         );
     }
