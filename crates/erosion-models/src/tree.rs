@@ -232,6 +232,17 @@ impl Tree {
 pub const SHAP_TABLE_BUDGET: usize = 16 << 20;
 /// Leaves with more distinct features than this on their path are never tabulated.
 const MAX_TABLE_DEPTH: usize = 10;
+/// Trees with at most this many internal nodes are tabulated whole (see [`ShapPaths`]).
+const MAX_MASK_NODES: usize = 10;
+
+/// A small tree's contributions by direction pattern: bit `b` of a pattern is whether the row
+/// goes left at `internal[b]`; `values[pattern * features.len() + i]` is the contribution to
+/// `features[i]`.
+struct MaskTable {
+    internal: Vec<u32>,
+    features: Vec<u32>,
+    values: Vec<f64>,
+}
 
 /// One root-to-leaf path: its distinct features, their zero fractions (the share of training
 /// cover that follows the path's side at every split on the feature), and the tests a row must
@@ -251,11 +262,16 @@ struct LeafPath {
 /// tree, one test per internal node and a table lookup per path feature (GPUTreeShap's path
 /// decomposition, Mitchell et al. 2022). For a leaf, the Shapley weights depend only on which of
 /// its path's features the row agrees with (each one fraction is 0 or 1), so they are computed
-/// once per pattern. Gives the same values as [`Tree::shap_into`] (Algorithm 2), up to the order
-/// in which floating-point terms are added.
+/// once per pattern. A small tree goes further: its whole contribution is tabulated by the
+/// directions a row takes at its internal nodes. Gives the same values as [`Tree::shap_into`]
+/// (Algorithm 2), up to the order in which floating-point terms are added.
 pub struct ShapPaths {
     leaves: Vec<LeafPath>,
     nodes: usize,
+    /// Small trees (at most [`MAX_MASK_NODES`] internal nodes): the tree's whole contribution
+    /// for each pattern of directions at its internal nodes, so that a row costs one test per
+    /// internal node and one addition per feature the tree uses.
+    by_mask: Option<MaskTable>,
     /// A path with 64 or more distinct features (a pattern would not fit a word): the tree
     /// is explained by [`Tree::shap_into`] instead.
     fallback: bool,
@@ -303,9 +319,55 @@ impl Tree {
             return ShapPaths {
                 leaves: Vec::new(),
                 nodes: self.nodes.len(),
+                by_mask: None,
                 fallback: true,
             };
         }
+        let mut paths = ShapPaths {
+            leaves,
+            nodes: self.nodes.len(),
+            by_mask: None,
+            fallback: false,
+        };
+        let internal: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&k| !self.nodes[k as usize].is_leaf())
+            .collect();
+        let mut features: Vec<u32> = internal
+            .iter()
+            .map(|&k| self.nodes[k as usize].feature)
+            .collect();
+        features.sort_unstable();
+        features.dedup();
+        let size = (1usize << internal.len()) * features.len();
+        if internal.len() <= MAX_MASK_NODES && size <= budget {
+            let width = features.last().map_or(0, |&f| f as usize + 1);
+            let mut values = vec![0.0; size];
+            let mut s = ShapScratch::default();
+            let mut phi = vec![0.0; width];
+            for (mask, out) in values
+                .chunks_mut(features.len().max(1))
+                .enumerate()
+                .take(1 << internal.len())
+            {
+                s.left.clear();
+                s.left.resize(self.nodes.len(), false);
+                for (b, &k) in internal.iter().enumerate() {
+                    s.left[k as usize] = (mask >> b) & 1 == 1;
+                }
+                phi.iter_mut().for_each(|v| *v = 0.0);
+                paths.add_leaves(&mut phi, 1.0, &mut s);
+                for (o, &f) in out.iter_mut().zip(&features) {
+                    *o = phi[f as usize];
+                }
+            }
+            paths.by_mask = Some(MaskTable {
+                internal,
+                features,
+                values,
+            });
+            return paths;
+        }
+        let mut leaves = std::mem::take(&mut paths.leaves);
         let mut used = 0usize;
         let mut path = Vec::new();
         for leaf in &mut leaves {
@@ -328,11 +390,8 @@ impl Tree {
             }
             leaf.table = Some(table);
         }
-        ShapPaths {
-            leaves,
-            nodes: self.nodes.len(),
-            fallback: false,
-        }
+        paths.leaves = leaves;
+        paths
     }
 }
 
@@ -359,6 +418,24 @@ impl ShapPaths {
             tree.shap_into(row, phi, scale);
             return;
         }
+        if let Some(t) = &self.by_mask {
+            let mut mask = 0usize;
+            for (b, &k) in t.internal.iter().enumerate() {
+                let n = &tree.nodes[k as usize];
+                let x = row[n.feature as usize];
+                let left = if x.is_nan() {
+                    n.default_left
+                } else {
+                    x <= n.threshold
+                };
+                mask |= usize::from(left) << b;
+            }
+            let w = t.features.len();
+            for (&f, &c) in t.features.iter().zip(&t.values[mask * w..(mask + 1) * w]) {
+                phi[f as usize] += c * scale;
+            }
+            return;
+        }
         s.left.clear();
         s.left.resize(self.nodes, false);
         for (k, n) in tree.nodes.iter().enumerate() {
@@ -371,6 +448,11 @@ impl ShapPaths {
                 };
             }
         }
+        self.add_leaves(phi, scale, s);
+    }
+
+    /// Every leaf's contribution for the directions in `s.left`.
+    fn add_leaves(&self, phi: &mut [f64], scale: f64, s: &mut ShapScratch) {
         for leaf in &self.leaves {
             let d = leaf.features.len();
             let mut pattern = (1usize << d) - 1;
