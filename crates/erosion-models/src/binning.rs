@@ -77,12 +77,16 @@ fn midpoint(a: f64, b: f64) -> f64 {
     }
 }
 
-/// A binned dataset: row-major bin codes (`p` bytes per row, so one row's codes share a cache
-/// line whichever rows a leaf holds) and each feature's number of histogram slots.
+/// A binned dataset: the bin codes twice, row-major for histograms and tree walks (`p` bytes per
+/// row, so one row's codes share a cache line whichever rows a leaf holds) and column-major for
+/// partitioning a leaf on one feature; and each feature's number of histogram slots.
 pub(crate) struct Binned {
     pub n: usize,
     pub p: usize,
+    /// Row-major: code of row `i`, feature `j` at `i * p + j`.
     pub codes: Vec<u8>,
+    /// Column-major: code of row `i`, feature `j` at `j * n + i`.
+    pub columns: Vec<u8>,
     /// Per feature, histogram slots (non-missing bins + 1 for missing).
     pub slots: Vec<usize>,
     /// Per feature, first slot in a histogram; one more entry at the end: the total.
@@ -112,6 +116,14 @@ impl Binned {
                     }
                 });
         }
+        let mut columns = vec![0u8; n * p];
+        if n > 0 {
+            columns.par_chunks_mut(n).enumerate().for_each(|(j, col)| {
+                for (i, o) in col.iter_mut().enumerate() {
+                    *o = codes[i * p + j];
+                }
+            });
+        }
         let slots: Vec<usize> = bins.iter().map(|b| b.n_bins() + 1).collect();
         let mut offsets = Vec::with_capacity(p + 1);
         let mut acc = 0;
@@ -124,6 +136,7 @@ impl Binned {
             n,
             p,
             codes,
+            columns,
             slots,
             offsets,
         }
@@ -132,6 +145,12 @@ impl Binned {
     /// Slots of a histogram over all features.
     pub fn total_slots(&self) -> usize {
         self.offsets[self.p]
+    }
+
+    /// Bin codes of feature `j`, one per row.
+    #[inline]
+    pub fn column(&self, j: usize) -> &[u8] {
+        &self.columns[j * self.n..(j + 1) * self.n]
     }
 
     /// Bin code of row `i`, feature `j`.

@@ -62,7 +62,8 @@ pub(crate) struct Grown {
     pub leaves: Vec<(usize, usize, usize)>,
 }
 
-/// Rows ahead whose codes and gradients are prefetched while building a histogram.
+/// Rows ahead whose codes (and gradients) are prefetched while building a histogram or
+/// partitioning a leaf.
 const PREFETCH_AHEAD: usize = 16;
 
 /// Hints the CPU to bring the cache line at `p` into L1. Only a hint: never faults, changes no
@@ -169,15 +170,17 @@ fn find_best(
     let lambda = p.lambda_l2;
     let parent = score(sum, lambda);
     let min_data = p.min_data_in_leaf as f64;
-    // rows on a side, estimated from its hessian share (LightGBM's rule)
+    // rows on a side, estimated from its hessian share and rounded as LightGBM does
+    // (`RoundInt(h * cnt_factor) < min_data` is `h * cnt_factor + 0.5 < min_data`, and needs no
+    // call to `round`)
     let cnt_factor = count as f64 / sum[1];
     let mut best: Option<Split> = None;
     let mut consider =
         |l: [f64; 2], r: [f64; 2], feature: usize, bin: usize, default_left: bool| {
             if l[1] < p.min_sum_hessian
                 || r[1] < p.min_sum_hessian
-                || (l[1] * cnt_factor).round() < min_data
-                || (r[1] * cnt_factor).round() < min_data
+                || l[1] * cnt_factor + 0.5 < min_data
+                || r[1] * cnt_factor + 0.5 < min_data
             {
                 return;
             }
@@ -300,25 +303,27 @@ pub(crate) fn grow(
         let f = split.feature;
         let missing_code = (b.slots[f] - 1) as u8;
 
-        // partition the leaf's rows: left first, then right, both in their original order
+        // partition the leaf's rows: left first, then right, both in their original order.
+        // Without a branch on the side: each row is written to both places and only the cursor
+        // of its side moves (writing at `nl <= t` never overwrites a row not yet read).
         scratch.clear();
-        let mut nl = leaf.start;
+        scratch.resize(leaf.end - leaf.start, 0);
+        let col = b.column(f);
+        let (mut nl, mut nr) = (leaf.start, 0);
         for t in leaf.start..leaf.end {
-            let i = rows[t];
-            let c = b.code(i as usize, f);
-            let go_left = if c == missing_code {
-                split.default_left
-            } else {
-                c <= split.bin
-            };
-            if go_left {
-                rows[nl] = i;
-                nl += 1;
-            } else {
-                scratch.push(i);
+            if let Some(&ahead) = rows[..leaf.end].get(t + PREFETCH_AHEAD) {
+                prefetch(&col[ahead as usize]);
             }
+            let i = rows[t];
+            let c = col[i as usize];
+            // split bins are below the missing code, so `c <= bin` only holds for present values
+            let go_left = (c <= split.bin) | ((c == missing_code) & split.default_left);
+            rows[nl] = i;
+            scratch[nr] = i;
+            nl += usize::from(go_left);
+            nr += usize::from(!go_left);
         }
-        rows[nl..leaf.end].copy_from_slice(&scratch);
+        rows[nl..leaf.end].copy_from_slice(&scratch[..nr]);
 
         let (li, ri) = (nodes.len(), nodes.len() + 1);
         {
