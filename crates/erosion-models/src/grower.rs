@@ -203,8 +203,8 @@ fn find_best(
         let has_missing = miss[1] > 0.0;
         // missing values go right
         let mut l = [0.0; 2];
-        for bin in 0..nb {
-            add(&mut l, &h[bin]);
+        for (bin, s) in h[..nb].iter().enumerate() {
+            add(&mut l, s);
             if bin + 1 == nb && !has_missing {
                 break;
             }
@@ -215,8 +215,8 @@ fn find_best(
         }
         if has_missing {
             let mut l = miss;
-            for bin in 0..nb.saturating_sub(1) {
-                add(&mut l, &h[bin]);
+            for (bin, s) in h[..nb.saturating_sub(1)].iter().enumerate() {
+                add(&mut l, s);
                 consider(l, sub(sum, &l), j, bin, true);
             }
         }
