@@ -147,7 +147,7 @@ def _gbdt_speed_run(a: argparse.Namespace, py: Path, logfile: Path) -> dict:
         cmds = {
             "erosion": ([str(example), str(data), "1"], {"RAYON_NUM_THREADS": str(threads)}),
             # several OpenMP threads wait passively: on a shared machine, spinning threads
-            # fight the other work for the cores (its fit took ~9x longer on 2 busy cores)
+            # fight the other work for the cores (its fit took ~8x longer on 2 busy cores)
             "lightgbm": ([str(py), str(GBDT_SPEED_PEER), "--data", str(data),
                           "--threads", str(threads), "--runs", "1"],
                          {"OMP_WAIT_POLICY": "PASSIVE"} if threads > 1 else {}),
@@ -190,7 +190,7 @@ def _gbdt_speed_render(e: dict) -> list[str]:
            "of median wall times (erosion / LightGBM: below 1 means erosion is faster). With "
            "several threads LightGBM runs with `OMP_WAIT_POLICY=PASSIVE`, so that its waiting "
            "threads sleep instead of spinning: on a shared machine with busy cores, spinning "
-           "made its 2-thread fit about 9x slower (rayon's threads, erosion's, sleep soon).", "",
+           "made its 2-thread fit about 8x slower (erosion's rayon threads sleep after a short spin).", "",
            "Target (issue 4): fit within 1.5x of LightGBM's time at equal AUC (within 0.002), "
            "predict at least as fast.", "",
            f"Measured {e.get('measured', '?')}; load average {e.get('load_before', '?')} before, "
