@@ -281,79 +281,99 @@ fn unwound_path_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
     total * (depth + 1) as f64
 }
 
-/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache.
-const BLOCK: usize = 128;
+/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache
+/// (at most 256: a row of a block is named by a `u8`).
+const BLOCK: usize = 256;
+
+/// Marks, in [`WalkNode::next`], a child that is a leaf.
+const LEAF: u32 = 1 << 31;
 
 /// One node of a [`Walk`].
 #[derive(Clone, Copy)]
 struct WalkNode {
     threshold: f64,
     feature: u32,
-    /// Next node when the row goes left / right; both the node itself for a leaf.
+    /// Child when the row goes left / right, with [`LEAF`] set when the child is a leaf.
     next: [u32; 2],
     /// Where a missing value goes (0 left, 1 right).
     missing: u32,
 }
 
-/// A tree laid out for scoring many rows: small nodes, and leaves that lead to themselves, so every
-/// row takes exactly `depth` steps down and a step is a select, not a branch. The rows of a block
-/// then walk side by side, step by step, with no mispredicted branch and no wait on the previous
-/// step of the same row.
+/// A tree laid out for scoring many rows: 24-byte nodes that say which children are leaves. The
+/// rows of a block walk down side by side, one level per pass over the rows still walking; a step
+/// is a select, not a branch, and the rows that reach a leaf drop out of the next pass (most rows
+/// stop far above the deepest leaf). No pass waits on the previous step of the same row.
 struct Walk {
     nodes: Vec<WalkNode>,
     values: Vec<f64>,
-    depth: usize,
 }
 
 impl Walk {
     fn new(t: &Tree) -> Walk {
+        let child = |k: u32| {
+            if t.nodes[k as usize].is_leaf() {
+                k | LEAF
+            } else {
+                k
+            }
+        };
         let nodes = t
             .nodes
             .iter()
-            .enumerate()
-            .map(|(k, n)| {
-                if n.is_leaf() {
-                    WalkNode {
-                        threshold: 0.0,
-                        feature: 0,
-                        next: [k as u32; 2],
-                        missing: 0,
-                    }
+            .map(|n| WalkNode {
+                threshold: n.threshold,
+                feature: n.feature,
+                next: if n.is_leaf() {
+                    [LEAF; 2]
                 } else {
-                    WalkNode {
-                        threshold: n.threshold,
-                        feature: n.feature,
-                        next: [n.left, n.right],
-                        missing: u32::from(!n.default_left),
-                    }
-                }
+                    [child(n.left), child(n.right)]
+                },
+                missing: u32::from(!n.default_left),
             })
             .collect();
         Walk {
             nodes,
             values: t.nodes.iter().map(|n| n.value).collect(),
-            depth: t.depth(),
         }
     }
 
-    /// Adds the tree's output for each row of a row-major block (`p` values a row) to `sums`.
-    /// Same rule as [`Tree::predict_row`]: `x <= threshold` goes left, a missing value goes where
-    /// the node says.
+    /// Adds the tree's output for each row of a row-major block (`p` values a row, at most
+    /// `BLOCK` rows) to `sums`. Same rule as [`Tree::predict_row`]: `x <= threshold` goes left, a
+    /// missing value goes where the node says.
     #[inline]
     fn add_block(&self, rows: &[f64], p: usize, sums: &mut [f64]) {
+        let m = sums.len();
+        if self.nodes.len() == 1 {
+            for s in sums.iter_mut() {
+                *s += self.values[0];
+            }
+            return;
+        }
+        // node of each row (LEAF set once it has arrived), and the rows still walking
         let mut at = [0u32; BLOCK];
-        let at = &mut at[..sums.len()];
-        for _ in 0..self.depth {
-            for (r, k) in at.iter_mut().enumerate() {
-                let n = &self.nodes[*k as usize];
+        let mut walking = [0u8; BLOCK];
+        for (r, w) in walking[..m].iter_mut().enumerate() {
+            *w = r as u8;
+        }
+        let mut live = m;
+        while live > 0 {
+            let mut kept = 0;
+            for q in 0..live {
+                let r = walking[q] as usize;
+                let n = &self.nodes[at[r] as usize];
                 let x = rows[r * p + n.feature as usize];
                 // NaN compares false, so a missing value takes `missing`, any other `x > t`
                 let side = u32::from(x > n.threshold) | (u32::from(x.is_nan()) & n.missing);
-                *k = n.next[side as usize];
+                let next = n.next[side as usize];
+                at[r] = next;
+                // compaction without a branch (`kept <= q`: nothing unread is overwritten)
+                walking[kept] = r as u8;
+                kept += usize::from(next & LEAF == 0);
             }
+            live = kept;
         }
-        for (s, &k) in sums.iter_mut().zip(at.iter()) {
-            *s += self.values[k as usize];
+        for (s, &k) in sums.iter_mut().zip(&at[..m]) {
+            *s += self.values[(k & !LEAF) as usize];
         }
     }
 }
