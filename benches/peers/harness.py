@@ -138,8 +138,9 @@ def _gbdt_speed_run(a: argparse.Namespace, py: Path, logfile: Path) -> dict:
         run([str(py), str(GBDT_SPEED_PEER), "--make-data", str(data)], check=True)
         stamp.write_text(json.dumps(want))
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    run(["cargo", "build", "--release", "-p", "erosion-models", "--example", "gbdt_speed"],
-        cwd=ROOT, check=True)
+    if not a.skip_build:  # with --skip-build, the example as it was last built
+        run(["cargo", "build", "--release", "-p", "erosion-models", "--example", "gbdt_speed"],
+            cwd=ROOT, check=True)
     example = target / "release" / "examples" / "gbdt_speed"
     nproc = os.cpu_count() or 1
     entry = {"measured": "", "threads": {}, "commands": {}, "load_before": loadavg()}
