@@ -73,7 +73,6 @@ fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `_mm_prefetch` reads no memory architecturally (a prefetch cannot fault, even on an
     // invalid address) and SSE is part of the x86_64 baseline.
-    #[allow(unused_unsafe)]
     unsafe {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
