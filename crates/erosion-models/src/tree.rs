@@ -554,12 +554,107 @@ fn unwound_path_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
     total * (depth + 1) as f64
 }
 
-/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache.
-const BLOCK: usize = 128;
+/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache
+/// (at most 256: a row of a block is named by a `u8`).
+const BLOCK: usize = 256;
+
+/// Marks, in [`WalkNode::next`], a child that is a leaf.
+const LEAF: u32 = 1 << 31;
+
+/// One node of a [`Walk`].
+#[derive(Clone, Copy)]
+struct WalkNode {
+    threshold: f64,
+    feature: u32,
+    /// Child when the row goes left / right, with [`LEAF`] set when the child is a leaf.
+    next: [u32; 2],
+    /// Where a missing value goes (0 left, 1 right).
+    missing: u32,
+}
+
+/// A tree laid out for scoring many rows: 24-byte nodes that say which children are leaves. The
+/// rows of a block walk down side by side, one level per pass over the rows still walking; a step
+/// is a select, not a branch, and the rows that reach a leaf drop out of the next pass (most rows
+/// stop far above the deepest leaf). No pass waits on the previous step of the same row.
+struct Walk {
+    nodes: Vec<WalkNode>,
+    values: Vec<f64>,
+}
+
+impl Walk {
+    fn new(t: &Tree) -> Walk {
+        let child = |k: u32| {
+            if t.nodes[k as usize].is_leaf() {
+                k | LEAF
+            } else {
+                k
+            }
+        };
+        let nodes = t
+            .nodes
+            .iter()
+            .map(|n| WalkNode {
+                threshold: n.threshold,
+                feature: n.feature,
+                next: if n.is_leaf() {
+                    [LEAF; 2]
+                } else {
+                    [child(n.left), child(n.right)]
+                },
+                missing: u32::from(!n.default_left),
+            })
+            .collect();
+        Walk {
+            nodes,
+            values: t.nodes.iter().map(|n| n.value).collect(),
+        }
+    }
+
+    /// Adds the tree's output for each row of a row-major block (`p` values a row, at most
+    /// `BLOCK` rows) to `sums`. Same rule as [`Tree::predict_row`]: `x <= threshold` goes left, a
+    /// missing value goes where the node says.
+    #[inline]
+    fn add_block(&self, rows: &[f64], p: usize, sums: &mut [f64]) {
+        let m = sums.len();
+        if self.nodes.len() == 1 {
+            for s in sums.iter_mut() {
+                *s += self.values[0];
+            }
+            return;
+        }
+        // node of each row (LEAF set once it has arrived), and the rows still walking
+        let mut at = [0u32; BLOCK];
+        let mut walking = [0u8; BLOCK];
+        for (r, w) in walking[..m].iter_mut().enumerate() {
+            *w = r as u8;
+        }
+        let mut live = m;
+        while live > 0 {
+            let mut kept = 0;
+            for q in 0..live {
+                let r = walking[q] as usize;
+                let n = &self.nodes[at[r] as usize];
+                let x = rows[r * p + n.feature as usize];
+                // NaN compares false, so a missing value takes `missing`, any other `x > t`
+                let side = u32::from(x > n.threshold) | (u32::from(x.is_nan()) & n.missing);
+                let next = n.next[side as usize];
+                at[r] = next;
+                // compaction without a branch (`kept <= q`: nothing unread is overwritten)
+                walking[kept] = r as u8;
+                kept += usize::from(next & LEAF == 0);
+            }
+            live = kept;
+        }
+        for (s, &k) in sums.iter_mut().zip(&at[..m]) {
+            *s += self.values[(k & !LEAF) as usize];
+        }
+    }
+}
 
 /// Sum over `trees` of each row's output, times `scale`, plus `base`, for a column-major buffer of
 /// `n` rows and `p` columns. Rows are scored in parallel blocks; each row's sum is accumulated in tree
-/// order, so results are bit-identical whatever the thread count.
+/// order, so results are bit-identical whatever the thread count (and to summing
+/// [`Tree::predict_row`] over the trees).
 pub fn predict_sum(
     trees: &[Tree],
     data: &[f64],
@@ -569,6 +664,7 @@ pub fn predict_sum(
     scale: f64,
 ) -> Vec<f64> {
     use rayon::prelude::*;
+    let walks: Vec<Walk> = trees.iter().map(Walk::new).collect();
     let mut out = vec![0.0; n];
     out.par_chunks_mut(BLOCK)
         .enumerate()
@@ -585,10 +681,8 @@ pub fn predict_sum(
             // tree by tree over the block: one tree's nodes stay in L1 while the block's rows go
             // by; each row still sums its trees in tree order, so blocking does not change a bit
             let mut sums = [0.0f64; BLOCK];
-            for t in trees {
-                for (r, s) in sums[..m].iter_mut().enumerate() {
-                    *s += t.predict_row(&rows[r * p..(r + 1) * p]);
-                }
+            for w in &walks {
+                w.add_block(&rows, p, &mut sums[..m]);
             }
             for (o, s) in chunk.iter_mut().zip(&sums[..m]) {
                 *o = base + scale * s;

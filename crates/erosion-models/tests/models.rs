@@ -750,3 +750,75 @@ fn reasons_name_the_features_that_raise_the_risk() {
     assert!(p > m.training.positive_rate);
     assert_ne!(m.band(p), Band::Healthy);
 }
+
+#[test]
+fn batch_scoring_equals_walking_each_tree_row_by_row() {
+    // missing values, +inf thresholds and leaves at many depths go through the batch walk
+    let (x, y) = fixture(3000, 21);
+    let (xt, _) = fixture(700, 22);
+    let g = Gbdt::fit(
+        &x,
+        &y,
+        &GbdtParams {
+            num_leaves: 31,
+            max_depth: None,
+            max_rounds: 60,
+            early_stopping: None,
+            ..GbdtParams::default()
+        },
+    )
+    .unwrap();
+    let f = Forest::fit(
+        &x,
+        &y,
+        &ForestParams {
+            n_trees: 10,
+            ..ForestParams::default()
+        },
+    )
+    .unwrap();
+    let row = |i: usize| -> Vec<f64> { (0..xt.n_cols()).map(|j| xt.column(j)[i]).collect() };
+    let raw = g.predict_raw(&xt);
+    let prob = f.predict(&xt);
+    for i in 0..xt.n_rows() {
+        let r = row(i);
+        let mut s = 0.0;
+        for t in &g.trees {
+            s += t.predict_row(&r);
+        }
+        assert_eq!(
+            raw[i].to_bits(),
+            (g.base_score + s).to_bits(),
+            "gbdt row {i}"
+        );
+        let mut s = 0.0;
+        for t in &f.trees {
+            s += t.predict_row(&r);
+        }
+        let want = 0.0 + (1.0 / f.trees.len() as f64) * s;
+        assert_eq!(prob[i].to_bits(), want.to_bits(), "forest row {i}");
+    }
+}
+
+#[test]
+fn gbdt_trees_do_not_depend_on_the_thread_count() {
+    // enough rows that histograms are built by several threads
+    let (x, y) = fixture(40_000, 23);
+    let params = GbdtParams {
+        num_leaves: 31,
+        max_depth: None,
+        max_rounds: 20,
+        early_stopping: None,
+        ..GbdtParams::default()
+    };
+    let fit_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| Gbdt::fit(&x, &y, &params).unwrap())
+    };
+    let one = fit_with(1);
+    let three = fit_with(3);
+    assert_eq!(one, three);
+}
