@@ -236,10 +236,12 @@ const MAX_TABLE_DEPTH: usize = 10;
 const MAX_MASK_NODES: usize = 10;
 
 /// A small tree's contributions by direction pattern: bit `b` of a pattern is whether the row
-/// goes left at `internal[b]`; `values[pattern * features.len() + i]` is the contribution to
+/// goes left at the tree's `b`-th internal node; `values[pattern * features.len() + i]` is the contribution to
 /// `features[i]`.
 struct MaskTable {
-    internal: Vec<u32>,
+    /// `(feature, threshold, default_left)` of the `b`-th internal node, packed: a row's pattern is read
+    /// from these alone, without touching the tree's nodes.
+    tests: Vec<(u32, f64, bool)>,
     features: Vec<u32>,
     values: Vec<f64>,
 }
@@ -360,8 +362,15 @@ impl Tree {
                     *o = phi[f as usize];
                 }
             }
+            let tests = internal
+                .iter()
+                .map(|&k| {
+                    let n = &self.nodes[k as usize];
+                    (n.feature, n.threshold, n.default_left)
+                })
+                .collect();
             paths.by_mask = Some(MaskTable {
-                internal,
+                tests,
                 features,
                 values,
             });
@@ -420,14 +429,10 @@ impl ShapPaths {
         }
         if let Some(t) = &self.by_mask {
             let mut mask = 0usize;
-            for (b, &k) in t.internal.iter().enumerate() {
-                let n = &tree.nodes[k as usize];
-                let x = row[n.feature as usize];
-                let left = if x.is_nan() {
-                    n.default_left
-                } else {
-                    x <= n.threshold
-                };
+            for (b, &(f, threshold, default_left)) in t.tests.iter().enumerate() {
+                let x = row[f as usize];
+                // branch-free: a NaN compares false, and takes the default side
+                let left = (x <= threshold) | (x.is_nan() & default_left);
                 mask |= usize::from(left) << b;
             }
             let w = t.features.len();
