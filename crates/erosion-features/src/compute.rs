@@ -383,15 +383,7 @@ pub fn compute(
         })
         .unwrap_or_default();
 
-    let order = log.order_by_customer_time();
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut s = 0;
-    for i in 1..=order.len() {
-        if i == order.len() || log.customer[order[i] as usize] != log.customer[order[s] as usize] {
-            groups.push((s, i));
-            s = i;
-        }
-    }
+    let (order, groups) = order_by_customer_time(log);
 
     let per_customer: Vec<(u32, Vec<Outcome>)> = groups
         .par_iter()
@@ -488,6 +480,119 @@ pub fn compute(
         }
     }
     table
+}
+
+/// Event indices ordered by (customer, timestamp, position in the log), the order of
+/// [`EventLog::order_by_customer_time`], and the `(start, end)` range of each customer's events
+/// in it (customers without events have none).
+///
+/// Customers are dense interned ids, so this is a counting sort: per-chunk histograms, then a
+/// parallel scatter in which every chunk writes its own slots (each customer's indices come out
+/// ascending), then a stable sort by time of the customers whose events are not already in time
+/// order (most logs are written in time order, so that is usually a check).
+pub(crate) fn order_by_customer_time(log: &EventLog) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let n = log.len();
+    let n_customers = log
+        .customer
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m as usize + 1)
+        .max(log.customer_ids.len());
+    let chunks = rayon::current_num_threads().clamp(1, 8).min(n.max(1));
+    let chunk_len = n.div_ceil(chunks).max(1);
+    // Per chunk: events per customer, turned into each chunk's first slot per customer.
+    let mut slots: Vec<Vec<u32>> = log
+        .customer
+        .par_chunks(chunk_len)
+        .map(|part| {
+            let mut h = vec![0u32; n_customers];
+            for &c in part {
+                h[c as usize] += 1;
+            }
+            h
+        })
+        .collect();
+    let mut groups = Vec::new();
+    let mut next = 0usize;
+    for c in 0..n_customers {
+        let start = next;
+        for h in slots.iter_mut() {
+            let k = h[c] as usize;
+            h[c] = next as u32;
+            next += k;
+        }
+        if next > start {
+            groups.push((start, next));
+        }
+    }
+    debug_assert_eq!(next, n);
+    let mut order = vec![0u32; n];
+    {
+        let out = SharedSlots(order.as_mut_ptr());
+        log.customer
+            .par_chunks(chunk_len)
+            .zip(slots.par_iter_mut())
+            .enumerate()
+            .for_each(|(k, (part, slot))| {
+                let base = k * chunk_len;
+                for (j, &c) in part.iter().enumerate() {
+                    let at = &mut slot[c as usize];
+                    // SAFETY: the slots of a chunk and customer are a range of their own
+                    // (prefix sums over customers, then chunks), each written once, all < n.
+                    unsafe { out.write(*at as usize, (base + j) as u32) };
+                    *at += 1;
+                }
+            });
+    }
+    drop(slots);
+    // Within a customer the indices ascend; put them in time order (stable: ties keep it).
+    let ts = &log.timestamp;
+    let mut blocks: Vec<(&mut [u32], &[(usize, usize)])> = Vec::new();
+    let target = (n / (rayon::current_num_threads() * 16).max(1)).max(4096);
+    let (mut rest, mut g0, mut offset) = (order.as_mut_slice(), 0usize, 0usize);
+    while g0 < groups.len() {
+        let mut g1 = g0;
+        while g1 < groups.len() && groups[g1].1 - groups[g0].0 < target {
+            g1 += 1;
+        }
+        let g1 = g1.max(g0 + 1);
+        let end = groups[g1 - 1].1;
+        let (block, tail) = rest.split_at_mut(end - offset);
+        blocks.push((block, &groups[g0..g1]));
+        rest = tail;
+        offset = end;
+        g0 = g1;
+    }
+    blocks.into_par_iter().for_each(|(block, gs)| {
+        let base = gs[0].0;
+        for &(a, b) in gs {
+            let events = &mut block[a - base..b - base];
+            if !events
+                .windows(2)
+                .all(|w| ts[w[0] as usize] <= ts[w[1] as usize])
+            {
+                events.sort_by_key(|&i| ts[i as usize]);
+            }
+        }
+    });
+    (order, groups)
+}
+
+/// A pointer to the order being scattered, shared by the chunks that fill disjoint slots.
+#[derive(Clone, Copy)]
+struct SharedSlots(*mut u32);
+
+// SAFETY: every slot is written by exactly one chunk (see `order_by_customer_time`).
+unsafe impl Send for SharedSlots {}
+unsafe impl Sync for SharedSlots {}
+
+impl SharedSlots {
+    /// # Safety
+    /// `at` is in bounds and no other thread reads or writes it meanwhile.
+    unsafe fn write(self, at: usize, value: u32) {
+        unsafe { *self.0.add(at) = value };
+    }
 }
 
 /// The labels from the events in the horizon: (churn, erosion).
