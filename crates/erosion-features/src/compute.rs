@@ -6,6 +6,8 @@ use erosion_core::time::DAY_MS;
 use erosion_core::{Customers, EventKind, EventLog, EventType};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 const NK: usize = 32;
 
@@ -383,103 +385,131 @@ pub fn compute(
         })
         .unwrap_or_default();
 
+    let t = Instant::now();
     let (order, groups) = order_by_customer_time(log);
+    timing("order events by customer and time", t);
+    let t = Instant::now();
 
-    let per_customer: Vec<(u32, Vec<Outcome>)> = groups
+    // Rows are ordered by cutoff, then customer id: customers in id order (a stable sort, so
+    // equal ids would keep the order of their first appearance), computed a chunk at a time
+    // and appended to the columns, so no other copy of the table is ever held.
+    let customer_of = |&(a, _): &(usize, usize)| log.customer[order[a] as usize];
+    let mut by_id = groups;
+    by_id.par_sort_by(|x, y| {
+        log.customer_ids[customer_of(x) as usize].cmp(&log.customer_ids[customer_of(y) as usize])
+    });
+    let signup: Vec<Option<i64>> = by_id
         .par_iter()
-        .map(|&(a, b)| {
-            let events = &order[a..b];
-            let cust = log.customer[events[0] as usize];
-            let signup = signups
-                .get(log.customer_ids[cust as usize].as_str())
-                .copied();
-            let outcomes = cutoffs
-                .iter()
-                .map(|&cutoff| {
-                    let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
-                    let prefix = &events[..end];
-                    let mut active = false;
-                    for &e in prefix {
-                        match log.kind[e as usize] {
-                            EventKind::Known(EventType::DataDeletionRequest) => {
-                                return Outcome::Deleted
-                            }
-                            EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
-                            _ => {}
-                        }
-                    }
-                    if !active {
-                        return Outcome::Inactive;
-                    }
-                    let ctx =
-                        Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
-                    let mut values = Values(Vec::with_capacity(names.len()));
-                    emit(&ctx, cfg, &custom, &mut values);
-                    let (churn, erosion) = if cutoff + horizon <= observed_until {
-                        let h_end = events
-                            .partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
-                        let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
-                        (Some(c), Some(e))
-                    } else {
-                        (None, None)
-                    };
-                    Outcome::Row {
-                        values: values.0,
-                        churn,
-                        erosion,
-                    }
-                })
-                .collect();
-            (cust, outcomes)
+        .map(|g| {
+            signups
+                .get(log.customer_ids[customer_of(g) as usize].as_str())
+                .copied()
         })
         .collect();
+    timing("customers in id order", t);
+    let t = Instant::now();
 
-    // Rows ordered by cutoff, then customer id.
-    let mut keys: Vec<(usize, usize)> = Vec::new();
-    let mut deleted = vec![0usize; cutoffs.len()];
-    for (g, (_, outcomes)) in per_customer.iter().enumerate() {
-        for (k, o) in outcomes.iter().enumerate() {
-            match o {
-                Outcome::Row { .. } => keys.push((k, g)),
-                Outcome::Deleted => deleted[k] += 1,
-                Outcome::Inactive => {}
+    let n_features = names.len();
+    let outcome = |(a, b): (usize, usize), signup: Option<i64>, cutoff: i64| {
+        let events = &order[a..b];
+        let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
+        let prefix = &events[..end];
+        let mut active = false;
+        for &e in prefix {
+            match log.kind[e as usize] {
+                EventKind::Known(EventType::DataDeletionRequest) => return Outcome::Deleted,
+                EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
+                _ => {}
             }
         }
-    }
-    keys.sort_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            let ia = &log.customer_ids[per_customer[a.1].0 as usize];
-            let ib = &log.customer_ids[per_customer[b.1].0 as usize];
-            ia.cmp(ib)
-        })
-    });
-    let mut table = FeatureTable {
-        columns: vec![Vec::with_capacity(keys.len()); names.len()],
-        names,
-        observed_until,
-        deleted: cutoffs.iter().copied().zip(deleted).collect(),
-        ..FeatureTable::default()
-    };
-    for (k, g) in keys {
-        let (cust, outcomes) = &per_customer[g];
-        if let Outcome::Row {
-            values,
+        if !active {
+            return Outcome::Inactive;
+        }
+        let ctx = Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
+        let mut values = Values(Vec::with_capacity(n_features));
+        emit(&ctx, cfg, &custom, &mut values);
+        let (churn, erosion) = if cutoff + horizon <= observed_until {
+            let h_end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
+            let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
+            (Some(c), Some(e))
+        } else {
+            (None, None)
+        };
+        Outcome::Row {
+            values: values.0,
             churn,
             erosion,
-        } = &outcomes[k]
-        {
-            table
-                .customer_id
-                .push(log.customer_ids[*cust as usize].clone());
-            table.cutoff.push(cutoffs[k]);
-            for (col, v) in table.columns.iter_mut().zip(values) {
-                col.push(*v);
-            }
-            table.churn.push(*churn);
-            table.erosion.push(*erosion);
         }
+    };
+
+    const CHUNK: usize = 1 << 14;
+    let mut table = FeatureTable {
+        columns: vec![Vec::new(); names.len()],
+        names,
+        observed_until,
+        ..FeatureTable::default()
+    };
+    for &cutoff in cutoffs {
+        let mut deleted = 0usize;
+        // At most one row per customer and cutoff: no growth (and no slack) beyond that.
+        for col in table.columns.iter_mut() {
+            col.reserve_exact(by_id.len());
+        }
+        table.customer_id.reserve_exact(by_id.len());
+        table.cutoff.reserve_exact(by_id.len());
+        table.churn.reserve_exact(by_id.len());
+        table.erosion.reserve_exact(by_id.len());
+        for (groups, signup) in by_id.chunks(CHUNK).zip(signup.chunks(CHUNK)) {
+            let outcomes: Vec<Outcome> = groups
+                .par_iter()
+                .zip(signup.par_iter())
+                .map(|(&g, &s)| outcome(g, s, cutoff))
+                .collect();
+            for (o, g) in outcomes.into_iter().zip(groups) {
+                match o {
+                    Outcome::Row {
+                        values,
+                        churn,
+                        erosion,
+                    } => {
+                        let cust = customer_of(g) as usize;
+                        table.customer_id.push(log.customer_ids[cust].clone());
+                        table.cutoff.push(cutoff);
+                        for (col, v) in table.columns.iter_mut().zip(values) {
+                            col.push(v);
+                        }
+                        table.churn.push(churn);
+                        table.erosion.push(erosion);
+                    }
+                    Outcome::Deleted => deleted += 1,
+                    Outcome::Inactive => {}
+                }
+            }
+        }
+        table.deleted.push((cutoff, deleted));
     }
+    for col in table.columns.iter_mut() {
+        col.shrink_to_fit();
+    }
+    table.customer_id.shrink_to_fit();
+    table.cutoff.shrink_to_fit();
+    table.churn.shrink_to_fit();
+    table.erosion.shrink_to_fit();
+    drop(order);
+    timing("assemble the table", t);
     table
+}
+
+/// With `EROSION_TIMINGS` set, prints the seconds a stage took to stderr (diagnostics only:
+/// the output does not depend on it).
+fn timing(what: &str, since: Instant) {
+    static ON: OnceLock<bool> = OnceLock::new();
+    let on = *ON.get_or_init(|| {
+        std::env::var_os("EROSION_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
+    });
+    if on {
+        eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
+    }
 }
 
 /// Event indices ordered by (customer, timestamp, position in the log), the order of
