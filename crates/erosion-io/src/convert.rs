@@ -772,6 +772,30 @@ mod tests {
         assert_eq!(a.personalized, b.personalized);
     }
 
+    /// The log a row-by-row reading with `EventLogBuilder` gives for the test frames.
+    fn reference(df: &DataFrame) -> EventLog {
+        use erosion_core::model::EventLogBuilder;
+        let s = |name: &str| df.column(name).unwrap().str().unwrap().clone();
+        let (ids, types, channels) = (s("customer_id"), s("event_type"), s("channel"));
+        let ts = timestamps(df.column("timestamp").unwrap(), Path::new("x"), None).unwrap();
+        let values = numbers(df.column("value").unwrap(), Path::new("x"), "").unwrap();
+        let pers: Vec<Option<bool>> = df
+            .column("personalized")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        let mut b = EventLogBuilder::default();
+        for row in 0..df.height() {
+            let c = b.customer(ids.get(row).unwrap().trim());
+            let k = b.kind(types.get(row).unwrap().trim());
+            let ch = b.channel(channels.get(row).map(str::trim).filter(|s| !s.is_empty()));
+            b.push(c, ts[row], k, values[row], ch, pers[row]);
+        }
+        b.finish()
+    }
+
     /// `n` events over interleaved customers (with padding to trim), known and custom types,
     /// missing values, channels and flags; timestamps as text when `text_time`.
     fn frame(n: usize, text_time: bool) -> DataFrame {
@@ -849,10 +873,11 @@ mod tests {
     /// Writes `df` as Parquet in row groups of `group` rows.
     fn write(path: &Path, df: &mut DataFrame, group: usize) {
         let f = std::fs::File::create(path).unwrap();
-        ParquetWriter::new(f)
-            .with_row_group_size(Some(group))
-            .finish(df)
-            .unwrap();
+        let mut w = ParquetWriter::new(f).batched(df.schema()).unwrap();
+        for start in (0..df.height()).step_by(group) {
+            w.write_batch(&df.slice(start as i64, group)).unwrap();
+        }
+        w.finish().unwrap();
         let mut r = ParquetReader::new(std::fs::File::open(path).unwrap());
         let groups = r.get_metadata().unwrap().row_groups.len();
         assert_eq!(groups, df.height().div_ceil(group), "row groups as asked");
@@ -867,6 +892,7 @@ mod tests {
             write(&path, &mut df, 64);
             let opts = EventLoadOptions::default();
             let want = whole(&path, &opts).unwrap();
+            same(&want, &reference(&df));
             assert_eq!(want.len(), 1000);
             assert_eq!(want.custom_types, ["loyalty_points", "gift_card"]);
             for (batch_rows, batches) in [(1, 16), (100, 8), (300, 4), (BATCH_ROWS, 1)] {
@@ -936,6 +962,48 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn the_first_bad_row_is_reported_whichever_column_it_is_in() {
+        // Row by row, an empty event type at row 6 comes before an empty id at row 9; at the
+        // same row the id comes first.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        let mut text = String::from("customer_id,timestamp,event_type\n");
+        for row in 1..=12 {
+            let id = if row == 9 || row == 11 { "" } else { "a" };
+            let kind = if row == 6 || row == 11 { "" } else { "visit" };
+            text.push_str(&format!("{id},2024-01-01,{kind}\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 6") && err.contains("event_type"), "{err}");
+        std::fs::write(
+            &path,
+            text.replace("a,2024-01-01,\n", "a,2024-01-01,visit\n"),
+        )
+        .unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 9") && err.contains("customer_id"),
+            "{err}"
+        );
+        let only_11 = text
+            .replace("a,2024-01-01,\n", "a,2024-01-01,visit\n")
+            .replace("\n,2024-01-01,visit\n", "\na,2024-01-01,visit\n");
+        std::fs::write(&path, only_11).unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 11") && err.contains("customer_id"),
+            "{err}"
+        );
     }
 
     #[test]
