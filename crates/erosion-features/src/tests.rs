@@ -350,3 +350,37 @@ proptest! {
         prop_assert_eq!(groups, groups_of(&log, &want));
     }
 }
+
+#[test]
+fn signups_join_by_id_at_scale() {
+    // Ids sharing a long prefix (as "C0000001") must still hash apart: the signup lookup of a
+    // few hundred thousand customers stays fast, and each customer gets their own date.
+    let n = 200_000;
+    let mut b = EventLogBuilder::default();
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i:07}")).collect();
+    for id in &ids {
+        let c = b.customer(id);
+        let k = b.kind("visit");
+        b.push(c, day(10), k, f64::NAN, NO_CHANNEL, None);
+    }
+    let log = b.finish();
+    let customers = erosion_core::Customers {
+        ids: ids.clone(),
+        signup: (0..n).map(|i| Some(day(-(i as i64 % 300)))).collect(),
+        attributes: Vec::new(),
+    };
+    let t = std::time::Instant::now();
+    let table = compute(
+        &log,
+        Some(&customers),
+        &[day(20)],
+        &FeatureConfig::default(),
+    );
+    assert!(t.elapsed().as_secs_f64() < 20.0, "took {:?}", t.elapsed());
+    assert_eq!(table.len(), n);
+    for (row, id) in table.customer_id.iter().enumerate().step_by(9973) {
+        let i: i64 = id[1..].parse().unwrap();
+        let tenure = value(&table, row, "tenure_days");
+        assert!(close(tenure, 20.0 + (i % 300) as f64), "{id}: {tenure}");
+    }
+}

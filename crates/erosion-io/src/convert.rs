@@ -6,7 +6,6 @@ use erosion_core::model::NO_CHANNEL;
 use erosion_core::time::parse_timestamp;
 use erosion_core::{Customers, Error, EventKind, EventLog, EventType, Result};
 use polars::prelude::*;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -614,7 +613,7 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
     let df = read_table(path, &opts.read)?;
     let id_col = column(&df, path, &opts.customer_id)?;
     let ids_ca = as_strings(id_col, path)?;
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(df.height());
+    let mut seen: PlHashMap<&str, usize> = PlHashMap::with_capacity(df.height());
     let mut ids = Vec::with_capacity(df.height());
     for (row, id) in ids_ca.iter().enumerate() {
         let id = match id.map(str::trim) {
