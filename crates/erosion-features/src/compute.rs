@@ -616,7 +616,9 @@ pub(crate) fn order_by_customer_time(log: &EventLog) -> (Vec<u32>, Vec<(usize, u
     drop(slots);
     // Within a customer the indices ascend; put them in time order (stable: ties keep it).
     let ts = &log.timestamp;
-    let mut blocks: Vec<(&mut [u32], &[(usize, usize)])> = Vec::new();
+    // Blocks of whole customers: (their slots of the order, their groups).
+    type Block<'a> = (&'a mut [u32], &'a [(usize, usize)]);
+    let mut blocks: Vec<Block> = Vec::new();
     let target = (n / (rayon::current_num_threads() * 16).max(1)).max(4096);
     let (mut rest, mut g0, mut offset) = (order.as_mut_slice(), 0usize, 0usize);
     while g0 < groups.len() {
