@@ -122,12 +122,13 @@ pub struct ForecastConfig {
 }
 
 impl ForecastConfig {
-    /// A configuration with the given horizon and season, 2 origins for `auto`, no clamping.
+    /// A configuration with the given horizon and season, 1 origin for `auto` (the last
+    /// `horizon` periods held out; see the crate README for why one), no clamping.
     pub fn new(horizon: usize, season: usize) -> Self {
         ForecastConfig {
             horizon,
             season,
-            auto_folds: 2,
+            auto_folds: 1,
             non_negative: false,
         }
     }
