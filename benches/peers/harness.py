@@ -36,6 +36,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import statistics
 import subprocess
@@ -467,7 +468,8 @@ def sec_m4(c: SCtx) -> dict:
 # ---- rendering of sections --------------------------------------------------------------------
 
 def render_section(s: "Section", e: dict) -> list[str]:
-    out = ["", f"## {s.title}", "", s.about, "", f"Measured {e.get('measured', '?')}; erosion `{e.get('erosion_version', '?')}`.", ""]
+    out = ["", f"## {s.title}", "", s.about, "", f"Measured {e.get('measured', '?')}; erosion `{e.get('erosion_version', '?')}`; load average "
+           f"{e.get('load_after', '?')} at the end (a shared machine: wall times of this section carry that noise).", ""]
     if e.get("error"):
         out += [f"**The section failed:** {e['error']}", ""]
     for t in e.get("tables", []):
@@ -495,7 +497,6 @@ def render_section(s: "Section", e: dict) -> list[str]:
 
 # ---- 4. Fairness ------------------------------------------------------------------------------
 
-import re  # noqa: E402
 
 _SEP = re.compile(r"\s+(?:&|×|x|\||/|∩)\s+|\s*[,|]\s*")
 
@@ -1082,7 +1083,22 @@ def render(doc: dict) -> str:
         e = doc.get("sections", {}).get(sec.name)
         if e:
             out += render_section(sec, e)
-    return "\n".join(out).rstrip() + "\n"
+    # Targets at a glance, after the header (before the simulator's table).
+    glance = []
+    for sec in SECTIONS:
+        e = doc.get("sections", {}).get(sec.name)
+        if not e:
+            continue
+        for target, met, detail in e.get("verdicts", []):
+            word = "met" if met else ("**not met**" if met is False else "not measured")
+            glance.append(f"| {sec.name} | {target} | {word} | {detail} | {e.get('measured', '')} |")
+        if e.get("error"):
+            glance.append(f"| {sec.name} | (section failed) | **not measured** | {e['error']} | {e.get('measured', '')} |")
+    if glance:
+        at = out.index("## Simulator: `erosion simulate`")
+        out[at:at] = ["## Targets at a glance", "",
+                      "| section | target | result | measured | when |", "|---|---|---|---|---|", *glance, ""]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"
 
 
 # --------------------------------------------------------------------------------------------

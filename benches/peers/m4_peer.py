@@ -160,7 +160,12 @@ def main():
             continue
         fc = [by_id[sid] for sid, _ in train]
         r = score(fc)
-        r["chosen"] = e.groupby("series_id")["model"].first().value_counts().head(6).to_dict() if "model" in e else {}
+        if "model" in e:
+            # "auto: combination -> mean(...)": keep what auto chose, before the details.
+            kind = e.groupby("series_id")["model"].first().map(
+                lambda x: str(x).split(" -> ")[0].removeprefix("auto:").strip()[:40])
+            counts = kind.value_counts().head(6)
+            r["chosen"] = {str(k): int(v) for k, v in counts.items()}
         out["models"][name] = r
         print(name, r, file=sys.stderr, flush=True)
 
