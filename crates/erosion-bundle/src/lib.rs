@@ -65,6 +65,20 @@ struct Header {
     checksum: String,
 }
 
+/// Whether version `a` (`MAJOR.MINOR.PATCH`, pre-release suffixes ignored) is newer than `b`.
+/// An unparsable version counts as newer: refusing is safer than guessing.
+fn newer(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Option<(u64, u64, u64)> {
+        let core = v.split(['-', '+']).next()?;
+        let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
+        Some((it.next()??, it.next()??, it.next()??))
+    };
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => a > b,
+        _ => true,
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
@@ -144,6 +158,12 @@ impl Bundle {
                 header.tool_version,
                 TOOL_VERSION,
                 BUNDLE_FORMAT_VERSION
+            )));
+        }
+        if newer(&header.tool_version, TOOL_VERSION) {
+            return Err(refuse(format!(
+                "written by erosion {}, newer than this erosion {TOOL_VERSION}; it may hold what this version cannot score correctly: upgrade erosion to read it",
+                header.tool_version
             )));
         }
         if header.format_version < 1 {

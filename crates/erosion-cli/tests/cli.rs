@@ -155,6 +155,26 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
     // Most CDNOW customers never come back: the label is far from balanced but not constant.
     let rate = churned as f64 / rows.len() as f64;
     assert!(rate > 0.5 && rate < 0.9, "churn rate {rate}");
+
+    // One cutoff: training says so and validates by stratified k-fold.
+    let model = dir.path().join("model.json");
+    let o = erosion(&[
+        "train",
+        "--features",
+        out.to_str().unwrap(),
+        "--target",
+        "churn",
+        "--model",
+        "logistic",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("stratified 5-fold (seed 0): the table has one cutoff (1997-10-01)"),
+        "{t}"
+    );
 }
 
 #[test]

@@ -65,7 +65,7 @@ pub use gbdt::{EarlyStopping, Gbdt, GbdtParams};
 pub use logistic::{Logistic, LogisticParams};
 pub use matrix::{ColumnKind, ColumnMeta, FeatureMatrix};
 pub use metrics::{CalibrationBin, MetricSummary, Metrics};
-pub use model::{Contributions, Model, ModelKind, RawScale, Reason};
+pub use model::{Contributions, Model, ModelKind, RawScale, Reason, SourceGroups};
 pub use thresholds::{Band, Bands, OperatingPoint, ThresholdRule, Thresholds};
 pub use train::{
     cross_validate, train, train_table, CandidateResult, CrossValidation, Evaluation,

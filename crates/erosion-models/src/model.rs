@@ -199,13 +199,31 @@ fn tree_contributions(
     values: &mut [f64],
     scale: f64,
 ) {
+    use crate::tree::{ShapScratch, SHAP_TABLE_BUDGET};
     let p = x.n_cols();
-    values.par_chunks_mut(p).enumerate().for_each(|(i, out)| {
-        let row: Vec<f64> = (0..p).map(|j| x.get(i, j)).collect();
-        for t in trees {
-            t.shap_into(&row, out, scale);
-        }
-    });
+    if p == 0 {
+        return;
+    }
+    let share = SHAP_TABLE_BUDGET / trees.len().max(1);
+    let paths: Vec<_> = trees.par_iter().map(|t| t.shap_paths(share)).collect();
+    // Blocks of rows, each row's trees added in tree order: the same bits whatever the threads.
+    const ROWS: usize = 256;
+    values
+        .par_chunks_mut(p * ROWS)
+        .enumerate()
+        .for_each(|(b, block)| {
+            let mut s = ShapScratch::default();
+            let mut row = vec![0.0; p];
+            for (r, out) in block.chunks_mut(p).enumerate() {
+                let i = b * ROWS + r;
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = x.get(i, j);
+                }
+                for (t, paths) in trees.iter().zip(&paths) {
+                    paths.add_row(t, &row, out, scale, &mut s);
+                }
+            }
+        });
 }
 
 /// One reason behind a score: a feature and how much it pushed the raw output.
@@ -226,6 +244,15 @@ impl Reason {
             if self.contribution >= 0.0 { '+' } else { '-' }
         )
     }
+}
+
+/// Source columns of a model's features (see [`Contributions::source_groups`]).
+#[derive(Debug, Clone)]
+pub struct SourceGroups {
+    /// Source column names, in order of first appearance.
+    pub names: Vec<String>,
+    /// Per feature, the index of its source in `names`.
+    pub of: Vec<usize>,
 }
 
 /// Per-row contributions: `base + sum_j values[i][j]` is row `i`'s raw output.
@@ -273,14 +300,50 @@ impl Contributions {
     /// Like [`Contributions::top_reasons`] with one-hot columns summed per source column
     /// (`Contract` rather than `Contract=Month-to-month`).
     pub fn top_reasons_by_source(&self, i: usize, k: usize) -> Vec<Reason> {
-        let mut agg: Vec<(String, f64)> = Vec::new();
-        for (c, &v) in self.columns.iter().zip(self.row(i)) {
-            match agg.iter_mut().find(|(s, _)| s == c.source()) {
-                Some(e) => e.1 += v,
-                None => agg.push((c.source().to_string(), v)),
-            }
+        self.top_reasons_in(&self.source_groups(), i, k)
+    }
+
+    /// The source columns and which one each feature belongs to: compute once, then call
+    /// [`Contributions::top_reasons_in`] per row (what scoring millions of rows does).
+    pub fn source_groups(&self) -> SourceGroups {
+        let mut names: Vec<String> = Vec::new();
+        let mut of = Vec::with_capacity(self.columns.len());
+        for c in &self.columns {
+            let g = match names.iter().position(|s| s == c.source()) {
+                Some(g) => g,
+                None => {
+                    names.push(c.source().to_string());
+                    names.len() - 1
+                }
+            };
+            of.push(g);
         }
-        top(agg, k)
+        SourceGroups { names, of }
+    }
+
+    /// [`Contributions::top_reasons_by_source`] with the groups computed beforehand: the same
+    /// reasons, in the same order, with the same sums.
+    pub fn top_reasons_in(&self, groups: &SourceGroups, i: usize, k: usize) -> Vec<Reason> {
+        let mut agg = vec![0.0; groups.names.len()];
+        let mut seen = vec![false; groups.names.len()];
+        for (&g, &v) in groups.of.iter().zip(self.row(i)) {
+            // the first column of a source starts its sum, as a fresh sum would
+            agg[g] = if seen[g] { agg[g] + v } else { v };
+            seen[g] = true;
+        }
+        let mut idx: Vec<usize> = (0..agg.len()).filter(|&g| agg[g] > 0.0).collect();
+        idx.sort_by(|&a, &b| {
+            agg[b]
+                .total_cmp(&agg[a])
+                .then_with(|| groups.names[a].cmp(&groups.names[b]))
+        });
+        idx.into_iter()
+            .take(k)
+            .map(|g| Reason {
+                feature: groups.names[g].clone(),
+                contribution: agg[g],
+            })
+            .collect()
     }
 
     /// Mean absolute contribution per feature over the rows.

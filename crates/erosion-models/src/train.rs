@@ -246,8 +246,8 @@ pub fn cross_validate(
 
 /// Trains a model on an encoded matrix.
 ///
-/// With `cutoffs` (one integer key per row, larger = later), validation is time-based: see
-/// [`ValidationPlan::TimeBased`]. Otherwise stratified k-fold. With [`ModelKind::Auto`] every family
+/// With `cutoffs` (one integer key per row, larger = later) holding at least two distinct values,
+/// validation is time-based: see [`ValidationPlan::TimeBased`]. Otherwise stratified k-fold. With [`ModelKind::Auto`] every family
 /// is cross-validated and the best mean ROC-AUC kept. The calibrator and threshold are fitted on
 /// the kept family's out-of-fold scores; the final model is refitted on all rows.
 pub fn train(
@@ -258,7 +258,9 @@ pub fn train(
 ) -> Result<TrainedModel> {
     x.check_trainable()?;
     check_labels(y, x.n_rows())?;
-    let (plan, folds) = match cutoffs {
+    // A single cutoff has no earlier one to train on: stratified k-fold, as for a plain table.
+    let time_keys = cutoffs.filter(|c| c.iter().any(|&v| v != c[0]));
+    let (plan, folds) = match time_keys {
         Some(c) => (
             ValidationPlan::TimeBased {
                 max_folds: config.time_folds,
@@ -280,7 +282,7 @@ pub fn train(
             train_rows: f.train.len(),
             valid_rows: f.valid.len(),
             cutoff: f.cutoff,
-            latest_train_cutoff: cutoffs.and_then(|c| f.train.iter().map(|&i| c[i]).max()),
+            latest_train_cutoff: time_keys.and_then(|c| f.train.iter().map(|&i| c[i]).max()),
         })
         .collect();
     let kinds: Vec<ModelKind> = match config.model {

@@ -227,6 +227,197 @@ impl Tree {
     }
 }
 
+/// Most table entries (f64) a model's [`ShapPaths`] may hold in all, shared evenly by its trees:
+/// 16 M entries, 128 MB. Leaves beyond a tree's share are computed row by row instead.
+pub const SHAP_TABLE_BUDGET: usize = 16 << 20;
+/// Leaves with more distinct features than this on their path are never tabulated.
+const MAX_TABLE_DEPTH: usize = 10;
+
+/// One root-to-leaf path: its distinct features, their zero fractions (the share of training
+/// cover that follows the path's side at every split on the feature), and the tests a row must
+/// pass for each feature's one fraction to be 1.
+struct LeafPath {
+    value: f64,
+    features: Vec<u32>,
+    zero: Vec<f64>,
+    /// `(internal node, goes left, index of its feature in features)`.
+    tests: Vec<(u32, bool, u8)>,
+    /// When tabulated: for each pattern `b` of one fractions (bit `i` for `features[i]`),
+    /// `table[b * d + i]` is the leaf's contribution to `features[i]`.
+    table: Option<Vec<f64>>,
+}
+
+/// A tree's leaf paths, prepared once so that exact TreeSHAP over many rows costs, per row and
+/// tree, one test per internal node and a table lookup per path feature (GPUTreeShap's path
+/// decomposition, Mitchell et al. 2022). For a leaf, the Shapley weights depend only on which of
+/// its path's features the row agrees with (each one fraction is 0 or 1), so they are computed
+/// once per pattern. Gives the same values as [`Tree::shap_into`] (Algorithm 2), up to the order
+/// in which floating-point terms are added.
+pub struct ShapPaths {
+    leaves: Vec<LeafPath>,
+    nodes: usize,
+    /// A path with 64 or more distinct features (a pattern would not fit a word): the tree
+    /// is explained by [`Tree::shap_into`] instead.
+    fallback: bool,
+}
+
+impl Tree {
+    /// Prepares the tree's paths for [`ShapPaths::add_row`], tabulating leaves while at most
+    /// `budget` table entries are used.
+    pub fn shap_paths(&self, budget: usize) -> ShapPaths {
+        let mut leaves = Vec::new();
+        // depth-first; each stack entry: node, path tests so far, features and zero fractions
+        type Partial = (usize, Vec<(u32, bool, u8)>, Vec<u32>, Vec<f64>);
+        let mut stack: Vec<Partial> = vec![(0, Vec::new(), Vec::new(), Vec::new())];
+        while let Some((k, tests, features, zero)) = stack.pop() {
+            let n = &self.nodes[k];
+            if n.is_leaf() {
+                leaves.push(LeafPath {
+                    value: n.value,
+                    features,
+                    zero,
+                    tests,
+                    table: None,
+                });
+                continue;
+            }
+            for (child, left) in [(n.right as usize, false), (n.left as usize, true)] {
+                let frac = self.nodes[child].cover / n.cover;
+                let (mut t, mut f, mut z) = (tests.clone(), features.clone(), zero.clone());
+                let u: usize = match f.iter().position(|&g| g == n.feature) {
+                    Some(u) => {
+                        z[u] *= frac;
+                        u
+                    }
+                    None => {
+                        f.push(n.feature);
+                        z.push(frac);
+                        f.len() - 1
+                    }
+                };
+                t.push((k as u32, left, u as u8));
+                stack.push((child, t, f, z));
+            }
+        }
+        if leaves.iter().any(|l| l.features.len() >= 64) {
+            return ShapPaths {
+                leaves: Vec::new(),
+                nodes: self.nodes.len(),
+                fallback: true,
+            };
+        }
+        let mut used = 0usize;
+        let mut path = Vec::new();
+        for leaf in &mut leaves {
+            let d = leaf.features.len();
+            if d > MAX_TABLE_DEPTH {
+                continue;
+            }
+            let size = (1usize << d) * d;
+            if used + size > budget {
+                continue;
+            }
+            used += size;
+            let mut table = vec![0.0; size];
+            let mut ones = vec![0.0; d];
+            for (b, out) in table.chunks_mut(d.max(1)).enumerate().take(1 << d) {
+                for (i, o) in ones.iter_mut().enumerate() {
+                    *o = f64::from((b >> i) as u32 & 1);
+                }
+                leaf_phi(&leaf.zero, &ones, leaf.value, &mut path, out);
+            }
+            leaf.table = Some(table);
+        }
+        ShapPaths {
+            leaves,
+            nodes: self.nodes.len(),
+            fallback: false,
+        }
+    }
+}
+
+/// Scratch space for [`ShapPaths::add_row`], reused across rows and trees.
+#[derive(Default)]
+pub struct ShapScratch {
+    left: Vec<bool>,
+    ones: Vec<f64>,
+    phi: Vec<f64>,
+    path: Vec<PathElement>,
+}
+
+impl ShapPaths {
+    /// Adds `scale` times the row's exact TreeSHAP values into `phi` (one slot per feature).
+    pub fn add_row(
+        &self,
+        tree: &Tree,
+        row: &[f64],
+        phi: &mut [f64],
+        scale: f64,
+        s: &mut ShapScratch,
+    ) {
+        if self.fallback {
+            tree.shap_into(row, phi, scale);
+            return;
+        }
+        s.left.clear();
+        s.left.resize(self.nodes, false);
+        for (k, n) in tree.nodes.iter().enumerate() {
+            if !n.is_leaf() {
+                let x = row[n.feature as usize];
+                s.left[k] = if x.is_nan() {
+                    n.default_left
+                } else {
+                    x <= n.threshold
+                };
+            }
+        }
+        for leaf in &self.leaves {
+            let d = leaf.features.len();
+            let mut pattern = (1usize << d) - 1;
+            for &(k, left, u) in &leaf.tests {
+                if s.left[k as usize] != left {
+                    pattern &= !(1usize << u);
+                }
+            }
+            match &leaf.table {
+                Some(t) => {
+                    let entries = &t[pattern * d..(pattern + 1) * d];
+                    for (&f, &c) in leaf.features.iter().zip(entries) {
+                        phi[f as usize] += c * scale;
+                    }
+                }
+                None => {
+                    s.ones.clear();
+                    s.ones
+                        .extend((0..d).map(|i| f64::from((pattern >> i) as u32 & 1)));
+                    s.phi.clear();
+                    s.phi.resize(d, 0.0);
+                    leaf_phi(&leaf.zero, &s.ones, leaf.value, &mut s.path, &mut s.phi);
+                    for (&f, &c) in leaf.features.iter().zip(&s.phi) {
+                        phi[f as usize] += c * scale;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One leaf's contribution to each of its path features, for given zero and one fractions:
+/// Algorithm 2's EXTEND over the path, then UNWOUND-SUM per feature.
+fn leaf_phi(zero: &[f64], ones: &[f64], value: f64, path: &mut Vec<PathElement>, out: &mut [f64]) {
+    let d = zero.len();
+    path.clear();
+    path.resize(d + 1, PathElement::default());
+    extend_path(path, 0, 1.0, 1.0, -1);
+    for i in 0..d {
+        extend_path(path, i + 1, zero[i], ones[i], i as i64);
+    }
+    for i in 1..=d {
+        let w = unwound_path_sum(path, d, i);
+        out[i - 1] = w * (ones[i - 1] - zero[i - 1]) * value;
+    }
+}
+
 fn extend_path(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: i64) {
     path[depth] = PathElement {
         feature,

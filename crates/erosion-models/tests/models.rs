@@ -148,10 +148,21 @@ fn time_based_split_never_trains_on_a_later_cutoff() {
     for f in &model.validation.folds {
         assert!(f.latest_train_cutoff.unwrap() < f.cutoff.unwrap());
     }
-    // one cutoff only: a clear error, not a silent k-fold
+    // one cutoff only (CDNOW at 1997-10-01, say): no earlier cutoff to train on, so the plan is
+    // stratified k-fold, recorded as such, exactly as for the same table without the cutoff key
     let single = vec![5i64; n];
-    let err = train(&x, &yx, Some(&single), &quick_config(ModelKind::Logistic)).unwrap_err();
-    assert!(matches!(err, ModelError::Validation(_)), "{err}");
+    let config = quick_config(ModelKind::Logistic);
+    let one = train(&x, &yx, Some(&single), &config).unwrap();
+    assert!(matches!(
+        one.validation.plan,
+        ValidationPlan::StratifiedKFold { .. }
+    ));
+    assert!(one.validation.folds.iter().all(|f| f.cutoff.is_none()));
+    let plain = train(&x, &yx, None, &config).unwrap();
+    assert_eq!(
+        one.predict_proba(&x).unwrap(),
+        plain.predict_proba(&x).unwrap()
+    );
 }
 
 #[test]
@@ -298,16 +309,29 @@ fn tree_shap_matches_brute_force_shapley_values() {
     .unwrap();
     let (xt, _) = fixture(30, 9);
     let mut checked = 0;
+    let mut scratch = tree::ShapScratch::default();
     for tree in &g.trees {
+        // the path tables (every leaf tabulated) and the row-by-row path sums (none)
+        let tabulated = tree.shap_paths(usize::MAX);
+        let direct = tree.shap_paths(0);
         for i in 0..xt.n_rows() {
-            let row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
+            let mut row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
+            if i % 4 == 0 {
+                let j = i % row.len();
+                row[j] = f64::NAN; // missing values take the default side
+            }
             let mut fast = vec![0.0; row.len()];
             tree.shap_into(&row, &mut fast, 1.0);
+            let mut table = vec![0.0; row.len()];
+            tabulated.add_row(tree, &row, &mut table, 1.0, &mut scratch);
+            let mut paths = vec![0.0; row.len()];
+            direct.add_row(tree, &row, &mut paths, 1.0, &mut scratch);
+            assert_eq!(table, paths, "tabulated and direct path sums differ");
             let slow = brute_force_shap(tree, &row);
-            for (a, b) in fast.iter().zip(&slow) {
+            for ((a, b), c) in fast.iter().zip(&slow).zip(&table) {
                 assert!(
-                    (a - b).abs() < 1e-10,
-                    "TreeSHAP {fast:?} vs brute force {slow:?}"
+                    (a - b).abs() < 1e-10 && (c - b).abs() < 1e-10,
+                    "TreeSHAP {fast:?}, path tables {table:?} vs brute force {slow:?}"
                 );
             }
             checked += 1;

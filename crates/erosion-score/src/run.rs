@@ -9,6 +9,7 @@ use erosion_features::{catalogue, compute, Family, FeatureConfig};
 use erosion_frame::Table;
 use erosion_io::polars::prelude::*;
 use erosion_models::RawColumn;
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -282,22 +283,28 @@ fn consent_exclusions(log: &EventLog, as_of: i64) -> Vec<Option<&'static str>> {
 }
 
 /// The events of the customers `keep` marks, with the same interning tables (so the features,
-/// custom types included, are exactly those of the whole log).
-fn filter_log(log: EventLog, keep: &[bool]) -> EventLog {
-    let idx: Vec<usize> = (0..log.len())
-        .filter(|&e| keep[log.customer[e] as usize])
-        .collect();
-    EventLog {
-        customer: idx.iter().map(|&e| log.customer[e]).collect(),
-        timestamp: idx.iter().map(|&e| log.timestamp[e]).collect(),
-        kind: idx.iter().map(|&e| log.kind[e]).collect(),
-        value: idx.iter().map(|&e| log.value[e]).collect(),
-        channel: idx.iter().map(|&e| log.channel[e]).collect(),
-        personalized: idx.iter().map(|&e| log.personalized[e]).collect(),
-        customer_ids: log.customer_ids,
-        custom_types: log.custom_types,
-        channels: log.channels,
+/// custom types included, are exactly those of the whole log). Compacts the columns in place:
+/// at a million customers the log is the largest thing in memory, and a filtered copy beside
+/// it would double the peak.
+fn filter_log(mut log: EventLog, keep: &[bool]) -> EventLog {
+    let kept: Vec<bool> = log.customer.iter().map(|&c| keep[c as usize]).collect();
+    fn compact<T: Copy>(v: &mut Vec<T>, kept: &[bool]) {
+        let mut w = 0;
+        for r in 0..v.len() {
+            if kept[r] {
+                v[w] = v[r];
+                w += 1;
+            }
+        }
+        v.truncate(w);
     }
+    compact(&mut log.customer, &kept);
+    compact(&mut log.timestamp, &kept);
+    compact(&mut log.kind, &kept);
+    compact(&mut log.value, &kept);
+    compact(&mut log.channel, &kept);
+    compact(&mut log.personalized, &kept);
+    log
 }
 
 fn prepare_raw(
@@ -492,20 +499,23 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
     let p = m.predict_proba(&x).map_err(model_err)?;
     let contrib = m.contributions(&x).map_err(model_err)?;
     let policy = ActionPolicy::default();
-    let mut reasons = Vec::with_capacity(p.len());
-    let mut actions = Vec::with_capacity(p.len());
-    for (i, &pi) in p.iter().enumerate() {
-        let top = contrib.top_reasons_by_source(i, 3);
-        let mut r: [Option<String>; 3] = Default::default();
-        for (slot, reason) in r.iter_mut().zip(&top) {
-            *slot = Some(describe(reason, i, &prep.columns));
-        }
-        let first = top
-            .first()
-            .map(|t| (t.feature.as_str(), prep.families.get(&t.feature).copied()));
-        actions.push(policy.action(m.band(pi), first));
-        reasons.push(r);
-    }
+    let groups = contrib.source_groups();
+    // Rows are independent: reasons and actions in parallel, collected in row order.
+    let (reasons, actions): (Vec<[Option<String>; 3]>, Vec<&'static str>) = p
+        .par_iter()
+        .enumerate()
+        .map(|(i, &pi)| {
+            let top = contrib.top_reasons_in(&groups, i, 3);
+            let mut r: [Option<String>; 3] = Default::default();
+            for (slot, reason) in r.iter_mut().zip(&top) {
+                *slot = Some(describe(reason, i, &prep.columns));
+            }
+            let first = top
+                .first()
+                .map(|t| (t.feature.as_str(), prep.families.get(&t.feature).copied()));
+            (r, policy.action(m.band(pi), first))
+        })
+        .unzip();
     Ok(Scores {
         p,
         reasons,

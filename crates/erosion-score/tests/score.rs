@@ -599,3 +599,63 @@ fn bad_input_exits_2() {
         assert!(!out.exists());
     }
 }
+
+/// Killed at any moment, a run leaves each output either as it was before or complete: never
+/// half-written (writes go to a temporary file renamed at the end).
+#[test]
+fn a_killed_run_leaves_the_previous_output_intact() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let raw_args = |out: &Path| -> Vec<String> {
+        [
+            "--model",
+            p(&model),
+            "--events",
+            p(&f.root.join("events.parquet")),
+            "--customers",
+            p(&f.root.join("customers.parquet")),
+            "--as-of",
+            &format_date(f.as_of),
+            "--out",
+            p(out),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let reference = f.root.join("kill_reference.csv");
+    let argv = raw_args(&reference);
+    ok(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let complete = std::fs::read(&reference).unwrap();
+    let complete_exc = std::fs::read(f.root.join("kill_reference.exclusions.csv")).unwrap();
+    let mut outcomes = BTreeSet::new();
+    for (k, delay_ms) in [0u64, 2, 5, 10, 20, 40, 80, 120, 200, 400]
+        .iter()
+        .enumerate()
+    {
+        let out = f.root.join(format!("kill_{k}.csv"));
+        let exc = f.root.join(format!("kill_{k}.exclusions.csv"));
+        std::fs::write(&out, "previous\n").unwrap();
+        std::fs::write(&exc, "previous\n").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_erosion-score"))
+            .args(raw_args(&out))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(*delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let status = child.wait().unwrap();
+        for (path, full) in [(&out, &complete), (&exc, &complete_exc)] {
+            let now = std::fs::read(path).unwrap();
+            assert!(
+                now == b"previous\n" || &now == full,
+                "killed after {delay_ms} ms ({status:?}): {} is neither the old nor the complete output ({} bytes)",
+                path.display(),
+                now.len()
+            );
+        }
+        outcomes.insert(std::fs::read(&out).unwrap() == b"previous\n");
+    }
+    // the early kills really interrupted the run (the old file survived them)
+    assert!(outcomes.contains(&true), "no run was interrupted");
+}

@@ -6,7 +6,7 @@ use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::Error;
 use erosion_frame::{Table, LABEL_COLUMNS};
 use erosion_models::{
-    CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel,
+    CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel, ValidationPlan,
 };
 
 fn all_missing(v: &erosion_models::RawValues) -> bool {
@@ -253,6 +253,18 @@ fn print_training(b: &Bundle) {
         100.0 * m.training.positive_rate,
         b.target.column
     );
+    match (&m.validation.plan, &b.fingerprint.cutoff_range) {
+        (ValidationPlan::StratifiedKFold { k, seed }, Some((lo, hi))) if lo == hi => println!(
+            "validation: stratified {k}-fold (seed {seed}): the table has one cutoff ({lo}), so there is no earlier cutoff to train on"
+        ),
+        (ValidationPlan::StratifiedKFold { k, seed }, _) => {
+            println!("validation: stratified {k}-fold (seed {seed})")
+        }
+        (ValidationPlan::TimeBased { min_gap, .. }, _) => println!(
+            "validation: time-based, {} fold(s): each latest cutoff validated by a model trained on cutoffs at least {min_gap} days earlier",
+            m.validation.folds.len()
+        ),
+    }
     println!("{}", m.validation.reason);
     println!(
         "top features: {}",
