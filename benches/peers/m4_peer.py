@@ -19,8 +19,8 @@ Scale (many short weekly series, long format):
     python m4_peer.py --make-scale scale.csv --series 10000 --weeks 104      # seeded, synthetic
     python m4_peer.py --long scale.csv --horizon 13 --season 52 --models AutoETS --json-out s.json
 
-Season lengths above 24 make statsforecast's AutoETS non-seasonal (its own rule); AutoARIMA and
-AutoTheta take --season as given.
+--models takes NAME or NAME:SEASON (e.g. AutoETS:1 for the non-seasonal AutoETS); results are
+keyed NAME:SEASON.
 """
 
 import argparse
@@ -129,26 +129,6 @@ def main():
         s, q = evaluate(train, test, fc, a.mase_m)
         return {"smape": s, "mase": q, "owa": 0.5 * (s / n2[0] + q / n2[1])}
 
-    if a.models:
-        from statsforecast import StatsForecast
-        from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
-        makers = {"AutoETS": AutoETS, "AutoARIMA": AutoARIMA, "AutoTheta": AutoTheta}
-        first = df["unique_id"].iloc[0]
-        warm = df[df["unique_id"] == first]
-        for name in a.models.split(","):
-            StatsForecast(models=[makers[name](season_length=m)], freq=freq, n_jobs=1).forecast(df=warm, h=h)
-            sf = StatsForecast(models=[makers[name](season_length=m)], freq=freq, n_jobs=1)
-            t0, c0 = time.perf_counter(), time.process_time()
-            fc = sf.forecast(df=df, h=h)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
-            r = {"wall_s": wall, "cpu_s": cpu, "nan": int(fc[col].isna().sum())}
-            if train is not None:
-                by_id = {sid: g[col].to_numpy() for sid, g in fc.groupby("unique_id", sort=False)}
-                r.update(score([by_id[sid] for sid, _ in train]))
-            out["models"][name] = r
-            print(name, r, file=sys.stderr, flush=True)
-
     for spec in a.evaluate:
         name, _, path = spec.partition("=")
         e = pd.read_csv(path, dtype={"series_id": str})
@@ -168,6 +148,32 @@ def main():
             r["chosen"] = {str(k): int(v) for k, v in counts.items()}
         out["models"][name] = r
         print(name, r, file=sys.stderr, flush=True)
+
+    if a.models:
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+        makers = {"AutoETS": AutoETS, "AutoARIMA": AutoARIMA, "AutoTheta": AutoTheta}
+        first = df["unique_id"].iloc[0]
+        warm = df[df["unique_id"] == first]
+        for spec in a.models.split(","):
+            # NAME or NAME:SEASON (a season length of its own); results keyed NAME:SEASON.
+            name, _, sl = spec.partition(":")
+            sl = int(sl) if sl else m
+            StatsForecast(models=[makers[name](season_length=sl)], freq=freq, n_jobs=1).forecast(df=warm, h=h)
+            sf = StatsForecast(models=[makers[name](season_length=sl)], freq=freq, n_jobs=1)
+            t0, c0 = time.perf_counter(), time.process_time()
+            fc = sf.forecast(df=df, h=h)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
+            r = {"wall_s": wall, "cpu_s": cpu, "nan": int(fc[col].isna().sum())}
+            if train is not None:
+                by_id = {sid: g[col].to_numpy() for sid, g in fc.groupby("unique_id", sort=False)}
+                r.update(score([by_id[sid] for sid, _ in train]))
+            out["models"][f"{name}:{sl}"] = r
+            print(f"{name}:{sl}", r, file=sys.stderr, flush=True)
+            if a.json_out:  # as we go: a run cut short keeps the models it finished
+                with open(a.json_out, "w") as fh:
+                    json.dump(out, fh, indent=1)
 
     if a.json_out:
         with open(a.json_out, "w") as fh:
