@@ -613,7 +613,11 @@ def sec_scoring(c: SCtx) -> dict:
     d = c.scratch
     stamp = d / "prep-stamp.json"
     want = {"erosion": sha256(c.erosion), "sim100k": str(s100), "sim1m": str(s1m)}
-    cached = read_json(stamp) == want
+    old = read_json(stamp) or {}
+    if REUSE_ANY_BINARY and old:
+        want["erosion"] = old.get("erosion")
+    cached = old == want and all(x.exists() for x in (d / "model.json", d / "model.onnx", d / "lgb.txt",
+                                                      d / "train_features.parquet", d / "score_features.parquet"))
     train_t, model, onnx = d / "train_features.parquet", d / "model.json", d / "model.onnx"
     score_t, lgbm = d / "score_features.parquet", d / "lgb.txt"
     prep = {}
@@ -634,7 +638,9 @@ def sec_scoring(c: SCtx) -> dict:
             stamp.write_text(json.dumps(want))
     else:
         c.notes.append("The model, its ONNX export, the LightGBM model and both feature tables were reused from an "
-                       "earlier run with the same erosion binary and data (delete `prep-stamp.json` to redo them).")
+                       "earlier run" + (" (`--reuse-data`: made by an earlier build of erosion)" if REUSE_ANY_BINARY else
+                                        " with the same erosion binary and data") +
+                       "; delete `prep-stamp.json` to redo them.")
         for cmd in ([c.erosion, "features", "--events", s100 / "events.parquet", "--customers", s100 / "customers.parquet",
                      "--cutoffs", "2025-01-01..2025-07-02/91d", "--horizon", "90d", "--out", train_t],
                     [c.erosion, "train", "--features", train_t, "--target", "erosion", "--model", "gbdt", "--horizon", "90d", "--out", model],
@@ -881,6 +887,9 @@ def tool_version(cmd: list[str]) -> str:
 # --------------------------------------------------------------------------------------------
 # The data.
 
+REUSE_ANY_BINARY = False  # --reuse-data: keep data sets and prepared models made by another build
+
+
 def simulate(binary: Path, n: int, days: int, seed: int, data_root: Path, force: bool,
              logfile: Path, timeout: float) -> tuple[Path, dict | None]:
     """Makes DATA/simN unless it was made by this binary with these flags; returns the timing
@@ -890,6 +899,8 @@ def simulate(binary: Path, n: int, days: int, seed: int, data_root: Path, force:
     stamp = {"binary_sha256": sha256(binary), "customers": n, "days": days, "seed": seed}
     if not force and stamp_file.exists():
         old = json.loads(stamp_file.read_text())
+        if REUSE_ANY_BINARY:
+            stamp["binary_sha256"] = old.get("binary_sha256")
         if {k: old.get(k) for k in stamp} == stamp and all(
                 (d / f).exists() for f in ("events.parquet", "customers.parquet")):
             log(f"reusing {d} (same binary and flags)")
@@ -1160,6 +1171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--score-binary", type=Path, help="erosion-score (default: beside --binary)")
     ap.add_argument("--skip-build", action="store_true", help="use --binary as it is")
     ap.add_argument("--resimulate", action="store_true", help="make the data sets again even if current")
+    ap.add_argument("--reuse-data", action="store_true",
+                    help="reuse data sets (and the scoring section's model and tables) made by another build")
     ap.add_argument("--reinstall", action="store_true", help="pip install the peers again")
     ap.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per command")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -1167,6 +1180,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-only", action="store_true", help="only write BENCHMARKS.md again from results.json")
     a = ap.parse_args(argv)
 
+    global REUSE_ANY_BINARY
+    REUSE_ANY_BINARY = a.reuse_data
     if a.report_only:
         a.out.write_text(render(json.loads(RESULTS.read_text())))
         log(f"wrote {a.out} from {RESULTS}")
