@@ -6,6 +6,9 @@ use erosion_core::time::DAY_MS;
 use erosion_core::{Customers, EventKind, EventLog, EventType};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 const NK: usize = 32;
 
@@ -373,7 +376,7 @@ pub fn compute(
             .unwrap_or(0)
     });
     let horizon = cfg.horizon_days as i64 * DAY_MS;
-    let signups: HashMap<&str, i64> = customers
+    let signups: HashMap<&str, i64, BuildHasherDefault<IdHasher>> = customers
         .map(|c| {
             c.ids
                 .iter()
@@ -383,111 +386,283 @@ pub fn compute(
         })
         .unwrap_or_default();
 
-    let order = log.order_by_customer_time();
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut s = 0;
-    for i in 1..=order.len() {
-        if i == order.len() || log.customer[order[i] as usize] != log.customer[order[s] as usize] {
-            groups.push((s, i));
-            s = i;
-        }
+    let t = Instant::now();
+    let (order, groups) = order_by_customer_time(log);
+    timing("order events by customer and time", t);
+    let t = Instant::now();
+
+    // Rows are ordered by cutoff, then customer id: customers in id order (a stable sort, so
+    // equal ids would keep the order of their first appearance), computed a chunk at a time
+    // and appended to the columns, so no other copy of the table is ever held.
+    let customer_of = |&(a, _): &(usize, usize)| log.customer[order[a] as usize];
+    let mut by_id = groups;
+    let id_of = |g: &(usize, usize)| log.customer_ids[customer_of(g) as usize].as_str();
+    // Customers are numbered in order of first appearance: often already in id order.
+    if !by_id.is_sorted_by(|x, y| id_of(x) <= id_of(y)) {
+        by_id.par_sort_by(|x, y| id_of(x).cmp(id_of(y)));
     }
-
-    let per_customer: Vec<(u32, Vec<Outcome>)> = groups
+    let signup: Vec<Option<i64>> = by_id
         .par_iter()
-        .map(|&(a, b)| {
-            let events = &order[a..b];
-            let cust = log.customer[events[0] as usize];
-            let signup = signups
-                .get(log.customer_ids[cust as usize].as_str())
-                .copied();
-            let outcomes = cutoffs
-                .iter()
-                .map(|&cutoff| {
-                    let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
-                    let prefix = &events[..end];
-                    let mut active = false;
-                    for &e in prefix {
-                        match log.kind[e as usize] {
-                            EventKind::Known(EventType::DataDeletionRequest) => {
-                                return Outcome::Deleted
-                            }
-                            EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
-                            _ => {}
-                        }
-                    }
-                    if !active {
-                        return Outcome::Inactive;
-                    }
-                    let ctx =
-                        Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
-                    let mut values = Values(Vec::with_capacity(names.len()));
-                    emit(&ctx, cfg, &custom, &mut values);
-                    let (churn, erosion) = if cutoff + horizon <= observed_until {
-                        let h_end = events
-                            .partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
-                        let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
-                        (Some(c), Some(e))
-                    } else {
-                        (None, None)
-                    };
-                    Outcome::Row {
-                        values: values.0,
-                        churn,
-                        erosion,
-                    }
-                })
-                .collect();
-            (cust, outcomes)
-        })
+        .map(|g| signups.get(id_of(g)).copied())
         .collect();
+    timing("customers in id order", t);
+    let t = Instant::now();
 
-    // Rows ordered by cutoff, then customer id.
-    let mut keys: Vec<(usize, usize)> = Vec::new();
-    let mut deleted = vec![0usize; cutoffs.len()];
-    for (g, (_, outcomes)) in per_customer.iter().enumerate() {
-        for (k, o) in outcomes.iter().enumerate() {
-            match o {
-                Outcome::Row { .. } => keys.push((k, g)),
-                Outcome::Deleted => deleted[k] += 1,
-                Outcome::Inactive => {}
+    let n_features = names.len();
+    let outcome = |(a, b): (usize, usize), signup: Option<i64>, cutoff: i64| {
+        let events = &order[a..b];
+        let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
+        let prefix = &events[..end];
+        let mut active = false;
+        for &e in prefix {
+            match log.kind[e as usize] {
+                EventKind::Known(EventType::DataDeletionRequest) => return Outcome::Deleted,
+                EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
+                _ => {}
             }
         }
-    }
-    keys.sort_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            let ia = &log.customer_ids[per_customer[a.1].0 as usize];
-            let ib = &log.customer_ids[per_customer[b.1].0 as usize];
-            ia.cmp(ib)
-        })
-    });
-    let mut table = FeatureTable {
-        columns: vec![Vec::with_capacity(keys.len()); names.len()],
-        names,
-        observed_until,
-        deleted: cutoffs.iter().copied().zip(deleted).collect(),
-        ..FeatureTable::default()
-    };
-    for (k, g) in keys {
-        let (cust, outcomes) = &per_customer[g];
-        if let Outcome::Row {
-            values,
+        if !active {
+            return Outcome::Inactive;
+        }
+        let ctx = Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
+        let mut values = Values(Vec::with_capacity(n_features));
+        emit(&ctx, cfg, &custom, &mut values);
+        let (churn, erosion) = if cutoff + horizon <= observed_until {
+            let h_end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff + horizon);
+            let (c, e) = labels(log, &events[end..h_end], ctx.nps_last, cfg);
+            (Some(c), Some(e))
+        } else {
+            (None, None)
+        };
+        Outcome::Row {
+            values: values.0,
             churn,
             erosion,
-        } = &outcomes[k]
-        {
-            table
-                .customer_id
-                .push(log.customer_ids[*cust as usize].clone());
-            table.cutoff.push(cutoffs[k]);
-            for (col, v) in table.columns.iter_mut().zip(values) {
-                col.push(*v);
+        }
+    };
+
+    const CHUNK: usize = 1 << 14;
+    let mut table = FeatureTable {
+        columns: vec![Vec::new(); names.len()],
+        names,
+        observed_until,
+        ..FeatureTable::default()
+    };
+    for &cutoff in cutoffs {
+        let mut deleted = 0usize;
+        // At most one row per customer and cutoff: no growth (and no slack) beyond that.
+        for col in table.columns.iter_mut() {
+            col.reserve_exact(by_id.len());
+        }
+        table.customer_id.reserve_exact(by_id.len());
+        table.cutoff.reserve_exact(by_id.len());
+        table.churn.reserve_exact(by_id.len());
+        table.erosion.reserve_exact(by_id.len());
+        for (groups, signup) in by_id.chunks(CHUNK).zip(signup.chunks(CHUNK)) {
+            let outcomes: Vec<Outcome> = groups
+                .par_iter()
+                .zip(signup.par_iter())
+                .map(|(&g, &s)| outcome(g, s, cutoff))
+                .collect();
+            for (o, g) in outcomes.into_iter().zip(groups) {
+                match o {
+                    Outcome::Row {
+                        values,
+                        churn,
+                        erosion,
+                    } => {
+                        let cust = customer_of(g) as usize;
+                        table.customer_id.push(log.customer_ids[cust].clone());
+                        table.cutoff.push(cutoff);
+                        for (col, v) in table.columns.iter_mut().zip(values) {
+                            col.push(v);
+                        }
+                        table.churn.push(churn);
+                        table.erosion.push(erosion);
+                    }
+                    Outcome::Deleted => deleted += 1,
+                    Outcome::Inactive => {}
+                }
             }
-            table.churn.push(*churn);
-            table.erosion.push(*erosion);
+        }
+        table.deleted.push((cutoff, deleted));
+    }
+    for col in table.columns.iter_mut() {
+        col.shrink_to_fit();
+    }
+    table.customer_id.shrink_to_fit();
+    table.cutoff.shrink_to_fit();
+    table.churn.shrink_to_fit();
+    table.erosion.shrink_to_fit();
+    drop(order);
+    timing("assemble the table", t);
+    table
+}
+
+/// A fast hasher for customer ids (FxHash's mixing, eight bytes at a time, and a finaliser
+/// that spreads every byte over the low bits): the signup
+/// lookup hashes a million ids, which SipHash makes a noticeable cost. Not meant to resist
+/// adversarial keys; the ids come from the user's own files.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
         }
     }
-    table
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        // MurmurHash3's finaliser: the table indexes by the low bits, which the multiplications
+        // above leave depending on the first bytes only (often a common prefix such as "C000").
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// With `EROSION_TIMINGS` set, prints the seconds a stage took to stderr (diagnostics only:
+/// the output does not depend on it).
+fn timing(what: &str, since: Instant) {
+    static ON: OnceLock<bool> = OnceLock::new();
+    let on = *ON.get_or_init(|| {
+        std::env::var_os("EROSION_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
+    });
+    if on {
+        eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
+/// Event indices ordered by (customer, timestamp, position in the log), the order of
+/// [`EventLog::order_by_customer_time`], and the `(start, end)` range of each customer's events
+/// in it (customers without events have none).
+///
+/// Customers are dense interned ids, so this is a counting sort: per-chunk histograms, then a
+/// parallel scatter in which every chunk writes its own slots (each customer's indices come out
+/// ascending), then a stable sort by time of the customers whose events are not already in time
+/// order (most logs are written in time order, so that is usually a check).
+pub(crate) fn order_by_customer_time(log: &EventLog) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let n = log.len();
+    let n_customers = log
+        .customer
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m as usize + 1)
+        .max(log.customer_ids.len());
+    let chunks = rayon::current_num_threads().clamp(1, 8).min(n.max(1));
+    let chunk_len = n.div_ceil(chunks).max(1);
+    // Per chunk: events per customer, turned into each chunk's first slot per customer.
+    let mut slots: Vec<Vec<u32>> = log
+        .customer
+        .par_chunks(chunk_len)
+        .map(|part| {
+            let mut h = vec![0u32; n_customers];
+            for &c in part {
+                h[c as usize] += 1;
+            }
+            h
+        })
+        .collect();
+    let mut groups = Vec::new();
+    let mut next = 0usize;
+    for c in 0..n_customers {
+        let start = next;
+        for h in slots.iter_mut() {
+            let k = h[c] as usize;
+            h[c] = next as u32;
+            next += k;
+        }
+        if next > start {
+            groups.push((start, next));
+        }
+    }
+    debug_assert_eq!(next, n);
+    let mut order = vec![0u32; n];
+    {
+        let out = SharedSlots(order.as_mut_ptr());
+        log.customer
+            .par_chunks(chunk_len)
+            .zip(slots.par_iter_mut())
+            .enumerate()
+            .for_each(|(k, (part, slot))| {
+                let base = k * chunk_len;
+                for (j, &c) in part.iter().enumerate() {
+                    let at = &mut slot[c as usize];
+                    // SAFETY: the slots of a chunk and customer are a range of their own
+                    // (prefix sums over customers, then chunks), each written once, all < n.
+                    unsafe { out.write(*at as usize, (base + j) as u32) };
+                    *at += 1;
+                }
+            });
+    }
+    drop(slots);
+    // Within a customer the indices ascend; put them in time order (stable: ties keep it).
+    let ts = &log.timestamp;
+    // Blocks of whole customers: (their slots of the order, their groups).
+    type Block<'a> = (&'a mut [u32], &'a [(usize, usize)]);
+    let mut blocks: Vec<Block> = Vec::new();
+    let target = (n / (rayon::current_num_threads() * 16).max(1)).max(4096);
+    let (mut rest, mut g0, mut offset) = (order.as_mut_slice(), 0usize, 0usize);
+    while g0 < groups.len() {
+        let mut g1 = g0;
+        while g1 < groups.len() && groups[g1].1 - groups[g0].0 < target {
+            g1 += 1;
+        }
+        let g1 = g1.max(g0 + 1);
+        let end = groups[g1 - 1].1;
+        let (block, tail) = rest.split_at_mut(end - offset);
+        blocks.push((block, &groups[g0..g1]));
+        rest = tail;
+        offset = end;
+        g0 = g1;
+    }
+    blocks.into_par_iter().for_each(|(block, gs)| {
+        let base = gs[0].0;
+        for &(a, b) in gs {
+            let events = &mut block[a - base..b - base];
+            if !events
+                .windows(2)
+                .all(|w| ts[w[0] as usize] <= ts[w[1] as usize])
+            {
+                events.sort_by_key(|&i| ts[i as usize]);
+            }
+        }
+    });
+    (order, groups)
+}
+
+/// A pointer to the order being scattered, shared by the chunks that fill disjoint slots.
+#[derive(Clone, Copy)]
+struct SharedSlots(*mut u32);
+
+// SAFETY: every slot is written by exactly one chunk (see `order_by_customer_time`).
+unsafe impl Send for SharedSlots {}
+unsafe impl Sync for SharedSlots {}
+
+impl SharedSlots {
+    /// # Safety
+    /// `at` is in bounds and no other thread reads or writes it meanwhile.
+    unsafe fn write(self, at: usize, value: u32) {
+        unsafe { *self.0.add(at) = value };
+    }
 }
 
 /// The labels from the events in the horizon: (churn, erosion).

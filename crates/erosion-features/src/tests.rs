@@ -272,3 +272,115 @@ proptest! {
         prop_assert!(same_bits(&x, &y));
     }
 }
+
+/// A log of `events` (customer, timestamp), in the given order, over `customers` ids.
+fn log_of(customers: usize, events: &[(u32, i64)]) -> EventLog {
+    let mut b = EventLogBuilder::default();
+    for c in 0..customers {
+        b.customer(&format!("c{c}"));
+    }
+    let kind = erosion_core::EventKind::Known(erosion_core::EventType::Visit);
+    for &(c, t) in events {
+        b.push(c, t, kind, f64::NAN, NO_CHANNEL, None);
+    }
+    b.finish()
+}
+
+/// The groups `order_by_customer_time` reports: each customer's range of the order.
+fn groups_of(log: &EventLog, order: &[u32]) -> Vec<(usize, usize)> {
+    let mut groups = Vec::new();
+    let mut s = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || log.customer[order[i] as usize] != log.customer[order[s] as usize] {
+            groups.push((s, i));
+            s = i;
+        }
+    }
+    groups
+}
+
+#[test]
+fn counting_sort_orders_like_the_comparison_sort() {
+    // Empty, one event, customers without events, interleaved customers, ties in time (kept
+    // in log order), a customer already in time order and one in reverse.
+    let cases: Vec<(usize, Vec<(u32, i64)>)> = vec![
+        (0, vec![]),
+        (3, vec![]),
+        (1, vec![(0, 5)]),
+        (
+            4,
+            vec![
+                (2, 9),
+                (0, 3),
+                (2, 1),
+                (0, 3),
+                (3, 7),
+                (2, 9),
+                (0, 1),
+                (3, 8),
+                (2, 5),
+            ],
+        ),
+        (2, (0..50).map(|i| (i % 2, 100 - i as i64 / 2)).collect()),
+    ];
+    for (customers, events) in cases {
+        let log = log_of(customers, &events);
+        let want = log.order_by_customer_time();
+        let (order, groups) = crate::compute::order_by_customer_time(&log);
+        assert_eq!(order, want, "{events:?}");
+        assert_eq!(groups, groups_of(&log, &want), "{events:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// The counting sort gives the order (customer, time, position) on any log, large enough
+    /// to be split into several chunks and blocks.
+    #[test]
+    fn counting_sort_matches_on_random_logs(
+        customers in 1usize..300,
+        events in proptest::collection::vec((0u32..1000, 0i64..40), 0..20_000),
+    ) {
+        let events: Vec<(u32, i64)> =
+            events.into_iter().map(|(c, t)| (c % customers as u32, t)).collect();
+        let log = log_of(customers, &events);
+        let want = log.order_by_customer_time();
+        let (order, groups) = crate::compute::order_by_customer_time(&log);
+        prop_assert_eq!(&order, &want);
+        prop_assert_eq!(groups, groups_of(&log, &want));
+    }
+}
+
+#[test]
+fn signups_join_by_id_at_scale() {
+    // Ids sharing a long prefix (as "C0000001") must still hash apart: the signup lookup of a
+    // few hundred thousand customers stays fast, and each customer gets their own date.
+    let n = 200_000;
+    let mut b = EventLogBuilder::default();
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i:07}")).collect();
+    for id in &ids {
+        let c = b.customer(id);
+        let k = b.kind("visit");
+        b.push(c, day(10), k, f64::NAN, NO_CHANNEL, None);
+    }
+    let log = b.finish();
+    let customers = erosion_core::Customers {
+        ids: ids.clone(),
+        signup: (0..n).map(|i| Some(day(-(i as i64 % 300)))).collect(),
+        attributes: Vec::new(),
+    };
+    let t = std::time::Instant::now();
+    let table = compute(
+        &log,
+        Some(&customers),
+        &[day(20)],
+        &FeatureConfig::default(),
+    );
+    assert!(t.elapsed().as_secs_f64() < 20.0, "took {:?}", t.elapsed());
+    assert_eq!(table.len(), n);
+    for (row, id) in table.customer_id.iter().enumerate().step_by(9973) {
+        let i: i64 = id[1..].parse().unwrap();
+        let tenure = value(&table, row, "tenure_days");
+        assert!(close(tenure, 20.0 + (i % 300) as f64), "{id}: {tenure}");
+    }
+}

@@ -1,12 +1,14 @@
 //! From a raw table to the validated data model, and back.
 
+use crate::read::Format;
 use crate::read::{read_table, ReadOptions};
-use erosion_core::model::{EventLogBuilder, NO_CHANNEL};
+use erosion_core::model::NO_CHANNEL;
 use erosion_core::time::parse_timestamp;
-use erosion_core::{Customers, Error, EventLog, Result};
+use erosion_core::{Customers, Error, EventKind, EventLog, EventType, Result};
 use polars::prelude::*;
-use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 /// Which columns of the file hold the event fields (PRODUCT.md names by default).
 #[derive(Debug, Clone)]
@@ -121,6 +123,13 @@ fn timestamps(col: &Column, path: &Path, format: Option<&str>) -> Result<Vec<i64
                 .and_then(|c| c.cast(&DataType::Int64))
                 .map_err(|e| Error::io(path, e))?;
             let ca = ms.i64().expect("Int64");
+            if ca.null_count() == 0 {
+                let mut out = Vec::with_capacity(ca.len());
+                for arr in ca.downcast_iter() {
+                    out.extend_from_slice(arr.values());
+                }
+                return Ok(out);
+            }
             ca.iter()
                 .enumerate()
                 .map(|(row, v)| v.ok_or_else(|| bad(row, "(empty)".into())))
@@ -146,12 +155,15 @@ pub(crate) fn numbers(col: &Column, path: &Path, expected: &str) -> Result<Vec<f
         let f = col
             .cast(&DataType::Float64)
             .map_err(|e| Error::io(path, e))?;
-        return Ok(f
-            .f64()
-            .expect("Float64")
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect());
+        let ca = f.f64().expect("Float64");
+        if ca.null_count() > 0 {
+            return Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect());
+        }
+        let mut out = Vec::with_capacity(ca.len());
+        for arr in ca.downcast_iter() {
+            out.extend_from_slice(arr.values());
+        }
+        return Ok(out);
     }
     let name = col.name().to_string();
     let ca = as_strings(col, path)?;
@@ -203,79 +215,396 @@ fn booleans(col: &Column, path: &Path) -> Result<Vec<Option<bool>>> {
 /// Loads and validates an events file. Required: the customer id and timestamp columns, and
 /// the event type column unless `default_event_type` is set. Optional: value, channel,
 /// personalized. Every value is checked; the first bad one is reported with its row.
+///
+/// A Parquet file is read a batch of row groups at a time (the next batch is read while the
+/// current one is converted), which keeps only the data model and a batch or two in memory.
+/// Should anything go wrong on that path, the file is loaded again whole, so that errors are
+/// exactly those of reading it whole. `EROSION_TIMINGS=1` prints the time spent to stderr.
 pub fn load_events(path: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
+    let t0 = Instant::now();
+    if matches!(Format::of(path, opts.read.separator), Ok(Format::Parquet))
+        && opts.read.names.is_none()
+        && !opts.read.no_header
+    {
+        if let Some((log, batches)) = load_events_batched(path, opts, BATCH_ROWS) {
+            timing(
+                format_args!(
+                    "load events (Parquet, {batches} batches): {} events, {} customers",
+                    log.len(),
+                    log.customer_ids.len()
+                ),
+                t0,
+            );
+            return Ok(log);
+        }
+    }
     let df = read_table(path, &opts.read)?;
+    timing(format_args!("read events whole: {} rows", df.height()), t0);
+    let t1 = Instant::now();
+    let mut parts = LogParts::with_capacity(df.height());
+    parts.convert(&df, path, opts)?;
+    drop(df);
+    timing(format_args!("convert events"), t1);
+    Ok(parts.finish())
+}
+
+/// Whether `EROSION_TIMINGS` asks for stage timings on stderr.
+pub fn timings_enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var_os("EROSION_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
+    })
+}
+
+/// Prints `what` and the seconds since `since` to stderr when timings are on.
+pub fn timing(what: std::fmt::Arguments<'_>, since: Instant) {
+    if timings_enabled() {
+        eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
+/// Rows per batch of the batched Parquet path (whole row groups: at least this many unless
+/// the file ends). Small enough that a batch's buffers (a few MB per column) are recycled by
+/// the allocator rather than mapped and unmapped afresh, batch after batch.
+const BATCH_ROWS: usize = 1 << 19;
+
+/// The batched Parquet path: `None` on any problem (the caller reads the file whole and
+/// reports it), else the log and the number of batches.
+fn load_events_batched(
+    path: &Path,
+    opts: &EventLoadOptions,
+    batch_rows: usize,
+) -> Option<(EventLog, usize)> {
+    let file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() == 0 {
+        return None;
+    }
+    let mut reader = ParquetReader::new(file);
+    let schema = reader.schema().ok()?;
+    let metadata = reader.get_metadata().ok()?.clone();
+    let total = metadata.num_rows;
+    if total == 0 || total >= u32::MAX as usize {
+        return None;
+    }
     let c = &opts.columns;
-    let ids = as_strings(column(&df, path, &c.customer_id)?, path)?;
-    let ts = timestamps(
-        column(&df, path, &c.timestamp)?,
-        path,
-        opts.time_format.as_deref(),
-    )?;
-    let types = match (optional(&df, &c.event_type), &opts.default_event_type) {
-        (Some(col), _) => Some(as_strings(col, path)?),
-        (None, Some(_)) => None,
-        (None, None) => {
-            column(&df, path, &c.event_type)?;
-            unreachable!("column() fails for a missing column")
+    let has = |name: &str| schema.get(name).is_some();
+    if !has(&c.customer_id) || !has(&c.timestamp) {
+        return None;
+    }
+    if !has(&c.event_type) && opts.default_event_type.is_none() {
+        return None;
+    }
+    let columns: Vec<String> = [
+        &c.customer_id,
+        &c.timestamp,
+        &c.event_type,
+        &c.value,
+        &c.channel,
+        &c.personalized,
+    ]
+    .into_iter()
+    .filter(|n| has(n))
+    .fold(Vec::new(), |mut v, n| {
+        if !v.contains(n) {
+            v.push(n.clone());
+        }
+        v
+    });
+    // Consecutive row groups of at least `batch_rows` rows: (first row, rows).
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut rows = 0;
+    for rg in &metadata.row_groups {
+        rows += rg.num_rows();
+        if rows >= batch_rows {
+            batches.push((start, rows));
+            start += rows;
+            rows = 0;
+        }
+    }
+    if rows > 0 {
+        batches.push((start, rows));
+    }
+    if start + rows != total {
+        return None;
+    }
+    let n_batches = batches.len();
+    let mut parts = LogParts::with_capacity(total);
+    let (mut read_s, mut convert_s) = (0.0, 0.0);
+    let ok = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Option<(DataFrame, f64)>>(1);
+        let metadata = &metadata;
+        let columns = &columns;
+        scope.spawn(move || {
+            for (offset, len) in batches {
+                let t = Instant::now();
+                let df = std::fs::File::open(path).ok().and_then(|f| {
+                    let mut r = ParquetReader::new(f);
+                    r.set_metadata(metadata.clone());
+                    r.with_columns(Some(columns.clone()))
+                        .with_slice(Some((offset, len)))
+                        .read_parallel(ParallelStrategy::Columns)
+                        .finish()
+                        .ok()
+                });
+                let Some(df) = df.filter(|df| df.height() == len) else {
+                    let _ = tx.send(None);
+                    return;
+                };
+                if tx.send(Some((df, t.elapsed().as_secs_f64()))).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in rx {
+            let Some((df, s)) = batch else { return false };
+            read_s += s;
+            let t = Instant::now();
+            if parts.convert(&df, path, opts).is_err() {
+                return false;
+            }
+            drop(df);
+            convert_s += t.elapsed().as_secs_f64();
+        }
+        true
+    });
+    if !ok || parts.log.len() != total {
+        return None;
+    }
+    if timings_enabled() {
+        eprintln!(
+            "[timing]   reading batches (prefetch thread): {read_s:.3} s; converting: {convert_s:.3} s"
+        );
+    }
+    Some((parts.finish(), n_batches))
+}
+
+/// Interns a customer id (in order of first appearance).
+fn intern_customer(ids: &mut PlHashMap<String, u32>, names: &mut Vec<String>, id: &str) -> u32 {
+    if let Some(&i) = ids.get(id) {
+        return i;
+    }
+    let i = names.len() as u32;
+    names.push(id.to_string());
+    ids.insert(id.to_string(), i);
+    i
+}
+
+/// The kind of an event type name: known, or custom (interned in order of first appearance).
+fn intern_kind(
+    kinds: &mut PlHashMap<String, EventKind>,
+    customs: &mut Vec<String>,
+    name: &str,
+) -> EventKind {
+    if let Some(&k) = kinds.get(name) {
+        return k;
+    }
+    let k = match EventType::parse(name) {
+        Some(t) => EventKind::Known(t),
+        None => {
+            let i = customs.len() as u16;
+            customs.push(name.to_string());
+            EventKind::Custom(i)
         }
     };
-    let values = match optional(&df, &c.value) {
-        Some(col) => numbers(col, path, "a number")?,
-        None => vec![f64::NAN; df.height()],
-    };
-    let channels = optional(&df, &c.channel)
-        .map(|col| as_strings(col, path))
-        .transpose()?;
-    let personalized = optional(&df, &c.personalized)
-        .map(|col| booleans(col, path))
-        .transpose()?;
+    kinds.insert(name.to_string(), k);
+    k
+}
 
-    let mut b = EventLogBuilder::with_capacity(df.height());
-    let default_kind = opts.default_event_type.as_deref().map(|t| b.kind(t));
-    for (row, id) in ids.iter().enumerate() {
-        let id = match id.map(str::trim) {
-            Some(s) if !s.is_empty() => s,
-            _ => {
-                return Err(Error::BadValue {
-                    path: path.to_path_buf(),
-                    column: c.customer_id.clone(),
-                    row: row + 1,
-                    value: "(empty)".into(),
-                    expected: "a customer id".into(),
-                })
-            }
-        };
-        let cust = b.customer(id);
-        let kind = match &types {
-            Some(t) => match t.get(row).map(str::trim) {
-                Some(s) if !s.is_empty() => b.kind(s),
-                _ => match default_kind {
-                    Some(k) => k,
-                    None => {
-                        return Err(Error::BadValue {
-                            path: path.to_path_buf(),
-                            column: c.event_type.clone(),
-                            row: row + 1,
-                            value: "(empty)".into(),
-                            expected: "an event type".into(),
-                        })
-                    }
-                },
-            },
-            None => default_kind.expect("checked above"),
-        };
-        let channel = match &channels {
-            Some(ch) => {
-                let name = ch.get(row).map(str::trim).filter(|s| !s.is_empty());
-                b.channel(name)
-            }
-            None => NO_CHANNEL,
-        };
-        let pers = personalized.as_ref().and_then(|p| p[row]);
-        b.push(cust, ts[row], kind, values[row], channel, pers);
+/// Interns a channel name (in order of first appearance); `NO_CHANNEL` for none.
+fn intern_channel(
+    channels: &mut PlHashMap<String, u16>,
+    names: &mut Vec<String>,
+    name: Option<&str>,
+) -> u16 {
+    let Some(name) = name else { return NO_CHANNEL };
+    if let Some(&i) = channels.get(name) {
+        return i;
     }
-    Ok(b.finish())
+    let i = names.len() as u16;
+    names.push(name.to_string());
+    channels.insert(name.to_string(), i);
+    i
+}
+
+/// Appends `f(row, value)` for every row of a string column, in order, stopping at the first
+/// error. `f` must give the same result for the same string wherever it is: a result is reused
+/// for rows with the same view (the 16 bytes polars keeps per string: the string itself when it
+/// is short, else its place in the chunk's buffers), which spares hashing strings again and
+/// again in columns of few distinct values or of runs (ids, event types, channels).
+fn map_strings<T: Copy, E>(
+    ca: &StringChunked,
+    out: &mut Vec<T>,
+    mut f: impl FnMut(usize, Option<&str>) -> std::result::Result<T, E>,
+) -> std::result::Result<(), E> {
+    const SLOTS: usize = 256;
+    let mut offset = 0;
+    for arr in ca.downcast_iter() {
+        // A direct-mapped cache from view to result, for this chunk only (views of long
+        // strings point into the chunk's buffers).
+        let mut keys = [0u128; SLOTS];
+        let mut vals: [Option<T>; SLOTS] = [None; SLOTS];
+        let views = arr.views();
+        out.reserve(views.len());
+        for (i, (view, value)) in views.iter().zip(arr.iter()).enumerate() {
+            let row = offset + i;
+            let Some(value) = value else {
+                out.push(f(row, None)?);
+                continue;
+            };
+            let key = view.as_u128();
+            let slot = ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56)
+                as usize;
+            let value = match vals[slot] {
+                Some(v) if keys[slot] == key => v,
+                _ => {
+                    let v = f(row, Some(value))?;
+                    keys[slot] = key;
+                    vals[slot] = Some(v);
+                    v
+                }
+            };
+            out.push(value);
+        }
+        offset += views.len();
+    }
+    Ok(())
+}
+
+/// An event log being built from frames, interning ids, event types and channels in order
+/// of first appearance (as `EventLogBuilder` does, with polars' faster hash maps).
+struct LogParts {
+    log: EventLog,
+    ids: PlHashMap<String, u32>,
+    kinds: PlHashMap<String, EventKind>,
+    channels: PlHashMap<String, u16>,
+    default_kind: Option<EventKind>,
+}
+
+impl LogParts {
+    fn with_capacity(n: usize) -> Self {
+        let mut log = EventLog::default();
+        log.customer.reserve_exact(n);
+        log.timestamp.reserve_exact(n);
+        log.kind.reserve_exact(n);
+        log.value.reserve_exact(n);
+        log.channel.reserve_exact(n);
+        log.personalized.reserve_exact(n);
+        LogParts {
+            log,
+            ids: PlHashMap::default(),
+            kinds: PlHashMap::default(),
+            channels: PlHashMap::default(),
+            default_kind: None,
+        }
+    }
+
+    /// Appends the events of a frame. Rows in errors count from the frame's first row; the
+    /// first bad value is reported as a row-by-row reading would find it (the columns that are
+    /// parsed whole first, then the first row with an empty id or event type, the id first).
+    fn convert(&mut self, df: &DataFrame, path: &Path, opts: &EventLoadOptions) -> Result<()> {
+        let c = &opts.columns;
+        let ids = as_strings(column(df, path, &c.customer_id)?, path)?;
+        let ts = timestamps(
+            column(df, path, &c.timestamp)?,
+            path,
+            opts.time_format.as_deref(),
+        )?;
+        let types = match (optional(df, &c.event_type), &opts.default_event_type) {
+            (Some(col), _) => Some(as_strings(col, path)?),
+            (None, Some(_)) => None,
+            (None, None) => {
+                column(df, path, &c.event_type)?;
+                unreachable!("column() fails for a missing column")
+            }
+        };
+        let values = match optional(df, &c.value) {
+            Some(col) => numbers(col, path, "a number")?,
+            None => vec![f64::NAN; df.height()],
+        };
+        let channels = optional(df, &c.channel)
+            .map(|col| as_strings(col, path))
+            .transpose()?;
+        let personalized = optional(df, &c.personalized)
+            .map(|col| booleans(col, path))
+            .transpose()?;
+
+        if self.default_kind.is_none() {
+            self.default_kind = opts
+                .default_event_type
+                .as_deref()
+                .map(|t| intern_kind(&mut self.kinds, &mut self.log.custom_types, t));
+        }
+        let default_kind = self.default_kind;
+        let n = df.height();
+        let empty = |column: &str, row: usize, expected: &str| Error::BadValue {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            row: row + 1,
+            value: "(empty)".into(),
+            expected: expected.into(),
+        };
+        // Column by column, remembering the first bad row of each.
+        let start = self.log.customer.len();
+        let id_error = map_strings(&ids, &mut self.log.customer, |row, id| {
+            match id.map(str::trim) {
+                Some(s) if !s.is_empty() => Ok(intern_customer(
+                    &mut self.ids,
+                    &mut self.log.customer_ids,
+                    s,
+                )),
+                _ => Err(row),
+            }
+        })
+        .err();
+        let kinds = &mut self.log.kind;
+        let type_error = match &types {
+            Some(t) => {
+                let (customs, names) = (&mut self.kinds, &mut self.log.custom_types);
+                map_strings(t, kinds, |row, name| match name.map(str::trim) {
+                    Some(s) if !s.is_empty() => Ok(intern_kind(customs, names, s)),
+                    _ => default_kind.ok_or(row),
+                })
+                .err()
+            }
+            None => {
+                kinds.extend(std::iter::repeat_n(default_kind.expect("checked above"), n));
+                None
+            }
+        };
+        match (id_error, type_error) {
+            (Some(i), Some(t)) if t < i => return Err(empty(&c.event_type, t, "an event type")),
+            (Some(i), _) => return Err(empty(&c.customer_id, i, "a customer id")),
+            (None, Some(t)) => return Err(empty(&c.event_type, t, "an event type")),
+            (None, None) => {}
+        }
+        debug_assert_eq!(self.log.customer.len(), start + n);
+        match &channels {
+            Some(ch) => {
+                let (map, names) = (&mut self.channels, &mut self.log.channels);
+                let _ = map_strings(ch, &mut self.log.channel, |_, name| {
+                    Ok::<u16, usize>(intern_channel(
+                        map,
+                        names,
+                        name.map(str::trim).filter(|s| !s.is_empty()),
+                    ))
+                });
+            }
+            None => self.log.channel.extend(std::iter::repeat_n(NO_CHANNEL, n)),
+        }
+        let log = &mut self.log;
+        log.timestamp.extend_from_slice(&ts);
+        log.value.extend_from_slice(&values);
+        match personalized {
+            Some(p) => log.personalized.extend_from_slice(&p),
+            None => log.personalized.extend(std::iter::repeat_n(None, n)),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> EventLog {
+        self.log
+    }
 }
 
 /// Loads and validates a customers file: one row per customer (duplicates are an error),
@@ -284,7 +613,7 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
     let df = read_table(path, &opts.read)?;
     let id_col = column(&df, path, &opts.customer_id)?;
     let ids_ca = as_strings(id_col, path)?;
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(df.height());
+    let mut seen: PlHashMap<&str, usize> = PlHashMap::with_capacity(df.height());
     let mut ids = Vec::with_capacity(df.height());
     for (row, id) in ids_ca.iter().enumerate() {
         let id = match id.map(str::trim) {
@@ -415,4 +744,276 @@ pub fn customers_to_frame(c: &Customers) -> DataFrame {
         columns.push(Column::new(name.as_str().into(), values.clone()));
     }
     DataFrame::new(c.len(), columns).expect("columns of equal length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-file path, as `load_events` takes it for text or after a batched failure.
+    fn whole(path: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
+        let df = read_table(path, &opts.read)?;
+        let mut parts = LogParts::with_capacity(df.height());
+        parts.convert(&df, path, opts)?;
+        Ok(parts.finish())
+    }
+
+    fn same(a: &EventLog, b: &EventLog) {
+        assert_eq!(a.customer_ids, b.customer_ids);
+        assert_eq!(a.customer, b.customer);
+        assert_eq!(a.timestamp, b.timestamp);
+        assert_eq!(a.kind, b.kind);
+        assert_eq!(a.custom_types, b.custom_types);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.value), bits(&b.value));
+        assert_eq!(a.channel, b.channel);
+        assert_eq!(a.channels, b.channels);
+        assert_eq!(a.personalized, b.personalized);
+    }
+
+    /// The log a row-by-row reading with `EventLogBuilder` gives for the test frames.
+    fn reference(df: &DataFrame) -> EventLog {
+        use erosion_core::model::EventLogBuilder;
+        let s = |name: &str| df.column(name).unwrap().str().unwrap().clone();
+        let (ids, types, channels) = (s("customer_id"), s("event_type"), s("channel"));
+        let ts = timestamps(df.column("timestamp").unwrap(), Path::new("x"), None).unwrap();
+        let values = numbers(df.column("value").unwrap(), Path::new("x"), "").unwrap();
+        let pers: Vec<Option<bool>> = df
+            .column("personalized")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        let mut b = EventLogBuilder::default();
+        for row in 0..df.height() {
+            let c = b.customer(ids.get(row).unwrap().trim());
+            let k = b.kind(types.get(row).unwrap().trim());
+            let ch = b.channel(channels.get(row).map(str::trim).filter(|s| !s.is_empty()));
+            b.push(c, ts[row], k, values[row], ch, pers[row]);
+        }
+        b.finish()
+    }
+
+    /// `n` events over interleaved customers (with padding to trim), known and custom types,
+    /// missing values, channels and flags; timestamps as text when `text_time`.
+    fn frame(n: usize, text_time: bool) -> DataFrame {
+        let types = [
+            "purchase",
+            "visit",
+            " loyalty_points",
+            "email_sent",
+            "nps",
+            "gift_card",
+        ];
+        let ids: Vec<String> = (0..n)
+            .map(|i| {
+                let c = (i / 3) % 17 + (i % 5 == 0) as usize * 100;
+                if i % 11 == 0 {
+                    format!(" c{c} ")
+                } else {
+                    format!("c{c}")
+                }
+            })
+            .collect();
+        let ms: Vec<i64> = (0..n)
+            .map(|i| 1_700_000_000_000 + ((i * 7919) % 1000) as i64 * 3_600_000)
+            .collect();
+        let time = if text_time {
+            let text: Vec<String> = ms
+                .iter()
+                .map(|&t| {
+                    chrono::DateTime::from_timestamp_millis(t)
+                        .unwrap()
+                        .to_rfc3339()
+                })
+                .collect();
+            Column::new("timestamp".into(), text)
+        } else {
+            Int64Chunked::from_vec("timestamp".into(), ms)
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_column()
+        };
+        let kinds: Vec<&str> = (0..n).map(|i| types[(i * 13) % types.len()]).collect();
+        let values: Vec<Option<f64>> = (0..n)
+            .map(|i| (i % 4 != 0).then_some(i as f64 / 8.0))
+            .collect();
+        let channels: Vec<Option<&str>> = (0..n)
+            .map(|i| match i % 5 {
+                0 => None,
+                1 => Some("web"),
+                2 => Some(" "),
+                3 => Some("email"),
+                _ => Some("app"),
+            })
+            .collect();
+        let pers: Vec<Option<bool>> = (0..n)
+            .map(|i| match i % 3 {
+                0 => None,
+                1 => Some(true),
+                _ => Some(false),
+            })
+            .collect();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("customer_id".into(), ids),
+                time,
+                Column::new("event_type".into(), kinds),
+                Column::new("value".into(), values),
+                Column::new("channel".into(), channels),
+                Column::new("personalized".into(), pers),
+                Column::new("extra".into(), vec![1i32; n]),
+            ],
+        )
+        .unwrap()
+    }
+
+    /// Writes `df` as Parquet in row groups of `group` rows.
+    fn write(path: &Path, df: &mut DataFrame, group: usize) {
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = ParquetWriter::new(f).batched(df.schema()).unwrap();
+        for start in (0..df.height()).step_by(group) {
+            w.write_batch(&df.slice(start as i64, group)).unwrap();
+        }
+        w.finish().unwrap();
+        let mut r = ParquetReader::new(std::fs::File::open(path).unwrap());
+        let groups = r.get_metadata().unwrap().row_groups.len();
+        assert_eq!(groups, df.height().div_ceil(group), "row groups as asked");
+    }
+
+    #[test]
+    fn batched_parquet_loads_as_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for text_time in [false, true] {
+            let path = dir.path().join(format!("events-{text_time}.parquet"));
+            let mut df = frame(1000, text_time);
+            write(&path, &mut df, 64);
+            let opts = EventLoadOptions::default();
+            let want = whole(&path, &opts).unwrap();
+            same(&want, &reference(&df));
+            assert_eq!(want.len(), 1000);
+            assert_eq!(want.custom_types, ["loyalty_points", "gift_card"]);
+            for (batch_rows, batches) in [(1, 16), (100, 8), (300, 4), (BATCH_ROWS, 1)] {
+                let (got, n) = load_events_batched(&path, &opts, batch_rows).expect("batched");
+                assert_eq!(n, batches, "batches of {batch_rows} rows");
+                same(&got, &want);
+            }
+            same(&load_events(&path, &opts).unwrap(), &want);
+        }
+    }
+
+    #[test]
+    fn batched_parquet_with_a_default_event_type_and_no_optional_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.parquet");
+        let mut df = frame(500, false)
+            .select(["customer_id", "timestamp"])
+            .unwrap();
+        write(&path, &mut df, 50);
+        let opts = EventLoadOptions {
+            default_event_type: Some("purchase".into()),
+            ..EventLoadOptions::default()
+        };
+        let want = whole(&path, &opts).unwrap();
+        let (got, n) = load_events_batched(&path, &opts, 120).expect("batched");
+        assert_eq!(n, 4);
+        same(&got, &want);
+        assert!(got.value.iter().all(|v| v.is_nan()));
+        assert!(got.channel.iter().all(|&c| c == NO_CHANNEL));
+    }
+
+    #[test]
+    fn errors_in_a_later_batch_are_reported_as_for_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // An empty customer id, a bad timestamp and an empty event type, each in a late row
+        // group: the message names the row over the whole file.
+        let cases: [(&str, usize, &str); 3] = [
+            ("customer_id", 777, "a customer id"),
+            ("timestamp", 901, "a timestamp"),
+            ("event_type", 650, "an event type"),
+        ];
+        for (column, row, expected) in cases {
+            let path = dir.path().join(format!("bad-{column}.parquet"));
+            let mut df = frame(1000, true);
+            let mut col: Vec<Option<String>> = df
+                .column(column)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect();
+            col[row] = Some(if column == "timestamp" {
+                "not a time".into()
+            } else {
+                "  ".into()
+            });
+            df.replace(column, Column::new(column.into(), col)).unwrap();
+            write(&path, &mut df, 64);
+            let opts = EventLoadOptions::default();
+            assert!(load_events_batched(&path, &opts, 100).is_none());
+            let err = load_events(&path, &opts).unwrap_err().to_string();
+            let want = whole(&path, &opts).unwrap_err().to_string();
+            assert_eq!(err, want);
+            assert!(
+                err.contains(&format!("row {}", row + 1)) && err.contains(expected),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_bad_row_is_reported_whichever_column_it_is_in() {
+        // Row by row, an empty event type at row 6 comes before an empty id at row 9; at the
+        // same row the id comes first.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        let mut text = String::from("customer_id,timestamp,event_type\n");
+        for row in 1..=12 {
+            let id = if row == 9 || row == 11 { "" } else { "a" };
+            let kind = if row == 6 || row == 11 { "" } else { "visit" };
+            text.push_str(&format!("{id},2024-01-01,{kind}\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 6") && err.contains("event_type"), "{err}");
+        std::fs::write(
+            &path,
+            text.replace("a,2024-01-01,\n", "a,2024-01-01,visit\n"),
+        )
+        .unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 9") && err.contains("customer_id"),
+            "{err}"
+        );
+        let only_11 = text
+            .replace("a,2024-01-01,\n", "a,2024-01-01,visit\n")
+            .replace("\n,2024-01-01,visit\n", "\na,2024-01-01,visit\n");
+        std::fs::write(&path, only_11).unwrap();
+        let err = load_events(&path, &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 11") && err.contains("customer_id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_reported_as_for_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.parquet");
+        let mut df = frame(200, false).drop("event_type").unwrap();
+        write(&path, &mut df, 64);
+        let opts = EventLoadOptions::default();
+        let err = load_events(&path, &opts).unwrap_err().to_string();
+        assert_eq!(err, whole(&path, &opts).unwrap_err().to_string());
+        assert!(err.contains("event_type"), "{err}");
+    }
 }

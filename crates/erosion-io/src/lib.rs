@@ -12,8 +12,8 @@ mod validate;
 mod write;
 
 pub use convert::{
-    customers_to_frame, events_to_frame, load_customers, load_events, CustomerLoadOptions,
-    EventColumns, EventLoadOptions,
+    customers_to_frame, events_to_frame, load_customers, load_events, timing, timings_enabled,
+    CustomerLoadOptions, EventColumns, EventLoadOptions,
 };
 pub use read::{read_table, Format, ReadOptions, Separator};
 pub use validate::{summarize, DataSummary};

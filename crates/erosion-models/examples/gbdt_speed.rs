@@ -1,9 +1,20 @@
-//! Speed of erosion's gbdt against LightGBM on the same rows (see `benches-peer/gbdt_speed_peer.py`,
-//! which writes the data first): fit on 200,000 x 30, predict on 1,000,000 x 30.
+//! Speed of erosion's gbdt against LightGBM on the same rows: fit on 200,000 x 30, predict on
+//! 1,000,000 x 30. The peer and the data are `benches/peers/gbdt_speed_peer.py`; make the data
+//! once, then run both sides (the harness, `benches/peers/harness.py --only gbdt_speed`, does it
+//! all and writes the section of `BENCHMARKS.md`):
 //!
-//! `cargo run --release -p erosion-models --example gbdt_speed -- [DIR]` (default `/tmp/erosion-speed`).
-//! Same settings as the peer: 200 trees, 31 leaves, 255 bins, learning rate 0.1, at least 20 rows a
-//! leaf, min hessian 1e-3, no L2, no subsampling, no early stopping, no depth limit.
+//! ```sh
+//! python benches/peers/gbdt_speed_peer.py --make-data /work/bench-data/gbdt-speed
+//! RAYON_NUM_THREADS=1 cargo run --release -p erosion-models --example gbdt_speed -- /work/bench-data/gbdt-speed 3
+//! python benches/peers/gbdt_speed_peer.py --data /work/bench-data/gbdt-speed --threads 1 --runs 3
+//! ```
+//!
+//! Arguments: the data directory (default `/work/bench-data/gbdt-speed`) and the number of runs
+//! (default 1); threads from `RAYON_NUM_THREADS` (default: all cores). Same settings as the peer:
+//! 200 trees, 31 leaves, 255 bins, learning rate 0.1, at least 20 rows and 1e-3 hessian a leaf, no
+//! L2, no depth limit, no subsampling, no early stopping. "fit" is `Gbdt::fit` (binning included),
+//! "predict" is `predict_raw` on the test rows; loading the files is not timed. Prints one JSON
+//! line per run and a summary line (medians).
 
 use std::time::Instant;
 
@@ -14,7 +25,7 @@ const P: usize = 30;
 
 fn read(dir: &str, name: &str) -> (FeatureMatrix, Vec<u8>) {
     let bytes = std::fs::read(format!("{dir}/{name}_x.f64"))
-        .unwrap_or_else(|e| panic!("{dir}/{name}_x.f64: {e}"));
+        .unwrap_or_else(|e| panic!("{dir}/{name}_x.f64: {e} (make the data with benches/peers/gbdt_speed_peer.py --make-data)"));
     let data: Vec<f64> = bytes
         .chunks_exact(8)
         .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
@@ -27,13 +38,16 @@ fn read(dir: &str, name: &str) -> (FeatureMatrix, Vec<u8>) {
 }
 
 /// CPU seconds (user + system, all threads) this process has used so far, from `/proc/self/stat`
-/// (Linux; `None` elsewhere). Robust to other load on the machine, unlike wall time.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
+/// (Linux; NaN elsewhere). Less sensitive than wall time to other load on a shared machine.
+fn cpu_seconds() -> f64 {
+    let read = || -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let after = &stat[stat.rfind(')')? + 2..];
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0)
+    };
+    read().unwrap_or(f64::NAN)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -42,9 +56,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let dir = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "/tmp/erosion-speed".into());
+    let mut args = std::env::args().skip(1);
+    let dir = args
+        .next()
+        .unwrap_or_else(|| "/work/bench-data/gbdt-speed".into());
+    let runs: usize = args.next().map_or(1, |r| r.parse().expect("runs"));
     let (xtr, ytr) = read(&dir, "train");
     let (xte, yte) = read(&dir, "test");
     let params = GbdtParams {
@@ -55,38 +71,37 @@ fn main() {
         min_data_in_leaf: 20,
         min_sum_hessian_in_leaf: 1e-3,
         lambda_l2: 0.0,
+        max_bin: 255,
+        feature_fraction: 1.0,
+        bagging_fraction: 1.0,
         early_stopping: None,
         ..GbdtParams::default()
     };
-    let (mut fits, mut preds, mut fit_cpu, mut pred_cpu) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut auc = 0.0;
-    for _ in 0..3 {
-        let (t, c) = (Instant::now(), cpu_seconds().unwrap_or(f64::NAN));
+    let threads = rayon::current_num_threads();
+    let (mut fits, mut preds) = (Vec::new(), Vec::new());
+    let mut auc = f64::NAN;
+    for _ in 0..runs.max(1) {
+        let (t, c) = (Instant::now(), cpu_seconds());
         let m = Gbdt::fit(&xtr, &ytr, &params).expect("fit");
-        fits.push(t.elapsed().as_secs_f64());
-        fit_cpu.push(cpu_seconds().unwrap_or(f64::NAN) - c);
-        let (t, c) = (Instant::now(), cpu_seconds().unwrap_or(f64::NAN));
+        let (fit_s, fit_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
+        let (t, c) = (Instant::now(), cpu_seconds());
         let s = m.predict_raw(&xte);
-        preds.push(t.elapsed().as_secs_f64());
-        pred_cpu.push(cpu_seconds().unwrap_or(f64::NAN) - c);
+        let (pred_s, pred_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
         auc = roc_auc(&yte, &s);
+        fits.push(fit_s);
+        preds.push(pred_s);
+        println!(
+            "{{\"tool\": \"erosion\", \"version\": \"{}\", \"threads\": {threads}, \"fit_s\": {fit_s}, \
+             \"predict_s\": {pred_s}, \"fit_cpu_s\": {fit_cpu}, \"predict_cpu_s\": {pred_cpu}, \
+             \"auc\": {auc}, \"trees\": {}}}",
+            env!("CARGO_PKG_VERSION"),
+            m.trees.len()
+        );
     }
-    let show = |v: &[f64]| {
-        v.iter()
-            .map(|x| format!("{x:.2}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     println!(
-        "erosion gbdt ({} threads): fit wall {} s (median {:.2}), cpu median {:.2} s; \
-         predict 1M wall {} s (median {:.2}), cpu median {:.2} s; test AUC {auc:.4}",
-        rayon::current_num_threads(),
-        show(&fits),
-        median(fits.clone()),
-        median(fit_cpu),
-        show(&preds),
-        median(preds.clone()),
-        median(pred_cpu)
+        "{{\"tool\": \"erosion\", \"summary\": true, \"threads\": {threads}, \"fit_median_s\": {}, \
+         \"predict_median_s\": {}, \"auc\": {auc}}}",
+        median(fits),
+        median(preds)
     );
 }

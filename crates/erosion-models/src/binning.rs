@@ -77,61 +77,86 @@ fn midpoint(a: f64, b: f64) -> f64 {
     }
 }
 
-/// A binned dataset: column-major bin codes (`n` bytes per feature) and the histogram layout.
+/// A binned dataset: the bin codes twice, row-major for histograms and tree walks (`p` bytes per
+/// row, so one row's codes share a cache line whichever rows a leaf holds) and column-major for
+/// partitioning a leaf on one feature; and each feature's number of histogram slots.
 pub(crate) struct Binned {
     pub n: usize,
     pub p: usize,
+    /// Row-major: code of row `i`, feature `j` at `i * p + j`.
     pub codes: Vec<u8>,
+    /// Column-major: code of row `i`, feature `j` at `j * n + i`.
+    pub columns: Vec<u8>,
     /// Per feature, histogram slots (non-missing bins + 1 for missing).
     pub slots: Vec<usize>,
-    /// Per feature, first slot in a histogram.
+    /// Per feature, first slot in a histogram; one more entry at the end: the total.
     pub offsets: Vec<usize>,
-    pub total_slots: usize,
 }
+
+/// Rows per parallel task when binning.
+const BIN_CHUNK: usize = 4096;
 
 impl Binned {
     /// Bins a column-major buffer with given per-feature bins.
     pub fn new(data: &[f64], n: usize, bins: &[FeatureBins]) -> Binned {
         let p = bins.len();
         let mut codes = vec![0u8; n * p];
-        if n > 0 {
+        if n > 0 && p > 0 {
             codes
-                .par_chunks_mut(n)
-                .zip(bins.par_iter())
+                .par_chunks_mut(BIN_CHUNK * p)
                 .enumerate()
-                .for_each(|(j, (out, fb))| {
-                    for (o, &x) in out.iter_mut().zip(&data[j * n..(j + 1) * n]) {
-                        *o = fb.bin(x);
+                .for_each(|(c, out)| {
+                    let start = c * BIN_CHUNK;
+                    let m = out.len() / p;
+                    for (j, fb) in bins.iter().enumerate() {
+                        let col = &data[j * n + start..j * n + start + m];
+                        for (r, &x) in col.iter().enumerate() {
+                            out[r * p + j] = fb.bin(x);
+                        }
                     }
                 });
         }
+        let mut columns = vec![0u8; n * p];
+        if n > 0 {
+            columns.par_chunks_mut(n).enumerate().for_each(|(j, col)| {
+                for (i, o) in col.iter_mut().enumerate() {
+                    *o = codes[i * p + j];
+                }
+            });
+        }
         let slots: Vec<usize> = bins.iter().map(|b| b.n_bins() + 1).collect();
-        let mut offsets = Vec::with_capacity(p);
+        let mut offsets = Vec::with_capacity(p + 1);
         let mut acc = 0;
+        offsets.push(0);
         for s in &slots {
-            offsets.push(acc);
             acc += s;
+            offsets.push(acc);
         }
         Binned {
             n,
             p,
             codes,
+            columns,
             slots,
             offsets,
-            total_slots: acc,
         }
+    }
+
+    /// Slots of a histogram over all features.
+    pub fn total_slots(&self) -> usize {
+        self.offsets[self.p]
     }
 
     /// Bin codes of feature `j`, one per row.
     #[inline]
     pub fn column(&self, j: usize) -> &[u8] {
-        &self.codes[j * self.n..(j + 1) * self.n]
+        &self.columns[j * self.n..(j + 1) * self.n]
     }
 
     /// Bin code of row `i`, feature `j`.
     #[inline]
     pub fn code(&self, i: usize, j: usize) -> u8 {
-        self.codes[j * self.n + i]
+        self.codes[i * self.p + j]
     }
 }
 

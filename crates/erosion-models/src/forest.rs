@@ -100,15 +100,12 @@ impl Forest {
                 }
                 let mut rows: Vec<u32> = (0..n as u32).filter(|&i| w[i as usize] > 0.0).collect();
                 // squared error of y with weights w: gradient -w*y, hessian w, leaf = weighted mean
-                let grad: Vec<f64> = w
+                let gh: Vec<[f64; 2]> = w
                     .iter()
                     .zip(y)
-                    .map(|(&wi, &yi)| -wi * f64::from(yi))
+                    .map(|(&wi, &yi)| [-wi * f64::from(yi), wi])
                     .collect();
-                grow(
-                    &binned, &bins, &grad, &w, &mut rows, &allowed, &gp, &mut rng,
-                )
-                .tree
+                grow(&binned, &bins, &gh, &mut rows, &allowed, &gp, &mut rng).tree
             })
             .collect();
         Ok(Forest {

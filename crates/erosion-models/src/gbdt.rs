@@ -192,8 +192,8 @@ fn boost(
     let base = (pos / (n as f64 - pos)).ln();
     let mut f = vec![base; n];
     let mut fv = valid_binned.as_ref().map(|(b, _)| vec![base; b.n]);
-    let mut grad = vec![0.0; n];
-    let mut hess = vec![0.0; n];
+    // gradient and hessian of each row side by side: the histogram loads both with one access
+    let mut gh = vec![[0.0f64; 2]; n];
     let gp = GrowParams {
         max_leaves: params.num_leaves,
         max_depth: params.max_depth.unwrap_or(usize::MAX),
@@ -217,13 +217,12 @@ fn boost(
         .as_ref()
         .map_or(usize::MAX, |e| e.patience);
     for round in 0..rounds {
-        grad.par_iter_mut()
-            .zip(hess.par_iter_mut())
+        gh.par_iter_mut()
             .zip(f.par_iter().zip(y.par_iter()))
-            .for_each(|((g, h), (&fi, &yi))| {
+            .with_min_len(4096)
+            .for_each(|(gh, (&fi, &yi))| {
                 let q = sigmoid(fi);
-                *g = q - f64::from(yi);
-                *h = (q * (1.0 - q)).max(1e-16);
+                *gh = [q - f64::from(yi), (q * (1.0 - q)).max(1e-16)];
             });
         let features: Vec<usize> = if n_feat < p {
             let mut fs = all_features.clone();
@@ -249,7 +248,7 @@ fn boost(
         } else {
             &mut rows[..]
         };
-        let grown = grow(&binned, &bins, &grad, &hess, bag, &features, &gp, &mut rng);
+        let grown = grow(&binned, &bins, &gh, bag, &features, &gp, &mut rng);
         for &(node, s, e) in &grown.leaves {
             let v = grown.tree.nodes[node].value;
             for &i in &bag[s..e] {

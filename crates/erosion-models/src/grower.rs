@@ -1,8 +1,10 @@
 //! Leaf-wise histogram tree learner shared by the GBDT and the random forest.
 //!
 //! Rows of each leaf are kept contiguous in an index array; a leaf's histogram holds, per feature
-//! and bin, the sums of gradient and hessian. Only the smaller child of a split is histogrammed, the
-//! larger one is the parent minus it. As in LightGBM, the row count on each side of a candidate
+//! and bin, the sums of gradient and hessian. Histograms are built row by row over the row-major
+//! bin codes (one cache line brings all of a row's codes, prefetched a few rows ahead, and the
+//! gradient pair is loaded once per row), with the features split across threads. Only the
+//! smaller child of a split is histogrammed, the larger one is the parent minus it. As in LightGBM, the row count on each side of a candidate
 //! split is estimated from its hessian share (`min_data_in_leaf` is checked on that estimate); the
 //! exact counts are known after the partition and become the nodes' covers. Every sum is taken in
 //! a fixed order, so a tree depends only on its inputs, never on the thread count.
@@ -29,6 +31,7 @@ pub(crate) struct GrowParams {
     pub features_per_node: Option<usize>,
 }
 
+/// Sums of gradient and hessian per histogram slot, feature after feature (`Binned::offsets`).
 type Hist = Vec<[f64; 2]>;
 
 #[derive(Clone, Copy)]
@@ -59,45 +62,81 @@ pub(crate) struct Grown {
     pub leaves: Vec<(usize, usize, usize)>,
 }
 
-/// Histogram of one feature over a leaf's rows, with the leaf's gradients already gathered in row
-/// order (`og[k]`, `oh[k]` belong to `rows[k]`).
-#[inline]
-fn feature_hist(h: &mut [[f64; 2]], codes: &[u8], rows: &[u32], og: &[f64], oh: &[f64]) {
+/// Rows ahead whose codes (and gradients) are prefetched while building a histogram or
+/// partitioning a leaf.
+const PREFETCH_AHEAD: usize = 16;
+
+/// Hints the CPU to bring the cache line at `p` into L1. Only a hint: never faults, changes no
+/// result.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` reads no memory architecturally (a prefetch cannot fault, even on an
+    // invalid address) and SSE is part of the x86_64 baseline.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Histogram of features `js` (whose slots are `h`) over `rows`, row by row: each row's gradient
+/// pair is added to its slot of every feature. Each slot's sum is taken in row order.
+fn hist_features(
+    h: &mut [[f64; 2]],
+    js: std::ops::Range<usize>,
+    b: &Binned,
+    gh: &[[f64; 2]],
+    rows: &[u32],
+) {
     h.fill([0.0; 2]);
-    for ((&i, &g), &hh) in rows.iter().zip(og).zip(oh) {
-        let s = &mut h[codes[i as usize] as usize];
-        s[0] += g;
-        s[1] += hh;
+    let base = b.offsets[js.start];
+    let offs: Vec<usize> = b.offsets[js.clone()].iter().map(|o| o - base).collect();
+    let (p, j0, j1) = (b.p, js.start, js.end);
+    let codes = &b.codes;
+    for (k, &i) in rows.iter().enumerate() {
+        if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
+            let a = ahead as usize;
+            prefetch(&codes[a * p + j0]);
+            prefetch(&gh[a]);
+        }
+        let i = i as usize;
+        let g = gh[i];
+        for (&o, &c) in offs.iter().zip(&codes[i * p + j0..i * p + j1]) {
+            let s = &mut h[o + c as usize];
+            s[0] += g[0];
+            s[1] += g[1];
+        }
     }
 }
 
 fn new_hist(b: &Binned, pool: &mut Vec<Hist>) -> Hist {
-    pool.pop().unwrap_or_else(|| vec![[0.0; 2]; b.total_slots])
+    pool.pop()
+        .unwrap_or_else(|| vec![[0.0; 2]; b.total_slots()])
 }
 
 /// Histogram of `rows` into a buffer from `pool` (reused buffers avoid page-faulting fresh memory).
-/// Column by column: one feature's bins stay in L1 while its codes stream by. Each feature's sums
-/// are taken in row order by one thread, so the bits never depend on the thread count.
-fn build_hist(b: &Binned, grad: &[f64], hess: &[f64], rows: &[u32], pool: &mut Vec<Hist>) -> Hist {
+/// Above `PAR_WORK` updates the features are split into one contiguous group per thread; each
+/// slot is still summed in row order by one thread, so the bits never depend on the thread count.
+fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> Hist {
     let mut acc = new_hist(b, pool);
-    let og: Vec<f64> = rows.iter().map(|&i| grad[i as usize]).collect();
-    let oh: Vec<f64> = rows.iter().map(|&i| hess[i as usize]).collect();
-    let mut slices: Vec<&mut [[f64; 2]]> = Vec::with_capacity(b.p);
-    let mut rest: &mut [[f64; 2]] = &mut acc;
-    for &s in &b.slots {
-        let (head, tail) = rest.split_at_mut(s);
-        slices.push(head);
-        rest = tail;
-    }
-    if rows.len() * b.p < PAR_WORK {
-        for (j, h) in slices.into_iter().enumerate() {
-            feature_hist(h, b.column(j), rows, &og, &oh);
-        }
+    let threads = rayon::current_num_threads().min(b.p).max(1);
+    if rows.len() * b.p < PAR_WORK || threads == 1 {
+        hist_features(&mut acc, 0..b.p, b, gh, rows);
     } else {
-        slices
+        let per = b.p.div_ceil(threads);
+        let mut parts: Vec<(std::ops::Range<usize>, &mut [[f64; 2]])> = Vec::new();
+        let mut rest: &mut [[f64; 2]] = &mut acc;
+        for j0 in (0..b.p).step_by(per) {
+            let j1 = (j0 + per).min(b.p);
+            let (head, tail) = rest.split_at_mut(b.offsets[j1] - b.offsets[j0]);
+            parts.push((j0..j1, head));
+            rest = tail;
+        }
+        parts
             .into_par_iter()
-            .enumerate()
-            .for_each(|(j, h)| feature_hist(h, b.column(j), rows, &og, &oh));
+            .for_each(|(js, h)| hist_features(h, js, b, gh, rows));
     }
     acc
 }
@@ -130,15 +169,17 @@ fn find_best(
     let lambda = p.lambda_l2;
     let parent = score(sum, lambda);
     let min_data = p.min_data_in_leaf as f64;
-    // rows on a side, estimated from its hessian share (LightGBM's rule)
+    // rows on a side, estimated from its hessian share and rounded as LightGBM does
+    // (`RoundInt(h * cnt_factor) < min_data` is `h * cnt_factor + 0.5 < min_data`, and needs no
+    // call to `round`)
     let cnt_factor = count as f64 / sum[1];
     let mut best: Option<Split> = None;
     let mut consider =
         |l: [f64; 2], r: [f64; 2], feature: usize, bin: usize, default_left: bool| {
             if l[1] < p.min_sum_hessian
                 || r[1] < p.min_sum_hessian
-                || (l[1] * cnt_factor).round() < min_data
-                || (r[1] * cnt_factor).round() < min_data
+                || l[1] * cnt_factor + 0.5 < min_data
+                || r[1] * cnt_factor + 0.5 < min_data
             {
                 return;
             }
@@ -155,14 +196,14 @@ fn find_best(
             }
         };
     for &j in features {
-        let off = b.offsets[j];
+        let h = &hist[b.offsets[j]..b.offsets[j + 1]];
         let nb = b.slots[j] - 1;
-        let miss = hist[off + nb];
+        let miss = h[nb];
         let has_missing = miss[1] > 0.0;
         // missing values go right
         let mut l = [0.0; 2];
-        for bin in 0..nb {
-            add(&mut l, &hist[off + bin]);
+        for (bin, s) in h[..nb].iter().enumerate() {
+            add(&mut l, s);
             if bin + 1 == nb && !has_missing {
                 break;
             }
@@ -173,8 +214,8 @@ fn find_best(
         }
         if has_missing {
             let mut l = miss;
-            for bin in 0..nb.saturating_sub(1) {
-                add(&mut l, &hist[off + bin]);
+            for (bin, s) in h[..nb.saturating_sub(1)].iter().enumerate() {
+                add(&mut l, s);
                 consider(l, sub(sum, &l), j, bin, true);
             }
         }
@@ -187,8 +228,7 @@ fn find_best(
 pub(crate) fn grow(
     b: &Binned,
     bins: &[FeatureBins],
-    grad: &[f64],
-    hess: &[f64],
+    gh: &[[f64; 2]],
     rows: &mut [u32],
     allowed: &[usize],
     p: &GrowParams,
@@ -212,11 +252,10 @@ pub(crate) fn grow(
         |count: usize, depth: usize| count >= 2 * p.min_data_in_leaf && depth < p.max_depth;
     let mut pool: Vec<Hist> = Vec::new();
 
-    let root_hist = build_hist(b, grad, hess, rows, &mut pool);
+    let root_hist = build_hist(b, gh, rows, &mut pool);
     let mut sum = [0.0; 2];
     if let Some(&f0) = allowed.first().or(Some(&0)) {
-        let off = b.offsets[f0];
-        for s in &root_hist[off..off + b.slots[f0]] {
+        for s in &root_hist[b.offsets[f0]..b.offsets[f0 + 1]] {
             add(&mut sum, s);
         }
     }
@@ -263,25 +302,27 @@ pub(crate) fn grow(
         let f = split.feature;
         let missing_code = (b.slots[f] - 1) as u8;
 
-        // partition the leaf's rows: left first, then right, both in their original order
+        // partition the leaf's rows: left first, then right, both in their original order.
+        // Without a branch on the side: each row is written to both places and only the cursor
+        // of its side moves (writing at `nl <= t` never overwrites a row not yet read).
         scratch.clear();
-        let mut nl = leaf.start;
+        scratch.resize(leaf.end - leaf.start, 0);
+        let col = b.column(f);
+        let (mut nl, mut nr) = (leaf.start, 0);
         for t in leaf.start..leaf.end {
-            let i = rows[t];
-            let c = b.code(i as usize, f);
-            let go_left = if c == missing_code {
-                split.default_left
-            } else {
-                c <= split.bin
-            };
-            if go_left {
-                rows[nl] = i;
-                nl += 1;
-            } else {
-                scratch.push(i);
+            if let Some(&ahead) = rows[..leaf.end].get(t + PREFETCH_AHEAD) {
+                prefetch(&col[ahead as usize]);
             }
+            let i = rows[t];
+            let c = col[i as usize];
+            // split bins are below the missing code, so `c <= bin` only holds for present values
+            let go_left = (c <= split.bin) | ((c == missing_code) & split.default_left);
+            rows[nl] = i;
+            scratch[nr] = i;
+            nl += usize::from(go_left);
+            nr += usize::from(!go_left);
         }
-        rows[nl..leaf.end].copy_from_slice(&scratch);
+        rows[nl..leaf.end].copy_from_slice(&scratch[..nr]);
 
         let (li, ri) = (nodes.len(), nodes.len() + 1);
         {
@@ -318,7 +359,7 @@ pub(crate) fn grow(
             let mut parent = parent;
             let left_smaller = ls.1 - ls.0 <= rs.1 - rs.0;
             let (s0, s1) = if left_smaller { ls } else { rs };
-            let small = build_hist(b, grad, hess, &rows[s0..s1], &mut pool);
+            let small = build_hist(b, gh, &rows[s0..s1], &mut pool);
             for (a, s) in parent.iter_mut().zip(&small) {
                 a[0] -= s[0];
                 a[1] -= s[1];

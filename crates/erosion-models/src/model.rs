@@ -206,21 +206,25 @@ fn tree_contributions(
     }
     let share = SHAP_TABLE_BUDGET / trees.len().max(1);
     let paths: Vec<_> = trees.par_iter().map(|t| t.shap_paths(share)).collect();
-    // Blocks of rows, each row's trees added in tree order: the same bits whatever the threads.
+    // Blocks of rows, tree by tree over the block so that a tree's tables stay in cache while
+    // the block's rows go by; each row still adds its trees in tree order, so the bits are the
+    // same whatever the threads.
     const ROWS: usize = 256;
     values
         .par_chunks_mut(p * ROWS)
         .enumerate()
         .for_each(|(b, block)| {
             let mut s = ShapScratch::default();
-            let mut row = vec![0.0; p];
-            for (r, out) in block.chunks_mut(p).enumerate() {
-                let i = b * ROWS + r;
+            let m = block.len() / p;
+            let mut rows = vec![0.0; m * p];
+            for (r, row) in rows.chunks_mut(p).enumerate() {
                 for (j, v) in row.iter_mut().enumerate() {
-                    *v = x.get(i, j);
+                    *v = x.get(b * ROWS + r, j);
                 }
-                for (t, paths) in trees.iter().zip(&paths) {
-                    paths.add_row(t, &row, out, scale, &mut s);
+            }
+            for (t, paths) in trees.iter().zip(&paths) {
+                for (row, out) in rows.chunks(p).zip(block.chunks_mut(p)) {
+                    paths.add_row(t, row, out, scale, &mut s);
                 }
             }
         });

@@ -232,6 +232,19 @@ impl Tree {
 pub const SHAP_TABLE_BUDGET: usize = 16 << 20;
 /// Leaves with more distinct features than this on their path are never tabulated.
 const MAX_TABLE_DEPTH: usize = 10;
+/// Trees with at most this many internal nodes are tabulated whole (see [`ShapPaths`]).
+const MAX_MASK_NODES: usize = 10;
+
+/// A small tree's contributions by direction pattern: bit `b` of a pattern is whether the row
+/// goes left at the tree's `b`-th internal node; `values[pattern * features.len() + i]` is the contribution to
+/// `features[i]`.
+struct MaskTable {
+    /// `(feature, threshold, default_left)` of the `b`-th internal node, packed: a row's pattern is read
+    /// from these alone, without touching the tree's nodes.
+    tests: Vec<(u32, f64, bool)>,
+    features: Vec<u32>,
+    values: Vec<f64>,
+}
 
 /// One root-to-leaf path: its distinct features, their zero fractions (the share of training
 /// cover that follows the path's side at every split on the feature), and the tests a row must
@@ -251,11 +264,16 @@ struct LeafPath {
 /// tree, one test per internal node and a table lookup per path feature (GPUTreeShap's path
 /// decomposition, Mitchell et al. 2022). For a leaf, the Shapley weights depend only on which of
 /// its path's features the row agrees with (each one fraction is 0 or 1), so they are computed
-/// once per pattern. Gives the same values as [`Tree::shap_into`] (Algorithm 2), up to the order
-/// in which floating-point terms are added.
+/// once per pattern. A small tree goes further: its whole contribution is tabulated by the
+/// directions a row takes at its internal nodes. Gives the same values as [`Tree::shap_into`]
+/// (Algorithm 2), up to the order in which floating-point terms are added.
 pub struct ShapPaths {
     leaves: Vec<LeafPath>,
     nodes: usize,
+    /// Small trees (at most [`MAX_MASK_NODES`] internal nodes): the tree's whole contribution
+    /// for each pattern of directions at its internal nodes, so that a row costs one test per
+    /// internal node and one addition per feature the tree uses.
+    by_mask: Option<MaskTable>,
     /// A path with 64 or more distinct features (a pattern would not fit a word): the tree
     /// is explained by [`Tree::shap_into`] instead.
     fallback: bool,
@@ -303,9 +321,62 @@ impl Tree {
             return ShapPaths {
                 leaves: Vec::new(),
                 nodes: self.nodes.len(),
+                by_mask: None,
                 fallback: true,
             };
         }
+        let mut paths = ShapPaths {
+            leaves,
+            nodes: self.nodes.len(),
+            by_mask: None,
+            fallback: false,
+        };
+        let internal: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&k| !self.nodes[k as usize].is_leaf())
+            .collect();
+        let mut features: Vec<u32> = internal
+            .iter()
+            .map(|&k| self.nodes[k as usize].feature)
+            .collect();
+        features.sort_unstable();
+        features.dedup();
+        let size = (1usize << internal.len()) * features.len();
+        if internal.len() <= MAX_MASK_NODES && size <= budget {
+            let width = features.last().map_or(0, |&f| f as usize + 1);
+            let mut values = vec![0.0; size];
+            let mut s = ShapScratch::default();
+            let mut phi = vec![0.0; width];
+            for (mask, out) in values
+                .chunks_mut(features.len().max(1))
+                .enumerate()
+                .take(1 << internal.len())
+            {
+                s.left.clear();
+                s.left.resize(self.nodes.len(), false);
+                for (b, &k) in internal.iter().enumerate() {
+                    s.left[k as usize] = (mask >> b) & 1 == 1;
+                }
+                phi.iter_mut().for_each(|v| *v = 0.0);
+                paths.add_leaves(&mut phi, 1.0, &mut s);
+                for (o, &f) in out.iter_mut().zip(&features) {
+                    *o = phi[f as usize];
+                }
+            }
+            let tests = internal
+                .iter()
+                .map(|&k| {
+                    let n = &self.nodes[k as usize];
+                    (n.feature, n.threshold, n.default_left)
+                })
+                .collect();
+            paths.by_mask = Some(MaskTable {
+                tests,
+                features,
+                values,
+            });
+            return paths;
+        }
+        let mut leaves = std::mem::take(&mut paths.leaves);
         let mut used = 0usize;
         let mut path = Vec::new();
         for leaf in &mut leaves {
@@ -328,11 +399,8 @@ impl Tree {
             }
             leaf.table = Some(table);
         }
-        ShapPaths {
-            leaves,
-            nodes: self.nodes.len(),
-            fallback: false,
-        }
+        paths.leaves = leaves;
+        paths
     }
 }
 
@@ -359,6 +427,20 @@ impl ShapPaths {
             tree.shap_into(row, phi, scale);
             return;
         }
+        if let Some(t) = &self.by_mask {
+            let mut mask = 0usize;
+            for (b, &(f, threshold, default_left)) in t.tests.iter().enumerate() {
+                let x = row[f as usize];
+                // branch-free: a NaN compares false, and takes the default side
+                let left = (x <= threshold) | (x.is_nan() & default_left);
+                mask |= usize::from(left) << b;
+            }
+            let w = t.features.len();
+            for (&f, &c) in t.features.iter().zip(&t.values[mask * w..(mask + 1) * w]) {
+                phi[f as usize] += c * scale;
+            }
+            return;
+        }
         s.left.clear();
         s.left.resize(self.nodes, false);
         for (k, n) in tree.nodes.iter().enumerate() {
@@ -371,6 +453,11 @@ impl ShapPaths {
                 };
             }
         }
+        self.add_leaves(phi, scale, s);
+    }
+
+    /// Every leaf's contribution for the directions in `s.left`.
+    fn add_leaves(&self, phi: &mut [f64], scale: f64, s: &mut ShapScratch) {
         for leaf in &self.leaves {
             let d = leaf.features.len();
             let mut pattern = (1usize << d) - 1;
@@ -472,12 +559,107 @@ fn unwound_path_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
     total * (depth + 1) as f64
 }
 
-/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache.
-const BLOCK: usize = 128;
+/// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache
+/// (at most 256: a row of a block is named by a `u8`).
+const BLOCK: usize = 256;
+
+/// Marks, in [`WalkNode::next`], a child that is a leaf.
+const LEAF: u32 = 1 << 31;
+
+/// One node of a [`Walk`].
+#[derive(Clone, Copy)]
+struct WalkNode {
+    threshold: f64,
+    feature: u32,
+    /// Child when the row goes left / right, with [`LEAF`] set when the child is a leaf.
+    next: [u32; 2],
+    /// Where a missing value goes (0 left, 1 right).
+    missing: u32,
+}
+
+/// A tree laid out for scoring many rows: 24-byte nodes that say which children are leaves. The
+/// rows of a block walk down side by side, one level per pass over the rows still walking; a step
+/// is a select, not a branch, and the rows that reach a leaf drop out of the next pass (most rows
+/// stop far above the deepest leaf). No pass waits on the previous step of the same row.
+struct Walk {
+    nodes: Vec<WalkNode>,
+    values: Vec<f64>,
+}
+
+impl Walk {
+    fn new(t: &Tree) -> Walk {
+        let child = |k: u32| {
+            if t.nodes[k as usize].is_leaf() {
+                k | LEAF
+            } else {
+                k
+            }
+        };
+        let nodes = t
+            .nodes
+            .iter()
+            .map(|n| WalkNode {
+                threshold: n.threshold,
+                feature: n.feature,
+                next: if n.is_leaf() {
+                    [LEAF; 2]
+                } else {
+                    [child(n.left), child(n.right)]
+                },
+                missing: u32::from(!n.default_left),
+            })
+            .collect();
+        Walk {
+            nodes,
+            values: t.nodes.iter().map(|n| n.value).collect(),
+        }
+    }
+
+    /// Adds the tree's output for each row of a row-major block (`p` values a row, at most
+    /// `BLOCK` rows) to `sums`. Same rule as [`Tree::predict_row`]: `x <= threshold` goes left, a
+    /// missing value goes where the node says.
+    #[inline]
+    fn add_block(&self, rows: &[f64], p: usize, sums: &mut [f64]) {
+        let m = sums.len();
+        if self.nodes.len() == 1 {
+            for s in sums.iter_mut() {
+                *s += self.values[0];
+            }
+            return;
+        }
+        // node of each row (LEAF set once it has arrived), and the rows still walking
+        let mut at = [0u32; BLOCK];
+        let mut walking = [0u8; BLOCK];
+        for (r, w) in walking[..m].iter_mut().enumerate() {
+            *w = r as u8;
+        }
+        let mut live = m;
+        while live > 0 {
+            let mut kept = 0;
+            for q in 0..live {
+                let r = walking[q] as usize;
+                let n = &self.nodes[at[r] as usize];
+                let x = rows[r * p + n.feature as usize];
+                // NaN compares false, so a missing value takes `missing`, any other `x > t`
+                let side = u32::from(x > n.threshold) | (u32::from(x.is_nan()) & n.missing);
+                let next = n.next[side as usize];
+                at[r] = next;
+                // compaction without a branch (`kept <= q`: nothing unread is overwritten)
+                walking[kept] = r as u8;
+                kept += usize::from(next & LEAF == 0);
+            }
+            live = kept;
+        }
+        for (s, &k) in sums.iter_mut().zip(&at[..m]) {
+            *s += self.values[(k & !LEAF) as usize];
+        }
+    }
+}
 
 /// Sum over `trees` of each row's output, times `scale`, plus `base`, for a column-major buffer of
 /// `n` rows and `p` columns. Rows are scored in parallel blocks; each row's sum is accumulated in tree
-/// order, so results are bit-identical whatever the thread count.
+/// order, so results are bit-identical whatever the thread count (and to summing
+/// [`Tree::predict_row`] over the trees).
 pub fn predict_sum(
     trees: &[Tree],
     data: &[f64],
@@ -487,6 +669,7 @@ pub fn predict_sum(
     scale: f64,
 ) -> Vec<f64> {
     use rayon::prelude::*;
+    let walks: Vec<Walk> = trees.iter().map(Walk::new).collect();
     let mut out = vec![0.0; n];
     out.par_chunks_mut(BLOCK)
         .enumerate()
@@ -503,10 +686,8 @@ pub fn predict_sum(
             // tree by tree over the block: one tree's nodes stay in L1 while the block's rows go
             // by; each row still sums its trees in tree order, so blocking does not change a bit
             let mut sums = [0.0f64; BLOCK];
-            for t in trees {
-                for (r, s) in sums[..m].iter_mut().enumerate() {
-                    *s += t.predict_row(&rows[r * p..(r + 1) * p]);
-                }
+            for w in &walks {
+                w.add_block(&rows, p, &mut sums[..m]);
             }
             for (o, s) in chunk.iter_mut().zip(&sums[..m]) {
                 *o = base + scale * s;

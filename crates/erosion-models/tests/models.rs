@@ -294,50 +294,55 @@ fn brute_force_shap(tree: &tree::Tree, row: &[f64]) -> Vec<f64> {
 #[test]
 fn tree_shap_matches_brute_force_shapley_values() {
     let (x, y) = fixture(500, 8);
-    let g = Gbdt::fit(
-        &x,
-        &y,
-        &GbdtParams {
-            num_leaves: 12,
-            max_depth: None,
-            max_rounds: 5,
-            early_stopping: None,
-            learning_rate: 0.3,
-            ..GbdtParams::default()
-        },
-    )
-    .unwrap();
     let (xt, _) = fixture(30, 9);
     let mut checked = 0;
     let mut scratch = tree::ShapScratch::default();
-    for tree in &g.trees {
-        // the path tables (every leaf tabulated) and the row-by-row path sums (none)
-        let tabulated = tree.shap_paths(usize::MAX);
-        let direct = tree.shap_paths(0);
-        for i in 0..xt.n_rows() {
-            let mut row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
-            if i % 4 == 0 {
-                let j = i % row.len();
-                row[j] = f64::NAN; // missing values take the default side
+    // 12 leaves: leaf-path tables; 6 leaves: whole-tree tables by direction pattern
+    for num_leaves in [12, 6] {
+        let g = Gbdt::fit(
+            &x,
+            &y,
+            &GbdtParams {
+                num_leaves,
+                max_depth: None,
+                max_rounds: 5,
+                early_stopping: None,
+                learning_rate: 0.3,
+                ..GbdtParams::default()
+            },
+        )
+        .unwrap();
+        for tree in &g.trees {
+            // tabulated (every table the tree allows) and the row-by-row path sums (none)
+            let tabulated = tree.shap_paths(usize::MAX);
+            let direct = tree.shap_paths(0);
+            for i in 0..xt.n_rows() {
+                let mut row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
+                if i % 4 == 0 {
+                    let j = i % row.len();
+                    row[j] = f64::NAN; // missing values take the default side
+                }
+                let mut fast = vec![0.0; row.len()];
+                tree.shap_into(&row, &mut fast, 1.0);
+                let mut table = vec![0.0; row.len()];
+                tabulated.add_row(tree, &row, &mut table, 1.0, &mut scratch);
+                let mut paths = vec![0.0; row.len()];
+                direct.add_row(tree, &row, &mut paths, 1.0, &mut scratch);
+                if num_leaves == 12 {
+                    assert_eq!(table, paths, "tabulated and direct path sums differ");
+                }
+                let slow = brute_force_shap(tree, &row);
+                for (((a, b), c), d) in fast.iter().zip(&slow).zip(&table).zip(&paths) {
+                    assert!(
+                        (a - b).abs() < 1e-10 && (c - b).abs() < 1e-10 && (d - b).abs() < 1e-10,
+                        "TreeSHAP {fast:?}, tables {table:?}, paths {paths:?} vs brute force {slow:?}"
+                    );
+                }
+                checked += 1;
             }
-            let mut fast = vec![0.0; row.len()];
-            tree.shap_into(&row, &mut fast, 1.0);
-            let mut table = vec![0.0; row.len()];
-            tabulated.add_row(tree, &row, &mut table, 1.0, &mut scratch);
-            let mut paths = vec![0.0; row.len()];
-            direct.add_row(tree, &row, &mut paths, 1.0, &mut scratch);
-            assert_eq!(table, paths, "tabulated and direct path sums differ");
-            let slow = brute_force_shap(tree, &row);
-            for ((a, b), c) in fast.iter().zip(&slow).zip(&table) {
-                assert!(
-                    (a - b).abs() < 1e-10 && (c - b).abs() < 1e-10,
-                    "TreeSHAP {fast:?}, path tables {table:?} vs brute force {slow:?}"
-                );
-            }
-            checked += 1;
         }
     }
-    assert!(checked >= 30);
+    assert!(checked >= 60);
 }
 
 #[test]
@@ -744,4 +749,76 @@ fn reasons_name_the_features_that_raise_the_risk() {
     let p = m.predict_proba(&x).unwrap()[0];
     assert!(p > m.training.positive_rate);
     assert_ne!(m.band(p), Band::Healthy);
+}
+
+#[test]
+fn batch_scoring_equals_walking_each_tree_row_by_row() {
+    // missing values, +inf thresholds and leaves at many depths go through the batch walk
+    let (x, y) = fixture(3000, 21);
+    let (xt, _) = fixture(700, 22);
+    let g = Gbdt::fit(
+        &x,
+        &y,
+        &GbdtParams {
+            num_leaves: 31,
+            max_depth: None,
+            max_rounds: 60,
+            early_stopping: None,
+            ..GbdtParams::default()
+        },
+    )
+    .unwrap();
+    let f = Forest::fit(
+        &x,
+        &y,
+        &ForestParams {
+            n_trees: 10,
+            ..ForestParams::default()
+        },
+    )
+    .unwrap();
+    let row = |i: usize| -> Vec<f64> { (0..xt.n_cols()).map(|j| xt.column(j)[i]).collect() };
+    let raw = g.predict_raw(&xt);
+    let prob = f.predict(&xt);
+    for i in 0..xt.n_rows() {
+        let r = row(i);
+        let mut s = 0.0;
+        for t in &g.trees {
+            s += t.predict_row(&r);
+        }
+        assert_eq!(
+            raw[i].to_bits(),
+            (g.base_score + s).to_bits(),
+            "gbdt row {i}"
+        );
+        let mut s = 0.0;
+        for t in &f.trees {
+            s += t.predict_row(&r);
+        }
+        let want = 0.0 + (1.0 / f.trees.len() as f64) * s;
+        assert_eq!(prob[i].to_bits(), want.to_bits(), "forest row {i}");
+    }
+}
+
+#[test]
+fn gbdt_trees_do_not_depend_on_the_thread_count() {
+    // enough rows that histograms are built by several threads
+    let (x, y) = fixture(40_000, 23);
+    let params = GbdtParams {
+        num_leaves: 31,
+        max_depth: None,
+        max_rounds: 20,
+        early_stopping: None,
+        ..GbdtParams::default()
+    };
+    let fit_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| Gbdt::fit(&x, &y, &params).unwrap())
+    };
+    let one = fit_with(1);
+    let three = fit_with(3);
+    assert_eq!(one, three);
 }

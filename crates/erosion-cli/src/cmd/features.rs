@@ -4,6 +4,8 @@ use crate::args::FeaturesArgs;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::Error;
 use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable};
+use erosion_io::timing;
+use std::time::Instant;
 
 /// Parses `90d`, `90`, `13w` into days.
 pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
@@ -110,6 +112,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         );
     }
     let pb = crate::progress::bar(3, "features", quiet);
+    let t = Instant::now();
     let log = super::load::events(events, &a.file)?;
     pb.inc(1);
     let customers = a
@@ -117,7 +120,13 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         .as_deref()
         .map(|p| super::load::customers(p, &a.file))
         .transpose()?;
+    timing(format_args!("load events and customers"), t);
+    let t = Instant::now();
     let table = compute(&log, customers.as_ref(), &cutoffs, &config);
+    timing(format_args!("compute: {} rows", table.len()), t);
+    // The table is all that is left to write: free the inputs first.
+    drop(log);
+    drop(customers);
     pb.inc(1);
     if table.is_empty() {
         return Err(Error::usage(format!(
@@ -131,8 +140,12 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
+    let t = Instant::now();
     let mut df = erosion_frame::feature_frame(&table);
+    timing(format_args!("feature frame"), t);
+    let t = Instant::now();
     erosion_io::write_table(out, &mut df)?;
+    timing(format_args!("write {}", out.display()), t);
     pb.finish_and_clear();
     print_summary(&table, config.horizon_days);
     println!("wrote {}", out.display());
