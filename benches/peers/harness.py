@@ -884,8 +884,8 @@ SECTIONS: list[Section] = [
         name="m4",
         title="Forecasting: `erosion forecast` vs statsforecast on M4 Weekly, and at scale",
         about=("M4 Weekly (359 series, horizon 13) from the organisers' train and test files: `erosion forecast "
-               "--format m4 --season 52 --model auto|ets|arima|theta` and statsforecast 2.1 AutoETS, AutoARIMA, "
-               "AutoTheta (season 52, n_jobs=1), all scored by `m4_peer.py` with the organisers' measures: sMAPE, "
+               "--format m4 --season 52 --model auto|ets|arima|theta` and statsforecast 2.1 AutoETS (season 1 and 52), "
+               "AutoARIMA and AutoTheta (season 52), n_jobs=1, all scored by `m4_peer.py` with the organisers' measures: sMAPE, "
                "MASE (in-sample naive scale, lag 1 as M4-info gives for Weekly) and OWA against Naive2 computed on "
                "the same files."),
         run=sec_m4),
