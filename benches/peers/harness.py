@@ -624,6 +624,7 @@ def sec_scoring(c: SCtx) -> dict:
                                                       d / "train_features.parquet", d / "score_features.parquet"))
     train_t, model, onnx = d / "train_features.parquet", d / "model.json", d / "model.onnx"
     score_t, lgbm = d / "score_features.parquet", d / "lgb.txt"
+    matched = d / "lgb-matched.json"  # LightGBM refitted with the erosion model's shape
     prep = {}
     if not cached:
         stamp.unlink(missing_ok=True)
@@ -636,11 +637,20 @@ def sec_scoring(c: SCtx) -> dict:
         prep["score_features"] = c.run([c.erosion, "features", "--events", s1m / "events.parquet", "--customers",
                                         s1m / "customers.parquet", "--cutoff", "2025-10-01", "--horizon", "90d",
                                         "--out", score_t])
-        tf, fit = c.peer("scoring_peer.py", ["--fit", "--train", train_t, "--target", "erosion", "--onnx", onnx, "--lgb", lgbm])
+        tf, fit = c.peer("scoring_peer.py", ["--fit", "--train", train_t, "--target", "erosion", "--onnx", onnx,
+                                              "--lgb", lgbm, "--match-bundle", model])
         prep["lightgbm_fit"] = {**tf, "json": fit}
         if all(ok(x) for x in prep.values()):
             stamp.write_text(json.dumps(want))
-    else:
+            matched.write_text(json.dumps(fit))
+    if cached and not matched.exists():
+        # LightGBM with the erosion model's trees, leaves and depth (same work per row)
+        tf, fit = c.peer("scoring_peer.py", ["--fit", "--train", train_t, "--target", "erosion", "--onnx", onnx,
+                                              "--lgb", lgbm, "--match-bundle", model])
+        prep["lightgbm_fit"] = {**tf, "json": fit}
+        if ok(prep["lightgbm_fit"]):
+            matched.write_text(json.dumps(fit))
+    if cached:
         c.notes.append("The model, its ONNX export, the LightGBM model and both feature tables were reused from an "
                        "earlier run" + (" (`--reuse-data`: made by an earlier build of erosion)" if REUSE_ANY_BINARY else
                                         " with the same erosion binary and data") +
@@ -681,7 +691,10 @@ def sec_scoring(c: SCtx) -> dict:
                 f"write {fmt_list([j['write_s'] for j in js])} s") if js else ""
     rows.append(["erosion-score --features (probability, trust score, band, 3 reasons, action)", fmt_t(se),
                  fmt_list([x.get("cpu_s") for x in ero_f if ok(x)]), f"{se.get('peak_mb', 0):.0f}", rate(se), "whole command"])
-    rows.append(["LightGBM 4.7 `Booster.predict` (200 trees, same columns)", fmt_t(sl),
+    shape = (read_json(matched) or {}).get("lightgbm_shape") or {"n_estimators": 200}
+    shape_txt = f"{shape['n_estimators']} trees" + (
+        f", {shape['num_leaves']} leaves, depth {shape['max_depth']}: the erosion model's shape" if "num_leaves" in shape else "")
+    rows.append([f"LightGBM 4.7 `Booster.predict` ({shape_txt}, same columns)", fmt_t(sl),
                  fmt_list([t.get("cpu_s") for t, _ in lg if ok(t)]), f"{sl.get('peak_mb', 0):.0f}", rate(sl),
                  "whole script: " + inner(lg)])
     rows.append(["ONNX Runtime 1.32 on `erosion export` (probability only)", fmt_t(so),

@@ -32,6 +32,33 @@ def input_names(onnx_path):
     return s, [(i.name, i.type) for i in s.get_inputs()]
 
 
+def bundle_shape(path: str) -> dict:
+    """Trees, largest leaf count and depth of an erosion GBDT bundle (header line, then JSON)."""
+    with open(path) as f:
+        f.readline()
+        b = json.load(f)
+
+    def find(o):
+        if isinstance(o, dict):
+            if "trees" in o:
+                return o["trees"]
+            for v in o.values():
+                r = find(v)
+                if r is not None:
+                    return r
+        return None
+
+    trees = find(b["model"])
+
+    def depth(nodes, i=0):
+        n = nodes[i]
+        return 0 if n["left"] == 0 else 1 + max(depth(nodes, n["left"]), depth(nodes, n["right"]))
+
+    leaves = max(sum(1 for n in t["nodes"] if n["left"] == 0) for t in trees)
+    return {"n_estimators": len(trees), "num_leaves": max(leaves, 2),
+            "max_depth": max(depth(t["nodes"]) for t in trees)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fit", action="store_true")
@@ -41,6 +68,7 @@ def main():
     ap.add_argument("--features")
     ap.add_argument("--onnx", required=True)
     ap.add_argument("--lgb")
+    ap.add_argument("--match-bundle", help="erosion model bundle whose tree count, leaves and depth LightGBM copies")
     ap.add_argument("--out")
     ap.add_argument("--check")
     ap.add_argument("--json-out", required=True)
@@ -52,7 +80,11 @@ def main():
         import lightgbm as lgb
         df = pd.read_parquet(a.train, columns=cols + [a.target]).dropna(subset=[a.target])
         t0 = time.perf_counter()
-        m = lgb.LGBMClassifier(n_estimators=200, random_state=0, verbose=-1)
+        shape = {"n_estimators": 200}
+        if a.match_bundle:
+            shape = bundle_shape(a.match_bundle)
+        res["lightgbm_shape"] = shape
+        m = lgb.LGBMClassifier(**shape, random_state=0, verbose=-1)
         m.fit(df[cols].astype(float), df[a.target].astype(int))
         res["fit_s"] = time.perf_counter() - t0
         m.booster_.save_model(a.lgb)
