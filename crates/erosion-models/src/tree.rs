@@ -269,7 +269,6 @@ struct LeafPath {
 /// (Algorithm 2), up to the order in which floating-point terms are added.
 pub struct ShapPaths {
     leaves: Vec<LeafPath>,
-    nodes: usize,
     /// Small trees (at most [`MAX_MASK_NODES`] internal nodes): the tree's whole contribution
     /// for each pattern of directions at its internal nodes, so that a row costs one test per
     /// internal node and one addition per feature the tree uses.
@@ -320,14 +319,12 @@ impl Tree {
         if leaves.iter().any(|l| l.features.len() >= 64) {
             return ShapPaths {
                 leaves: Vec::new(),
-                nodes: self.nodes.len(),
                 by_mask: None,
                 fallback: true,
             };
         }
         let mut paths = ShapPaths {
             leaves,
-            nodes: self.nodes.len(),
             by_mask: None,
             fallback: false,
         };
@@ -369,6 +366,8 @@ impl Tree {
                     (n.feature, n.threshold, n.default_left)
                 })
                 .collect();
+            // the leaf paths served only to fill the table
+            paths.leaves = Vec::new();
             paths.by_mask = Some(MaskTable {
                 tests,
                 features,
@@ -414,7 +413,8 @@ pub struct ShapScratch {
 }
 
 impl ShapPaths {
-    /// Adds `scale` times the row's exact TreeSHAP values into `phi` (one slot per feature).
+    /// Adds `scale` times the row's exact TreeSHAP values into `phi` (one slot per feature);
+    /// `tree` is the tree these paths were prepared from.
     pub fn add_row(
         &self,
         tree: &Tree,
@@ -442,7 +442,7 @@ impl ShapPaths {
             return;
         }
         s.left.clear();
-        s.left.resize(self.nodes, false);
+        s.left.resize(tree.nodes.len(), false);
         for (k, n) in tree.nodes.iter().enumerate() {
             if !n.is_leaf() {
                 let x = row[n.feature as usize];
