@@ -224,7 +224,7 @@ pub struct TrainArgs {
     /// Action threshold at the best F1.
     #[arg(long)]
     pub best_f1: bool,
-    /// Folds of stratified cross-validation (tables without a cutoff column).
+    /// Folds of stratified cross-validation (tables without a cutoff column, or with a single cutoff).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Label horizon of the table: the gap kept between training and validation cutoffs.
