@@ -11,6 +11,7 @@ use crate::forest::Forest;
 use crate::gbdt::Gbdt;
 use crate::logistic::Logistic;
 use crate::matrix::{ColumnMeta, FeatureMatrix};
+use crate::tree::explain_blocks;
 
 /// Which model to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,13 +121,18 @@ impl Model {
         let raw = self.predict_raw(x);
         match self.raw_scale() {
             RawScale::LogOdds => raw,
-            RawScale::Probability => raw
-                .into_iter()
-                .map(|p| {
-                    let p = p.clamp(EPS, 1.0 - EPS);
-                    (p / (1.0 - p)).ln()
-                })
-                .collect(),
+            RawScale::Probability => raw.into_iter().map(|p| self.score_of_raw(p)).collect(),
+        }
+    }
+
+    /// [`Model::score`] of one raw output.
+    pub fn score_of_raw(&self, raw: f64) -> f64 {
+        match self.raw_scale() {
+            RawScale::LogOdds => raw,
+            RawScale::Probability => {
+                let p = raw.clamp(EPS, 1.0 - EPS);
+                (p / (1.0 - p)).ln()
+            }
         }
     }
 
@@ -138,37 +144,71 @@ impl Model {
     /// Per-row, per-feature contributions that add up to [`Model::predict_raw`]:
     /// exact for logistic (`coef_j * z_j`), exact path-dependent TreeSHAP for the trees.
     pub fn contributions(&self, x: &FeatureMatrix) -> Contributions {
-        let (n, p) = (x.n_rows(), x.n_cols());
-        let names: Vec<String> = x.columns().iter().map(|c| c.name.clone()).collect();
-        let mut values = vec![0.0; n * p];
-        let (base, scale) = match self {
-            Model::Logistic(m) => {
-                values.par_chunks_mut(p).enumerate().for_each(|(i, out)| {
-                    for (j, o) in out.iter_mut().enumerate() {
-                        *o = m.coef[j] * m.standardise(j, x.get(i, j));
-                    }
-                });
-                (m.intercept, RawScale::LogOdds)
-            }
-            Model::Gbdt(m) => {
-                tree_contributions(&m.trees, x, &mut values, 1.0);
-                let base = m.base_score + m.trees.iter().map(|t| t.expected_value()).sum::<f64>();
-                (base, RawScale::LogOdds)
-            }
-            Model::Forest(m) => {
-                let s = 1.0 / m.trees.len() as f64;
-                tree_contributions(&m.trees, x, &mut values, s);
-                let base = m.trees.iter().map(|t| t.expected_value()).sum::<f64>() * s;
-                (base, RawScale::Probability)
-            }
-        };
+        let (base, scale) = self.expected_raw();
+        let values = self.explain_blocks(x, |_, _, phi| phi.to_vec()).concat();
         Contributions {
             scale,
             base,
-            features: names,
+            features: x.columns().iter().map(|c| c.name.clone()).collect(),
             columns: x.columns().to_vec(),
-            n_rows: n,
+            n_rows: x.n_rows(),
             values,
+        }
+    }
+
+    /// The expected raw output (the base of [`Model::contributions`]) and its scale.
+    pub fn expected_raw(&self) -> (f64, RawScale) {
+        match self {
+            Model::Logistic(m) => (m.intercept, RawScale::LogOdds),
+            Model::Gbdt(m) => (
+                m.base_score + m.trees.iter().map(|t| t.expected_value()).sum::<f64>(),
+                RawScale::LogOdds,
+            ),
+            Model::Forest(m) => (
+                m.trees.iter().map(|t| t.expected_value()).sum::<f64>()
+                    * (1.0 / m.trees.len() as f64),
+                RawScale::Probability,
+            ),
+        }
+    }
+
+    /// Raw outputs and contributions together, a block of rows at a time, without holding every
+    /// row's contributions at once (what scoring millions of customers needs): calls
+    /// `f(first_row, raw, values)` for each block of consecutive rows, where `raw` is bit for bit
+    /// [`Model::predict_raw`] of those rows and `values` their row-major contributions, bit for bit
+    /// [`Model::contributions`]. Blocks run in parallel; the results come back in row order.
+    /// For the trees this is one pass: a tree's leaf and its contributions come from the same
+    /// lookup.
+    pub fn explain_blocks<B: Send>(
+        &self,
+        x: &FeatureMatrix,
+        f: impl Fn(usize, &[f64], &[f64]) -> B + Sync,
+    ) -> Vec<B> {
+        let (n, p) = (x.n_rows(), x.n_cols());
+        match self {
+            Model::Logistic(m) => {
+                let raw = m.predict_raw(x);
+                const ROWS: usize = 256;
+                (0..n.div_ceil(ROWS))
+                    .into_par_iter()
+                    .map(|b| {
+                        let start = b * ROWS;
+                        let rows = start..(start + ROWS).min(n);
+                        let mut phi = vec![0.0; rows.len() * p];
+                        for (i, out) in rows.clone().zip(phi.chunks_mut(p.max(1))) {
+                            for (j, o) in out.iter_mut().enumerate() {
+                                *o = m.coef[j] * m.standardise(j, x.get(i, j));
+                            }
+                        }
+                        f(start, &raw[rows], &phi)
+                    })
+                    .collect()
+            }
+            Model::Gbdt(m) => explain_blocks(&m.trees, x.data(), n, p, m.base_score, 1.0, 1.0, f),
+            Model::Forest(m) => {
+                let s = 1.0 / m.trees.len() as f64;
+                explain_blocks(&m.trees, x.data(), n, p, 0.0, s, s, f)
+            }
         }
     }
 
@@ -191,43 +231,6 @@ impl Model {
         }
         Some(g)
     }
-}
-
-fn tree_contributions(
-    trees: &[crate::tree::Tree],
-    x: &FeatureMatrix,
-    values: &mut [f64],
-    scale: f64,
-) {
-    use crate::tree::{ShapScratch, SHAP_TABLE_BUDGET};
-    let p = x.n_cols();
-    if p == 0 {
-        return;
-    }
-    let share = SHAP_TABLE_BUDGET / trees.len().max(1);
-    let paths: Vec<_> = trees.par_iter().map(|t| t.shap_paths(share)).collect();
-    // Blocks of rows, tree by tree over the block so that a tree's tables stay in cache while
-    // the block's rows go by; each row still adds its trees in tree order, so the bits are the
-    // same whatever the threads.
-    const ROWS: usize = 256;
-    values
-        .par_chunks_mut(p * ROWS)
-        .enumerate()
-        .for_each(|(b, block)| {
-            let mut s = ShapScratch::default();
-            let m = block.len() / p;
-            let mut rows = vec![0.0; m * p];
-            for (r, row) in rows.chunks_mut(p).enumerate() {
-                for (j, v) in row.iter_mut().enumerate() {
-                    *v = x.get(b * ROWS + r, j);
-                }
-            }
-            for (t, paths) in trees.iter().zip(&paths) {
-                for (row, out) in rows.chunks(p).zip(block.chunks_mut(p)) {
-                    paths.add_row(t, row, out, scale, &mut s);
-                }
-            }
-        });
 }
 
 /// One reason behind a score: a feature and how much it pushed the raw output.
@@ -257,6 +260,56 @@ pub struct SourceGroups {
     pub names: Vec<String>,
     /// Per feature, the index of its source in `names`.
     pub of: Vec<usize>,
+}
+
+impl SourceGroups {
+    /// The source columns of `columns` (a model's features, in order).
+    pub fn of(columns: &[ColumnMeta]) -> SourceGroups {
+        let mut names: Vec<String> = Vec::new();
+        let mut of = Vec::with_capacity(columns.len());
+        for c in columns {
+            let g = match names.iter().position(|s| s == c.source()) {
+                Some(g) => g,
+                None => {
+                    names.push(c.source().to_string());
+                    names.len() - 1
+                }
+            };
+            of.push(g);
+        }
+        SourceGroups { names, of }
+    }
+
+    /// The `k` sources with the largest summed contributions towards risk in one row's
+    /// contributions (`row[j]` for feature `j`): positive sums only, largest first, ties by name.
+    pub fn top_reasons(&self, row: &[f64], k: usize) -> Vec<Reason> {
+        self.top(row, k)
+            .into_iter()
+            .map(|(g, contribution)| Reason {
+                feature: self.names[g].clone(),
+                contribution,
+            })
+            .collect()
+    }
+
+    /// [`SourceGroups::top_reasons`] as `(index into names, summed contribution)`, without
+    /// copying names.
+    pub fn top(&self, row: &[f64], k: usize) -> Vec<(usize, f64)> {
+        let mut agg = vec![0.0; self.names.len()];
+        let mut seen = vec![false; self.names.len()];
+        for (&g, &v) in self.of.iter().zip(row) {
+            // the first column of a source starts its sum, as a fresh sum would
+            agg[g] = if seen[g] { agg[g] + v } else { v };
+            seen[g] = true;
+        }
+        let mut idx: Vec<usize> = (0..agg.len()).filter(|&g| agg[g] > 0.0).collect();
+        idx.sort_by(|&a, &b| {
+            agg[b]
+                .total_cmp(&agg[a])
+                .then_with(|| self.names[a].cmp(&self.names[b]))
+        });
+        idx.into_iter().take(k).map(|g| (g, agg[g])).collect()
+    }
 }
 
 /// Per-row contributions: `base + sum_j values[i][j]` is row `i`'s raw output.
@@ -310,44 +363,13 @@ impl Contributions {
     /// The source columns and which one each feature belongs to: compute once, then call
     /// [`Contributions::top_reasons_in`] per row (what scoring millions of rows does).
     pub fn source_groups(&self) -> SourceGroups {
-        let mut names: Vec<String> = Vec::new();
-        let mut of = Vec::with_capacity(self.columns.len());
-        for c in &self.columns {
-            let g = match names.iter().position(|s| s == c.source()) {
-                Some(g) => g,
-                None => {
-                    names.push(c.source().to_string());
-                    names.len() - 1
-                }
-            };
-            of.push(g);
-        }
-        SourceGroups { names, of }
+        SourceGroups::of(&self.columns)
     }
 
     /// [`Contributions::top_reasons_by_source`] with the groups computed beforehand: the same
     /// reasons, in the same order, with the same sums.
     pub fn top_reasons_in(&self, groups: &SourceGroups, i: usize, k: usize) -> Vec<Reason> {
-        let mut agg = vec![0.0; groups.names.len()];
-        let mut seen = vec![false; groups.names.len()];
-        for (&g, &v) in groups.of.iter().zip(self.row(i)) {
-            // the first column of a source starts its sum, as a fresh sum would
-            agg[g] = if seen[g] { agg[g] + v } else { v };
-            seen[g] = true;
-        }
-        let mut idx: Vec<usize> = (0..agg.len()).filter(|&g| agg[g] > 0.0).collect();
-        idx.sort_by(|&a, &b| {
-            agg[b]
-                .total_cmp(&agg[a])
-                .then_with(|| groups.names[a].cmp(&groups.names[b]))
-        });
-        idx.into_iter()
-            .take(k)
-            .map(|g| Reason {
-                feature: groups.names[g].clone(),
-                contribution: agg[g],
-            })
-            .collect()
+        groups.top_reasons(self.row(i), k)
     }
 
     /// Mean absolute contribution per feature over the rows.

@@ -450,6 +450,18 @@ impl TrainedModel {
         x.align_to(&self.features)
     }
 
+    /// `x` itself when its columns already are the model's, in order (no copy), else
+    /// [`TrainedModel::align`].
+    fn aligned<'a>(&self, x: &'a FeatureMatrix) -> Result<std::borrow::Cow<'a, FeatureMatrix>> {
+        let same = x.columns().len() == self.features.len()
+            && x.columns().iter().zip(&self.features).all(|(a, b)| a == b);
+        Ok(if same {
+            std::borrow::Cow::Borrowed(x)
+        } else {
+            std::borrow::Cow::Owned(self.align(x)?)
+        })
+    }
+
     /// Encodes raw columns with the stored spec (fails if the model was trained from a matrix).
     pub fn encode(&self, columns: &[RawColumn]) -> Result<FeatureMatrix> {
         self.spec
@@ -465,12 +477,12 @@ impl TrainedModel {
 
     /// Raw output per row (log-odds; probability for the forest).
     pub fn predict_raw(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
-        Ok(self.model.predict_raw(&self.align(x)?))
+        Ok(self.model.predict_raw(&*self.aligned(x)?))
     }
 
     /// Calibrated probability per row.
     pub fn predict_proba(&self, x: &FeatureMatrix) -> Result<Vec<f64>> {
-        let x = self.align(x)?;
+        let x = self.aligned(x)?;
         Ok(self
             .model
             .score(&x)
@@ -479,9 +491,29 @@ impl TrainedModel {
             .collect())
     }
 
+    /// Calibrated probabilities and contributions together, a block of rows at a time (see
+    /// [`Model::explain_blocks`]): `f(first_row, probabilities, contributions)` gets a block's
+    /// probabilities, bit for bit [`TrainedModel::predict_proba`], and its row-major
+    /// contributions (one per model feature, [`TrainedModel::features`] order), bit for bit
+    /// [`TrainedModel::contributions`]. Results in row order.
+    pub fn score_blocks<B: Send>(
+        &self,
+        x: &FeatureMatrix,
+        f: impl Fn(usize, &[f64], &[f64]) -> B + Sync,
+    ) -> Result<Vec<B>> {
+        let x = self.aligned(x)?;
+        Ok(self.model.explain_blocks(&x, |start, raw, values| {
+            let p: Vec<f64> = raw
+                .iter()
+                .map(|&r| self.calibrator.apply(self.model.score_of_raw(r)))
+                .collect();
+            f(start, &p, values)
+        }))
+    }
+
     /// Per-row contributions adding up to [`TrainedModel::predict_raw`].
     pub fn contributions(&self, x: &FeatureMatrix) -> Result<Contributions> {
-        Ok(self.model.contributions(&self.align(x)?))
+        Ok(self.model.contributions(&*self.aligned(x)?))
     }
 
     /// Trust score (0..100, higher is more trust) of a calibrated probability.

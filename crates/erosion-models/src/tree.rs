@@ -244,6 +244,8 @@ struct MaskTable {
     tests: Vec<(u32, f64, bool)>,
     features: Vec<u32>,
     values: Vec<f64>,
+    /// The value of the leaf a row with each pattern reaches: the tree's prediction.
+    leaf: Vec<f64>,
 }
 
 /// One root-to-leaf path: its distinct features, their zero fractions (the share of training
@@ -366,12 +368,26 @@ impl Tree {
                     (n.feature, n.threshold, n.default_left)
                 })
                 .collect();
+            let bit: std::collections::HashMap<u32, usize> =
+                internal.iter().enumerate().map(|(b, &k)| (k, b)).collect();
+            let leaf = (0..1usize << internal.len())
+                .map(|mask| {
+                    let mut k = 0usize;
+                    while !self.nodes[k].is_leaf() {
+                        let left = (mask >> bit[&(k as u32)]) & 1 == 1;
+                        let n = &self.nodes[k];
+                        k = if left { n.left } else { n.right } as usize;
+                    }
+                    self.nodes[k].value
+                })
+                .collect();
             // the leaf paths served only to fill the table
             paths.leaves = Vec::new();
             paths.by_mask = Some(MaskTable {
                 tests,
                 features,
                 values,
+                leaf,
             });
             return paths;
         }
@@ -694,6 +710,126 @@ pub fn predict_sum(
             }
         });
     out
+}
+
+/// Rows per block of [`explain_blocks`].
+const EXPLAIN_ROWS: usize = 256;
+
+/// Per-thread buffers of [`explain_blocks`], reused block after block (a fresh buffer per block
+/// would be a fresh mapping, and page faults, every time).
+#[derive(Default)]
+struct ExplainScratch {
+    /// The block, one column after another (`cols[j * m + r]`).
+    cols: Vec<f64>,
+    /// The block row after row, for trees explained path by path.
+    rows: Vec<f64>,
+    phi: Vec<f64>,
+    sums: Vec<f64>,
+    raw: Vec<f64>,
+    masks: Vec<u32>,
+    shap: ShapScratch,
+}
+
+/// The sum of the trees' outputs and their exact TreeSHAP values, in one pass over a column-major
+/// matrix, a block of rows at a time: calls `f(first_row, raw, phi)` for each block, where
+/// `raw[r] = base + scale * (sum of the trees' outputs)` (bit for bit what [`predict_sum`] gives)
+/// and `phi[r * p + j]` is `phi_scale` times the contributions of feature `j` to row
+/// `first_row + r` (added tree by tree in tree order, as [`ShapPaths::add_row`] adds them).
+/// Blocks run in parallel; the results come back in row order.
+///
+/// A tree tabulated whole ([`ShapPaths`]'s direction patterns) costs, per row, one comparison
+/// per internal node (made a column at a time, so they vectorise), one lookup for its leaf and
+/// one addition per feature it uses; other trees walk their nodes and paths row by row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn explain_blocks<B: Send>(
+    trees: &[Tree],
+    data: &[f64],
+    n: usize,
+    p: usize,
+    base: f64,
+    scale: f64,
+    phi_scale: f64,
+    f: impl Fn(usize, &[f64], &[f64]) -> B + Sync,
+) -> Vec<B> {
+    use rayon::prelude::*;
+    let share = SHAP_TABLE_BUDGET / trees.len().max(1);
+    let paths: Vec<ShapPaths> = trees.par_iter().map(|t| t.shap_paths(share)).collect();
+    let walks: Vec<Option<Walk>> = trees
+        .iter()
+        .zip(&paths)
+        .map(|(t, q)| q.by_mask.is_none().then(|| Walk::new(t)))
+        .collect();
+    let need_rows = walks.iter().any(Option::is_some);
+    let blocks = n.div_ceil(EXPLAIN_ROWS);
+    (0..blocks)
+        .into_par_iter()
+        .map_init(ExplainScratch::default, |s, b| {
+            let start = b * EXPLAIN_ROWS;
+            let m = EXPLAIN_ROWS.min(n - start);
+            s.cols.clear();
+            for j in 0..p {
+                s.cols
+                    .extend_from_slice(&data[j * n + start..j * n + start + m]);
+            }
+            if need_rows {
+                s.rows.clear();
+                s.rows.resize(m * p, 0.0);
+                for j in 0..p {
+                    for r in 0..m {
+                        s.rows[r * p + j] = s.cols[j * m + r];
+                    }
+                }
+            }
+            s.phi.clear();
+            s.phi.resize(m * p, 0.0);
+            s.sums.clear();
+            s.sums.resize(m, 0.0);
+            s.masks.resize(m, 0);
+            for ((tree, q), walk) in trees.iter().zip(&paths).zip(&walks) {
+                match (&q.by_mask, walk) {
+                    (Some(t), _) => {
+                        let masks = &mut s.masks[..m];
+                        masks.iter_mut().for_each(|v| *v = 0);
+                        for (bit, &(feature, threshold, default_left)) in t.tests.iter().enumerate()
+                        {
+                            let col = &s.cols[feature as usize * m..(feature as usize + 1) * m];
+                            // NaN compares false, so a missing value goes left only by default
+                            if default_left {
+                                for (v, &x) in masks.iter_mut().zip(col) {
+                                    *v |= u32::from((x <= threshold) | x.is_nan()) << bit;
+                                }
+                            } else {
+                                for (v, &x) in masks.iter_mut().zip(col) {
+                                    *v |= u32::from(x <= threshold) << bit;
+                                }
+                            }
+                        }
+                        let w = t.features.len();
+                        for (r, &mask) in masks.iter().enumerate() {
+                            let mask = mask as usize;
+                            s.sums[r] += t.leaf[mask];
+                            let out = &mut s.phi[r * p..(r + 1) * p];
+                            for (&j, &c) in
+                                t.features.iter().zip(&t.values[mask * w..(mask + 1) * w])
+                            {
+                                out[j as usize] += c * phi_scale;
+                            }
+                        }
+                    }
+                    (None, Some(walk)) => {
+                        walk.add_block(&s.rows, p, &mut s.sums[..m]);
+                        for (row, out) in s.rows.chunks(p).zip(s.phi.chunks_mut(p)) {
+                            q.add_row(tree, row, out, phi_scale, &mut s.shap);
+                        }
+                    }
+                    (None, None) => unreachable!("every tree without a table has a walk"),
+                }
+            }
+            s.raw.clear();
+            s.raw.extend(s.sums.iter().map(|&v| base + scale * v));
+            f(start, &s.raw, &s.phi)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -253,6 +253,90 @@ fn contributions_add_up_to_the_raw_output() {
     }
 }
 
+/// The one-pass scoring path (`explain_blocks`: leaf sums and TreeSHAP from the same lookup)
+/// gives bit for bit what `predict_raw` and `contributions` give one at a time, for every
+/// family, for trees tabulated whole (few leaves) and walked (many), across block boundaries.
+#[test]
+fn explain_blocks_equals_predict_raw_and_contributions_bit_for_bit() {
+    let (x, y) = fixture(600, 21);
+    let (xt, _) = fixture(777, 22); // three blocks of 256 and a partial one; a third missing
+    let gbdt = |num_leaves| {
+        Model::Gbdt(
+            Gbdt::fit(
+                &x,
+                &y,
+                &GbdtParams {
+                    num_leaves,
+                    max_depth: None,
+                    max_rounds: 40,
+                    early_stopping: None,
+                    ..GbdtParams::default()
+                },
+            )
+            .unwrap(),
+        )
+    };
+    let models = [
+        gbdt(8),
+        gbdt(31),
+        Model::Logistic(Logistic::fit(&x, &y, &LogisticParams::default()).unwrap()),
+        Model::Forest(
+            Forest::fit(
+                &x,
+                &y,
+                &ForestParams {
+                    n_trees: 15,
+                    ..ForestParams::default()
+                },
+            )
+            .unwrap(),
+        ),
+    ];
+    for m in &models {
+        let raw = m.predict_raw(&xt);
+        let c = m.contributions(&xt);
+        let blocks = m.explain_blocks(&xt, |start, r, v| (start, r.to_vec(), v.to_vec()));
+        let mut next = 0;
+        for (start, r, v) in blocks {
+            assert_eq!(start, next, "{}: blocks in row order", m.kind());
+            let rows = start..start + r.len();
+            assert_eq!(
+                r.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                raw[rows.clone()]
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>(),
+                "{}: raw outputs of rows {rows:?}",
+                m.kind()
+            );
+            let p = xt.n_cols();
+            assert_eq!(
+                v,
+                c.values[start * p..(start + r.len()) * p],
+                "{}",
+                m.kind()
+            );
+            next = rows.end;
+        }
+        assert_eq!(next, xt.n_rows());
+        // and the contributions still add up to the raw output, and for the GBDT equal the
+        // trees' Algorithm 2 TreeSHAP (no tables) up to rounding
+        for (i, r) in raw.iter().enumerate() {
+            assert!((c.total(i) - r).abs() < 1e-9, "{} row {i}", m.kind());
+            if let Model::Gbdt(g) = m {
+                let row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
+                let mut phi = vec![0.0; row.len()];
+                for t in &g.trees {
+                    t.shap_into(&row, &mut phi, 1.0);
+                }
+                for (a, b) in phi.iter().zip(c.row(i)) {
+                    assert!((a - b).abs() < 1e-9, "row {i}: {phi:?} vs {:?}", c.row(i));
+                }
+            }
+        }
+    }
+}
+
 /// Brute-force Shapley values of one tree with the path-dependent value function
 /// `v(S) = E[f(x) | x_S]` (unknown features averaged by node cover), as TreeSHAP defines it.
 fn brute_force_shap(tree: &tree::Tree, row: &[f64]) -> Vec<f64> {

@@ -128,34 +128,77 @@ fn number(v: f64) -> String {
 /// a positive contribution raises the risk. For example `email open rate in the last 30 days
 /// 0.05 (+0.41)` or `no purchase for 94 days, usually every 30 (+0.62)`.
 pub fn describe(reason: &Reason, row: usize, inputs: &[RawColumn]) -> String {
-    let value = |name: &str| -> Option<String> {
-        let col = inputs.iter().find(|c| c.name == name)?;
-        match &col.values {
+    let phrase = Phrase::new(&reason.feature, inputs);
+    phrase.describe(reason.contribution, row)
+}
+
+/// What [`describe`] needs of one source column, looked up once: its words, its input column,
+/// and for `recency_days` the usual gap between purchases.
+struct Phrase<'a> {
+    feature: &'a str,
+    words: String,
+    input: Option<&'a RawColumn>,
+    gap: Option<&'a RawColumn>,
+}
+
+impl<'a> Phrase<'a> {
+    fn new(feature: &'a str, inputs: &'a [RawColumn]) -> Self {
+        let find = |name: &str| inputs.iter().find(|c| c.name == name);
+        Phrase {
+            feature,
+            words: words(feature),
+            input: find(feature),
+            gap: (feature == "recency_days")
+                .then(|| find("purchase_gap_mean_days"))
+                .flatten(),
+        }
+    }
+
+    fn describe(&self, contribution: f64, row: usize) -> String {
+        let value = self.input.and_then(|col| match &col.values {
             RawValues::Number(v) => v[row].filter(|x| !x.is_nan()).map(number),
             // Numeric text (CSV tables read as text) is shown as a number.
             RawValues::Text(v) => v[row].as_deref().map(|t| match t.trim().parse::<f64>() {
                 Ok(x) if x.is_finite() => number(x),
                 _ => t.to_string(),
             }),
-        }
-    };
-    let num = |name: &str| -> Option<f64> {
-        match &inputs.iter().find(|c| c.name == name)?.values {
+        });
+        let gap = self.gap.and_then(|col| match &col.values {
             RawValues::Number(v) => v[row].filter(|x| !x.is_nan()),
             RawValues::Text(_) => None,
+        });
+        let f = self.feature;
+        let text = match (f, value) {
+            ("recency_days", Some(v)) => match gap {
+                Some(g) => format!("no purchase for {v} days, usually every {}", number(g)),
+                None => format!("no purchase for {v} days"),
+            },
+            (_, Some(v)) if v == "1" && is_flag(f) => self.words.clone(),
+            (_, Some(v)) => format!("{} {v}", self.words),
+            (_, None) => format!("{} unknown", self.words),
+        };
+        format!("{text} ({contribution:+.2})")
+    }
+}
+
+/// [`describe`] for many rows: the source columns' phrases prepared once (the columns of a
+/// model's [`SourceGroups`], by index).
+pub struct Phrases<'a> {
+    phrases: Vec<Phrase<'a>>,
+}
+
+impl<'a> Phrases<'a> {
+    /// Phrases for the source columns `names` read from `inputs`.
+    pub fn new(names: &'a [String], inputs: &'a [RawColumn]) -> Self {
+        Phrases {
+            phrases: names.iter().map(|n| Phrase::new(n, inputs)).collect(),
         }
-    };
-    let f = reason.feature.as_str();
-    let text = match (f, value(f)) {
-        ("recency_days", Some(v)) => match num("purchase_gap_mean_days") {
-            Some(g) => format!("no purchase for {v} days, usually every {}", number(g)),
-            None => format!("no purchase for {v} days"),
-        },
-        (_, Some(v)) if v == "1" && is_flag(f) => words(f),
-        (_, Some(v)) => format!("{} {v}", words(f)),
-        (_, None) => format!("{} unknown", words(f)),
-    };
-    format!("{text} ({:+.2})", reason.contribution)
+    }
+
+    /// [`describe`] of source column `g` (index into the names) for `row`.
+    pub fn describe(&self, g: usize, contribution: f64, row: usize) -> String {
+        self.phrases[g].describe(contribution, row)
+    }
 }
 
 fn is_flag(name: &str) -> bool {

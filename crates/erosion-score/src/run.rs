@@ -1,17 +1,19 @@
 //! The scoring pipeline: inputs, exclusions, partition, features, model, outputs.
 
 use crate::partition_of;
-use crate::policy::{describe, ActionPolicy};
+use crate::policy::{ActionPolicy, Phrases};
 use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::{Error, EventKind, EventLog, EventType};
 use erosion_features::{catalogue, compute, Family, FeatureConfig};
 use erosion_frame::Table;
 use erosion_io::polars::prelude::*;
-use erosion_models::RawColumn;
+use erosion_io::timing;
+use erosion_models::{RawColumn, SourceGroups};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Where the customers come from.
 #[derive(Debug, Clone)]
@@ -148,7 +150,9 @@ fn date(s: &str) -> Result<i64, Error> {
 
 /// Runs the whole job; writes both outputs only when every check passed.
 pub fn run(o: &Options) -> Result<Summary, Failure> {
+    let t = Instant::now();
     let bundle = Bundle::read(&o.model)?;
+    timing(format_args!("read bundle"), t);
     let suppress = read_suppress(o.suppress.as_deref())?;
     let exclusions_path = o
         .exclusions
@@ -189,7 +193,11 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             prepare_table(path, &bundle, as_of, &suppress, o.partition)?
         }
     };
+    timing(format_args!("prepare inputs"), t);
+    let t = Instant::now();
     let scores = score(&bundle, &prep)?;
+    timing(format_args!("score"), t);
+    let t = Instant::now();
 
     // The invariant: every customer of the partition in exactly one output.
     let mut seen: Vec<&str> = prep
@@ -226,10 +234,15 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         )));
     }
 
+    timing(format_args!("check counts"), t);
+    let t = Instant::now();
     let mut out = scores_frame(&bundle, &prep, &scores).map_err(internal)?;
     let mut exc = exclusions_frame(&prep.excluded).map_err(internal)?;
+    timing(format_args!("output frames"), t);
+    let t = Instant::now();
     erosion_io::write_table(&exclusions_path, &mut exc)?;
     erosion_io::write_table(&o.out, &mut out)?;
+    timing(format_args!("write outputs"), t);
     Ok(summary)
 }
 
@@ -383,7 +396,10 @@ fn prepare_table(
     suppress: &HashSet<String>,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
+    let t = Instant::now();
     let table = Table::read(path)?;
+    timing(format_args!("read feature table"), t);
+    let t = Instant::now();
     let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
     let raw_ids = table.strings(id_col)?;
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(raw_ids.len());
@@ -454,7 +470,10 @@ fn prepare_table(
     }
     let mask = BooleanChunked::from_slice("mask".into(), &mask);
     let rows = table.df.filter(&mask).map_err(|e| Error::io(path, e))?;
+    timing(format_args!("ids, consent, partition, filter"), t);
+    let t = Instant::now();
     let columns = Table::from_frame(path, rows).raw_columns(&bundle.excluded)?;
+    timing(format_args!("model input columns"), t);
     let cfg = FeatureConfig::default();
     let mut families: HashMap<String, Family> = catalogue(&cfg, &[])
         .into_iter()
@@ -495,64 +514,90 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
         Failure::Input(Error::Usage(format!("{}: {e}", prep.path.display())))
     };
     let m = &bundle.model;
+    let t = Instant::now();
     let x = m.encode(&prep.columns).map_err(model_err)?;
-    let p = m.predict_proba(&x).map_err(model_err)?;
-    let contrib = m.contributions(&x).map_err(model_err)?;
+    timing(format_args!("encode"), t);
+    let t = Instant::now();
     let policy = ActionPolicy::default();
-    let groups = contrib.source_groups();
-    // Rows are independent: reasons and actions in parallel, collected in row order.
-    let (reasons, actions): (Vec<[Option<String>; 3]>, Vec<&'static str>) = p
-        .par_iter()
-        .enumerate()
-        .map(|(i, &pi)| {
-            let top = contrib.top_reasons_in(&groups, i, 3);
-            let mut r: [Option<String>; 3] = Default::default();
-            for (slot, reason) in r.iter_mut().zip(&top) {
-                *slot = Some(describe(reason, i, &prep.columns));
-            }
-            let first = top
-                .first()
-                .map(|t| (t.feature.as_str(), prep.families.get(&t.feature).copied()));
-            (r, policy.action(m.band(pi), first))
+    let groups = SourceGroups::of(&m.features);
+    let phrases = Phrases::new(&groups.names, &prep.columns);
+    let family: Vec<Option<Family>> = groups
+        .names
+        .iter()
+        .map(|n| prep.families.get(n).copied())
+        .collect();
+    let width = m.features.len();
+    // One pass per block of rows: probabilities and contributions, then the reasons and the
+    // action of each row, without holding every row's contributions at once.
+    let blocks = m
+        .score_blocks(&x, |start, p, values| {
+            p.iter()
+                .enumerate()
+                .map(|(r, &pi)| {
+                    let top = groups.top(&values[r * width..(r + 1) * width], 3);
+                    let mut reasons: [Option<String>; 3] = Default::default();
+                    for (slot, &(g, c)) in reasons.iter_mut().zip(&top) {
+                        *slot = Some(phrases.describe(g, c, start + r));
+                    }
+                    let first = top
+                        .first()
+                        .map(|&(g, _)| (groups.names[g].as_str(), family[g]));
+                    (pi, reasons, policy.action(m.band(pi), first))
+                })
+                .collect::<Vec<_>>()
         })
-        .unzip();
-    Ok(Scores {
-        p,
-        reasons,
-        actions,
-    })
+        .map_err(model_err)?;
+    drop(x);
+    let n = prep.ids.len();
+    let mut s = Scores {
+        p: Vec::with_capacity(n),
+        reasons: Vec::with_capacity(n),
+        actions: Vec::with_capacity(n),
+    };
+    for (p, r, a) in blocks.into_iter().flatten() {
+        s.p.push(p);
+        s.reasons.push(r);
+        s.actions.push(a);
+    }
+    timing(format_args!("probabilities, reasons and actions"), t);
+    Ok(s)
 }
 
 fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<DataFrame> {
+    // ids are unique, so an unstable sort is deterministic
     let mut order: Vec<usize> = (0..prep.ids.len()).collect();
-    order.sort_by(|&a, &b| prep.ids[a].cmp(&prep.ids[b]));
+    order.par_sort_unstable_by(|&a, &b| prep.ids[a].cmp(&prep.ids[b]));
     let m = &bundle.model;
-    let str_col = |name: &str, f: &dyn Fn(usize) -> Option<String>| {
+    fn strs<'a>(
+        order: &[usize],
+        name: &str,
+        f: impl Fn(usize) -> Option<&'a str> + Sync,
+    ) -> Column {
         Column::new(
             name.into(),
-            order.iter().map(|&i| f(i)).collect::<Vec<Option<String>>>(),
-        )
-    };
-    let columns = vec![
-        str_col("customer_id", &|i| Some(prep.ids[i].clone())),
-        str_col("as_of", &|i| prep.as_of[i].clone()),
-        Column::new(
-            "erosion_probability".into(),
-            order.iter().map(|&i| s.p[i]).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "trust_score".into(),
             order
-                .iter()
-                .map(|&i| m.trust_score(s.p[i]))
-                .collect::<Vec<f64>>(),
-        ),
-        str_col("band", &|i| Some(m.band(s.p[i]).as_str().to_string())),
-        str_col("reason_1", &|i| s.reasons[i][0].clone()),
-        str_col("reason_2", &|i| s.reasons[i][1].clone()),
-        str_col("reason_3", &|i| s.reasons[i][2].clone()),
-        str_col("recommended_action", &|i| Some(s.actions[i].to_string())),
-        str_col("model_id", &|_| Some(bundle.model_id.clone())),
+                .par_iter()
+                .map(|&i| f(i))
+                .collect::<Vec<Option<&str>>>(),
+        )
+    }
+    fn nums(order: &[usize], name: &str, f: impl Fn(usize) -> f64 + Sync) -> Column {
+        Column::new(
+            name.into(),
+            order.par_iter().map(|&i| f(i)).collect::<Vec<f64>>(),
+        )
+    }
+    let columns = vec![
+        strs(&order, "customer_id", |i| Some(prep.ids[i].as_str())),
+        strs(&order, "as_of", |i| prep.as_of[i].as_deref()),
+        nums(&order, "erosion_probability", |i| s.p[i]),
+        nums(&order, "trust_score", |i| m.trust_score(s.p[i])),
+        strs(&order, "band", |i| Some(m.band(s.p[i]).as_str())),
+        strs(&order, "reason_1", |i| s.reasons[i][0].as_deref()),
+        strs(&order, "reason_2", |i| s.reasons[i][1].as_deref()),
+        strs(&order, "reason_3", |i| s.reasons[i][2].as_deref()),
+        strs(&order, "recommended_action", |i| Some(s.actions[i])),
+        strs(&order, "model_id", |_| Some(bundle.model_id.as_str())),
     ];
     DataFrame::new(order.len(), columns)
 }
