@@ -12,6 +12,7 @@ use erosion_core::Error;
 use erosion_features::FeatureTable;
 use erosion_io::polars::prelude::*;
 use erosion_models::RawColumn;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Label columns of `erosion features` output: never model inputs (they are the future).
@@ -204,26 +205,75 @@ impl Table {
     /// text as text (the encoder coerces numeric text with blanks, such as Telco's
     /// TotalCharges, and one-hot encodes the rest). Date columns are not inputs.
     pub fn raw_columns(&self, exclude: &[String]) -> Result<Vec<RawColumn>, Error> {
-        let mut out = Vec::new();
-        for col in self.df.columns() {
-            let name = col.name().as_str();
-            if exclude.iter().any(|e| e == name) {
-                continue;
-            }
-            let dt = col.dtype();
-            if dt.is_primitive_numeric() || matches!(dt, DataType::Boolean) {
+        self.raw_columns_where(exclude, None)
+    }
+
+    /// [`Table::raw_columns`] of the rows `keep` marks (every row with `None`): the same values
+    /// as filtering the table first, without a filtered copy of it. Columns are converted in
+    /// parallel.
+    pub fn raw_columns_where(
+        &self,
+        exclude: &[String],
+        keep: Option<&[bool]>,
+    ) -> Result<Vec<RawColumn>, Error> {
+        let inputs: Vec<&Column> = self
+            .df
+            .columns()
+            .iter()
+            .filter(|c| !exclude.iter().any(|e| e == c.name().as_str()))
+            .filter(|c| {
+                let dt = c.dtype();
+                dt.is_primitive_numeric() || matches!(dt, DataType::Boolean | DataType::String)
+            })
+            .collect();
+        let kept = |row: usize| keep.is_none_or(|k| k[row]);
+        inputs
+            .par_iter()
+            .map(|col| {
+                let name = col.name().as_str();
+                if matches!(col.dtype(), DataType::String) {
+                    let mut v = self.strings(name)?;
+                    if keep.is_some() {
+                        let mut row = 0;
+                        v.retain(|_| {
+                            row += 1;
+                            kept(row - 1)
+                        });
+                    }
+                    return Ok(RawColumn::text(name, v));
+                }
                 let f = col
                     .cast(&DataType::Float64)
                     .map_err(|e| Error::io(&self.path, e))?;
-                out.push(RawColumn::number(
-                    name,
-                    f.f64().expect("Float64").iter().collect(),
-                ));
-            } else if matches!(dt, DataType::String) {
-                out.push(RawColumn::text(name, self.strings(name)?));
-            }
-        }
-        Ok(out)
+                let ca = f.f64().expect("Float64");
+                let mut v = Vec::with_capacity(keep.map_or(ca.len(), |k| {
+                    k.iter().filter(|&&b| b).count()
+                }));
+                let mut row = 0;
+                for arr in ca.downcast_iter() {
+                    let values = arr.values().as_slice();
+                    match arr.validity() {
+                        None => {
+                            for &x in values {
+                                if kept(row) {
+                                    v.push(Some(x));
+                                }
+                                row += 1;
+                            }
+                        }
+                        Some(valid) => {
+                            for (&x, ok) in values.iter().zip(valid.iter()) {
+                                if kept(row) {
+                                    v.push(ok.then_some(x));
+                                }
+                                row += 1;
+                            }
+                        }
+                    }
+                }
+                Ok(RawColumn::number(name, v))
+            })
+            .collect()
     }
 
     /// A 0/1 (or boolean) column as flags (`true` where 1), or `None` when the table has no

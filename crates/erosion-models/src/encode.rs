@@ -275,10 +275,11 @@ impl FeatureSpec {
     /// Fails when an input column is absent, lengths differ, or a numeric input holds text that
     /// is not a number.
     pub fn transform(&self, columns: &[RawColumn]) -> Result<FeatureMatrix> {
+        use rayon::prelude::*;
         let by_name: HashMap<&str, &RawColumn> =
             columns.iter().map(|c| (c.name.as_str(), c)).collect();
         let n = columns.first().map_or(0, |c| c.values.len());
-        let mut data = Vec::new();
+        let mut jobs = Vec::with_capacity(self.inputs.len());
         for input in &self.inputs {
             let col =
                 by_name
@@ -293,31 +294,52 @@ impl FeatureSpec {
                     got: col.values.len(),
                 });
             }
-            match &input.encoding {
-                Encoding::Numeric { .. } => data.extend(numeric_values(&col.name, &col.values)?),
-                Encoding::OneHot { levels } => {
-                    let index: HashMap<&str, usize> = levels
-                        .iter()
-                        .enumerate()
-                        .map(|(k, l)| (l.as_str(), k))
-                        .collect();
-                    let other = index.get(OTHER_LEVEL).copied();
-                    let missing = index.get(MISSING_LEVEL).copied();
-                    let start = data.len();
-                    data.resize(start + n * levels.len(), 0.0);
-                    for i in 0..n {
-                        let k = match level_of(&col.values, i) {
-                            Some(l) => index.get(l.as_str()).copied().or(other),
-                            None => missing,
-                        };
-                        if let Some(k) = k {
-                            data[start + k * n + i] = 1.0;
+            jobs.push((input, *col));
+        }
+        let features = self.features();
+        // zeroed by the allocator (pages arrive zeroed), then each input fills its own columns
+        let mut data = vec![0.0; n * features.len()];
+        let mut rest = data.as_mut_slice();
+        let mut parts = Vec::with_capacity(jobs.len());
+        for (input, col) in jobs {
+            let width = match &input.encoding {
+                Encoding::Numeric { .. } => 1,
+                Encoding::OneHot { levels } => levels.len(),
+            };
+            let (part, tail) = rest.split_at_mut(n * width);
+            rest = tail;
+            parts.push((input, col, part));
+        }
+        // inputs in parallel; the first error in input order is the one reported
+        let results: Vec<Result<()>> = parts
+            .into_par_iter()
+            .map(|(input, col, out)| {
+                match &input.encoding {
+                    Encoding::Numeric { .. } => numeric_into(&col.name, &col.values, out)?,
+                    Encoding::OneHot { levels } => {
+                        let index: HashMap<&str, usize> = levels
+                            .iter()
+                            .enumerate()
+                            .map(|(k, l)| (l.as_str(), k))
+                            .collect();
+                        let other = index.get(OTHER_LEVEL).copied();
+                        let missing = index.get(MISSING_LEVEL).copied();
+                        for i in 0..n {
+                            let k = match level_of(&col.values, i) {
+                                Some(l) => index.get(l.as_str()).copied().or(other),
+                                None => missing,
+                            };
+                            if let Some(k) = k {
+                                out[k * n + i] = 1.0;
+                            }
                         }
                     }
                 }
-            }
-        }
-        FeatureMatrix::new(n, self.features(), data)
+                Ok(())
+            })
+            .collect();
+        results.into_iter().collect::<Result<Vec<()>>>()?;
+        FeatureMatrix::new(n, features, data)
     }
 }
 
@@ -347,6 +369,31 @@ fn check_columns(columns: &[RawColumn]) -> Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// [`numeric_values`] written into `out` (one slot per row).
+fn numeric_into(name: &str, values: &RawValues, out: &mut [f64]) -> Result<()> {
+    match values {
+        RawValues::Number(v) => {
+            for (row, (o, x)) in out.iter_mut().zip(v).enumerate() {
+                *o = match x {
+                    Some(x) if x.is_infinite() => {
+                        return Err(ModelError::Infinite {
+                            column: name.to_string(),
+                            row,
+                        })
+                    }
+                    Some(x) => *x,
+                    None => f64::NAN,
+                };
+            }
+            Ok(())
+        }
+        RawValues::Text(_) => {
+            out.copy_from_slice(&numeric_values(name, values)?);
+            Ok(())
+        }
+    }
 }
 
 fn numeric_values(name: &str, values: &RawValues) -> Result<Vec<f64>> {

@@ -236,8 +236,9 @@ const MAX_TABLE_DEPTH: usize = 10;
 const MAX_MASK_NODES: usize = 10;
 
 /// A small tree's contributions by direction pattern: bit `b` of a pattern is whether the row
-/// goes left at the tree's `b`-th internal node; `values[pattern * features.len() + i]` is the contribution to
-/// `features[i]`.
+/// goes left at the tree's `b`-th internal node; `values[i * patterns + pattern]` is the
+/// contribution to `features[i]` (a feature's contributions side by side, so that a block of rows
+/// looks them up in one small stretch of memory).
 struct MaskTable {
     /// `(feature, threshold, default_left)` of the `b`-th internal node, packed: a row's pattern is read
     /// from these alone, without touching the tree's nodes.
@@ -361,6 +362,15 @@ impl Tree {
                     *o = phi[f as usize];
                 }
             }
+            // pattern-major as filled; stored feature-major
+            let patterns = 1usize << internal.len();
+            let w = features.len();
+            let mut by_feature = vec![0.0; size];
+            for mask in 0..patterns {
+                for i in 0..w {
+                    by_feature[i * patterns + mask] = values[mask * w + i];
+                }
+            }
             let tests = internal
                 .iter()
                 .map(|&k| {
@@ -386,7 +396,7 @@ impl Tree {
             paths.by_mask = Some(MaskTable {
                 tests,
                 features,
-                values,
+                values: by_feature,
                 leaf,
             });
             return paths;
@@ -451,9 +461,9 @@ impl ShapPaths {
                 let left = (x <= threshold) | (x.is_nan() & default_left);
                 mask |= usize::from(left) << b;
             }
-            let w = t.features.len();
-            for (&f, &c) in t.features.iter().zip(&t.values[mask * w..(mask + 1) * w]) {
-                phi[f as usize] += c * scale;
+            let patterns = t.leaf.len();
+            for (i, &f) in t.features.iter().enumerate() {
+                phi[f as usize] += t.values[i * patterns + mask] * scale;
             }
             return;
         }
@@ -723,7 +733,11 @@ struct ExplainScratch {
     cols: Vec<f64>,
     /// The block row after row, for trees explained path by path.
     rows: Vec<f64>,
+    /// Contributions, one feature after another (`phi_t[j * m + r]`), then row after row.
+    phi_t: Vec<f64>,
     phi: Vec<f64>,
+    /// One row's contributions from one tree explained path by path.
+    row_phi: Vec<f64>,
     sums: Vec<f64>,
     raw: Vec<f64>,
     masks: Vec<u32>,
@@ -780,8 +794,8 @@ pub(crate) fn explain_blocks<B: Send>(
                     }
                 }
             }
-            s.phi.clear();
-            s.phi.resize(m * p, 0.0);
+            s.phi_t.clear();
+            s.phi_t.resize(p * m, 0.0);
             s.sums.clear();
             s.sums.resize(m, 0.0);
             s.masks.resize(m, 0);
@@ -790,8 +804,7 @@ pub(crate) fn explain_blocks<B: Send>(
                     (Some(t), _) => {
                         let masks = &mut s.masks[..m];
                         masks.iter_mut().for_each(|v| *v = 0);
-                        for (bit, &(feature, threshold, default_left)) in t.tests.iter().enumerate()
-                        {
+                        for (bit, &(feature, threshold, default_left)) in t.tests.iter().enumerate() {
                             let col = &s.cols[feature as usize * m..(feature as usize + 1) * m];
                             // NaN compares false, so a missing value goes left only by default
                             if default_left {
@@ -804,25 +817,38 @@ pub(crate) fn explain_blocks<B: Send>(
                                 }
                             }
                         }
-                        let w = t.features.len();
-                        for (r, &mask) in masks.iter().enumerate() {
-                            let mask = mask as usize;
-                            s.sums[r] += t.leaf[mask];
-                            let out = &mut s.phi[r * p..(r + 1) * p];
-                            for (&j, &c) in
-                                t.features.iter().zip(&t.values[mask * w..(mask + 1) * w])
-                            {
-                                out[j as usize] += c * phi_scale;
+                        let patterns = t.leaf.len();
+                        for (sum, &mask) in s.sums[..m].iter_mut().zip(masks.iter()) {
+                            *sum += t.leaf[mask as usize];
+                        }
+                        // a feature at a time: its contributions for the block's rows, in order
+                        for (i, &f) in t.features.iter().enumerate() {
+                            let table = &t.values[i * patterns..(i + 1) * patterns];
+                            let out = &mut s.phi_t[f as usize * m..(f as usize + 1) * m];
+                            for (o, &mask) in out.iter_mut().zip(masks.iter()) {
+                                *o += table[mask as usize] * phi_scale;
                             }
                         }
                     }
                     (None, Some(walk)) => {
                         walk.add_block(&s.rows, p, &mut s.sums[..m]);
-                        for (row, out) in s.rows.chunks(p).zip(s.phi.chunks_mut(p)) {
-                            q.add_row(tree, row, out, phi_scale, &mut s.shap);
+                        for (r, row) in s.rows.chunks(p).enumerate() {
+                            s.row_phi.clear();
+                            s.row_phi.resize(p, 0.0);
+                            q.add_row(tree, row, &mut s.row_phi, phi_scale, &mut s.shap);
+                            for (j, &v) in s.row_phi.iter().enumerate() {
+                                s.phi_t[j * m + r] += v;
+                            }
                         }
                     }
                     (None, None) => unreachable!("every tree without a table has a walk"),
+                }
+            }
+            s.phi.clear();
+            s.phi.resize(m * p, 0.0);
+            for j in 0..p {
+                for r in 0..m {
+                    s.phi[r * p + j] = s.phi_t[j * m + r];
                 }
             }
             s.raw.clear();

@@ -468,11 +468,9 @@ fn prepare_table(
         }
         mask.push(score);
     }
-    let mask = BooleanChunked::from_slice("mask".into(), &mask);
-    let rows = table.df.filter(&mask).map_err(|e| Error::io(path, e))?;
-    timing(format_args!("ids, consent, partition, filter"), t);
+    timing(format_args!("ids, consent, partition"), t);
     let t = Instant::now();
-    let columns = Table::from_frame(path, rows).raw_columns(&bundle.excluded)?;
+    let columns = table.raw_columns_where(&bundle.excluded, Some(&mask))?;
     timing(format_args!("model input columns"), t);
     let cfg = FeatureConfig::default();
     let mut families: HashMap<String, Family> = catalogue(&cfg, &[])
