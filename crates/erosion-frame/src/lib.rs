@@ -246,9 +246,8 @@ impl Table {
                     .cast(&DataType::Float64)
                     .map_err(|e| Error::io(&self.path, e))?;
                 let ca = f.f64().expect("Float64");
-                let mut v = Vec::with_capacity(keep.map_or(ca.len(), |k| {
-                    k.iter().filter(|&&b| b).count()
-                }));
+                let mut v =
+                    Vec::with_capacity(keep.map_or(ca.len(), |k| k.iter().filter(|&&b| b).count()));
                 let mut row = 0;
                 for arr in ca.downcast_iter() {
                     let values = arr.values().as_slice();

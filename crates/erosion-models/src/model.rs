@@ -295,20 +295,44 @@ impl SourceGroups {
     /// [`SourceGroups::top_reasons`] as `(index into names, summed contribution)`, without
     /// copying names.
     pub fn top(&self, row: &[f64], k: usize) -> Vec<(usize, f64)> {
-        let mut agg = vec![0.0; self.names.len()];
-        let mut seen = vec![false; self.names.len()];
-        for (&g, &v) in self.of.iter().zip(row) {
-            // the first column of a source starts its sum, as a fresh sum would
-            agg[g] = if seen[g] { agg[g] + v } else { v };
-            seen[g] = true;
+        // largest first, ties by name: the order of a sort by (sum descending, name)
+        let before = |a: (usize, f64), b: (usize, f64)| {
+            a.1 > b.1 || (a.1 == b.1 && self.names[a.0] < self.names[b.0])
+        };
+        let mut best: Vec<(usize, f64)> = Vec::with_capacity(k + 1);
+        let mut offer = |g: usize, v: f64| {
+            // positive sums only (NaN is not)
+            if k == 0 || !(v > 0.0) {
+                return;
+            }
+            if best.len() == k && !before((g, v), best[k - 1]) {
+                return;
+            }
+            let at = best
+                .iter()
+                .position(|&b| before((g, v), b))
+                .unwrap_or(best.len());
+            best.insert(at, (g, v));
+            best.truncate(k);
+        };
+        if self.of.iter().enumerate().all(|(j, &g)| j == g) {
+            // one feature per source (no one-hot columns): the sums are the values
+            for (g, &v) in row.iter().enumerate().take(self.of.len()) {
+                offer(g, v);
+            }
+        } else {
+            let mut agg = vec![0.0; self.names.len()];
+            let mut seen = vec![false; self.names.len()];
+            for (&g, &v) in self.of.iter().zip(row) {
+                // the first column of a source starts its sum, as a fresh sum would
+                agg[g] = if seen[g] { agg[g] + v } else { v };
+                seen[g] = true;
+            }
+            for (g, &v) in agg.iter().enumerate() {
+                offer(g, v);
+            }
         }
-        let mut idx: Vec<usize> = (0..agg.len()).filter(|&g| agg[g] > 0.0).collect();
-        idx.sort_by(|&a, &b| {
-            agg[b]
-                .total_cmp(&agg[a])
-                .then_with(|| self.names[a].cmp(&self.names[b]))
-        });
-        idx.into_iter().take(k).map(|g| (g, agg[g])).collect()
+        best
     }
 }
 

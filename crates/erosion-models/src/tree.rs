@@ -804,7 +804,8 @@ pub(crate) fn explain_blocks<B: Send>(
                     (Some(t), _) => {
                         let masks = &mut s.masks[..m];
                         masks.iter_mut().for_each(|v| *v = 0);
-                        for (bit, &(feature, threshold, default_left)) in t.tests.iter().enumerate() {
+                        for (bit, &(feature, threshold, default_left)) in t.tests.iter().enumerate()
+                        {
                             let col = &s.cols[feature as usize * m..(feature as usize + 1) * m];
                             // NaN compares false, so a missing value goes left only by default
                             if default_left {
@@ -817,16 +818,26 @@ pub(crate) fn explain_blocks<B: Send>(
                                 }
                             }
                         }
+                        // patterns are a power of two: `& last` keeps every lookup in bounds
+                        // without a check (it never changes a pattern)
                         let patterns = t.leaf.len();
+                        let last = patterns - 1;
                         for (sum, &mask) in s.sums[..m].iter_mut().zip(masks.iter()) {
-                            *sum += t.leaf[mask as usize];
+                            *sum += t.leaf[mask as usize & last];
                         }
                         // a feature at a time: its contributions for the block's rows, in order
                         for (i, &f) in t.features.iter().enumerate() {
                             let table = &t.values[i * patterns..(i + 1) * patterns];
                             let out = &mut s.phi_t[f as usize * m..(f as usize + 1) * m];
-                            for (o, &mask) in out.iter_mut().zip(masks.iter()) {
-                                *o += table[mask as usize] * phi_scale;
+                            if phi_scale == 1.0 {
+                                // `c * 1.0` is `c`, bit for bit: the GBDT skips the product
+                                for (o, &mask) in out.iter_mut().zip(masks.iter()) {
+                                    *o += table[mask as usize & last];
+                                }
+                            } else {
+                                for (o, &mask) in out.iter_mut().zip(masks.iter()) {
+                                    *o += table[mask as usize & last] * phi_scale;
+                                }
                             }
                         }
                     }

@@ -906,3 +906,51 @@ fn gbdt_trees_do_not_depend_on_the_thread_count() {
     let three = fit_with(3);
     assert_eq!(one, three);
 }
+
+/// `SourceGroups::top` (a running best-k, what scoring runs per row) ranks like sorting every
+/// source by (sum descending, name): ties, zeros, negatives, NaN, one-hot sums, k beyond the
+/// positives.
+#[test]
+fn top_sources_rank_like_a_full_sort() {
+    let one = |f: &str| ColumnMeta::numeric(f);
+    let hot = |f: &str, l: &str| ColumnMeta::one_hot(f, l);
+    let layouts = [
+        vec![one("a"), one("b"), one("c"), one("d"), one("e")],
+        vec![
+            one("z"),
+            hot("plan", "x"),
+            hot("plan", "y"),
+            one("b"),
+            hot("plan", "(other)"),
+        ],
+    ];
+    let mut rng = SplitMix64::new(41);
+    let palette = [0.5, 0.25, 0.0, -0.25, 1.0, f64::NAN, 0.25];
+    for columns in &layouts {
+        let groups = SourceGroups::of(columns);
+        for _ in 0..500 {
+            let row: Vec<f64> = (0..columns.len())
+                .map(|_| palette[(rng.unit() * palette.len() as f64) as usize % palette.len()])
+                .collect();
+            // the reference: sum per source in column order, sort everything
+            let mut sums: Vec<(String, f64)> = Vec::new();
+            for (c, &v) in columns.iter().zip(&row) {
+                match sums.iter_mut().find(|(n, _)| n == c.source()) {
+                    Some(e) => e.1 += v,
+                    None => sums.push((c.source().to_string(), v)),
+                }
+            }
+            sums.retain(|(_, v)| *v > 0.0);
+            sums.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            for k in 0..5 {
+                let got: Vec<(String, f64)> = groups
+                    .top(&row, k)
+                    .into_iter()
+                    .map(|(g, v)| (groups.names[g].clone(), v))
+                    .collect();
+                let want: Vec<(String, f64)> = sums.iter().take(k).cloned().collect();
+                assert_eq!(got, want, "row {row:?}, k {k}");
+            }
+        }
+    }
+}

@@ -167,17 +167,21 @@ impl<'a> Phrase<'a> {
             RawValues::Number(v) => v[row].filter(|x| !x.is_nan()),
             RawValues::Text(_) => None,
         });
+        use std::fmt::Write;
         let f = self.feature;
-        let text = match (f, value) {
+        let mut out = String::with_capacity(self.words.len() + 24);
+        // writing into a String cannot fail
+        let _ = match (f, value) {
             ("recency_days", Some(v)) => match gap {
-                Some(g) => format!("no purchase for {v} days, usually every {}", number(g)),
-                None => format!("no purchase for {v} days"),
+                Some(g) => write!(out, "no purchase for {v} days, usually every {}", number(g)),
+                None => write!(out, "no purchase for {v} days"),
             },
-            (_, Some(v)) if v == "1" && is_flag(f) => self.words.clone(),
-            (_, Some(v)) => format!("{} {v}", self.words),
-            (_, None) => format!("{} unknown", self.words),
+            (_, Some(v)) if v == "1" && is_flag(f) => out.write_str(&self.words),
+            (_, Some(v)) => write!(out, "{} {v}", self.words),
+            (_, None) => write!(out, "{} unknown", self.words),
         };
-        format!("{text} ({contribution:+.2})")
+        let _ = write!(out, " ({contribution:+.2})");
+        out
     }
 }
 
