@@ -255,7 +255,7 @@ impl Table {
                         None => {
                             for &x in values {
                                 if kept(row) {
-                                    v.push(Some(x));
+                                    v.push(x);
                                 }
                                 row += 1;
                             }
@@ -263,14 +263,14 @@ impl Table {
                         Some(valid) => {
                             for (&x, ok) in values.iter().zip(valid.iter()) {
                                 if kept(row) {
-                                    v.push(ok.then_some(x));
+                                    v.push(if ok { x } else { f64::NAN });
                                 }
                                 row += 1;
                             }
                         }
                     }
                 }
-                Ok(RawColumn::number(name, v))
+                Ok(RawColumn::numbers(name, v))
             })
             .collect()
     }

@@ -29,8 +29,9 @@ pub const MISSING_LEVEL: &str = "(missing)";
 pub enum RawValues {
     /// Text cells (`None` or blank is missing).
     Text(Vec<Option<String>>),
-    /// Numeric cells (`None` or NaN is missing).
-    Number(Vec<Option<f64>>),
+    /// Numeric cells (NaN is missing), 8 bytes a cell: at a million customers and a hundred
+    /// inputs the raw columns are the largest thing a scoring run holds.
+    Number(Vec<f64>),
 }
 
 impl RawValues {
@@ -60,8 +61,16 @@ impl RawColumn {
         }
     }
 
-    /// A numeric column.
+    /// A numeric column (`None` is missing, stored as NaN).
     pub fn number(name: impl Into<String>, values: Vec<Option<f64>>) -> Self {
+        Self::numbers(
+            name,
+            values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+        )
+    }
+
+    /// A numeric column whose missing cells are NaN.
+    pub fn numbers(name: impl Into<String>, values: Vec<f64>) -> Self {
         Self {
             name: name.into(),
             values: RawValues::Number(values),
@@ -149,7 +158,7 @@ fn level_of(values: &RawValues, i: usize) -> Option<String> {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_string),
-        RawValues::Number(v) => v[i].filter(|x| !x.is_nan()).map(|x| format!("{x}")),
+        RawValues::Number(v) => Some(v[i]).filter(|x| !x.is_nan()).map(|x| format!("{x}")),
     }
 }
 
@@ -174,7 +183,7 @@ impl FeatureSpec {
         for col in columns {
             let missing_everywhere = match &col.values {
                 RawValues::Text(v) => v.iter().all(is_blank),
-                RawValues::Number(v) => v.iter().all(|x| x.is_none_or(f64::is_nan)),
+                RawValues::Number(v) => v.iter().all(|x| x.is_nan()),
             };
             if missing_everywhere {
                 return Err(ModelError::AllMissing {
@@ -375,18 +384,13 @@ fn check_columns(columns: &[RawColumn]) -> Result<usize> {
 fn numeric_into(name: &str, values: &RawValues, out: &mut [f64]) -> Result<()> {
     match values {
         RawValues::Number(v) => {
-            for (row, (o, x)) in out.iter_mut().zip(v).enumerate() {
-                *o = match x {
-                    Some(x) if x.is_infinite() => {
-                        return Err(ModelError::Infinite {
-                            column: name.to_string(),
-                            row,
-                        })
-                    }
-                    Some(x) => *x,
-                    None => f64::NAN,
-                };
+            if let Some(row) = v.iter().position(|x| x.is_infinite()) {
+                return Err(ModelError::Infinite {
+                    column: name.to_string(),
+                    row,
+                });
             }
+            out.copy_from_slice(v);
             Ok(())
         }
         RawValues::Text(_) => {
@@ -398,18 +402,11 @@ fn numeric_into(name: &str, values: &RawValues, out: &mut [f64]) -> Result<()> {
 
 fn numeric_values(name: &str, values: &RawValues) -> Result<Vec<f64>> {
     match values {
-        RawValues::Number(v) => v
-            .iter()
-            .enumerate()
-            .map(|(row, x)| match x {
-                Some(x) if x.is_infinite() => Err(ModelError::Infinite {
-                    column: name.to_string(),
-                    row,
-                }),
-                Some(x) => Ok(*x),
-                None => Ok(f64::NAN),
-            })
-            .collect(),
+        RawValues::Number(v) => {
+            let mut out = vec![0.0; v.len()];
+            numeric_into(name, values, &mut out)?;
+            Ok(out)
+        }
         RawValues::Text(v) => v
             .iter()
             .enumerate()

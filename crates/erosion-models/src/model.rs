@@ -302,7 +302,7 @@ impl SourceGroups {
         let mut best: Vec<(usize, f64)> = Vec::with_capacity(k + 1);
         let mut offer = |g: usize, v: f64| {
             // positive sums only (NaN is not)
-            if k == 0 || !(v > 0.0) {
+            if k == 0 || v.is_nan() || v <= 0.0 {
                 return;
             }
             if best.len() == k && !before((g, v), best[k - 1]) {

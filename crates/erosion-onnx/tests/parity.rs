@@ -195,7 +195,7 @@ fn write_case(
                 let col = rows.iter().find(|c| c.name == input.name).unwrap();
                 match (&col.values, input.kind) {
                     (RawValues::Number(v), InputKind::Number) => {
-                        v.iter().map(|c| number(c.unwrap_or(f64::NAN))).collect()
+                        v.iter().map(|&c| number(c)).collect()
                     }
                     // numbers kept as text in the table: the caller parses them
                     (RawValues::Text(v), InputKind::Number) => v

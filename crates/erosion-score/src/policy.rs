@@ -156,7 +156,7 @@ impl<'a> Phrase<'a> {
 
     fn describe(&self, contribution: f64, row: usize) -> String {
         let value = self.input.and_then(|col| match &col.values {
-            RawValues::Number(v) => v[row].filter(|x| !x.is_nan()).map(number),
+            RawValues::Number(v) => Some(v[row]).filter(|x| !x.is_nan()).map(number),
             // Numeric text (CSV tables read as text) is shown as a number.
             RawValues::Text(v) => v[row].as_deref().map(|t| match t.trim().parse::<f64>() {
                 Ok(x) if x.is_finite() => number(x),
@@ -164,7 +164,7 @@ impl<'a> Phrase<'a> {
             }),
         });
         let gap = self.gap.and_then(|col| match &col.values {
-            RawValues::Number(v) => v[row].filter(|x| !x.is_nan()),
+            RawValues::Number(v) => Some(v[row]).filter(|x| !x.is_nan()),
             RawValues::Text(_) => None,
         });
         use std::fmt::Write;

@@ -47,7 +47,7 @@ fn fixture() -> &'static Fixture {
         let mut raw = table.raw_columns(&excluded).unwrap();
         // Year-over-year changes need two years of history the short simulation lacks.
         raw.retain(|c| match &c.values {
-            erosion_models::RawValues::Number(v) => v.iter().any(Option::is_some),
+            erosion_models::RawValues::Number(v) => v.iter().any(|x| !x.is_nan()),
             erosion_models::RawValues::Text(_) => true,
         });
         let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();

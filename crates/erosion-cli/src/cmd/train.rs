@@ -11,7 +11,7 @@ use erosion_models::{
 
 fn all_missing(v: &erosion_models::RawValues) -> bool {
     match v {
-        erosion_models::RawValues::Number(v) => v.iter().all(|x| x.is_none_or(f64::is_nan)),
+        erosion_models::RawValues::Number(v) => v.iter().all(|x| x.is_nan()),
         erosion_models::RawValues::Text(v) => v
             .iter()
             .all(|x| x.as_deref().is_none_or(|s| s.trim().is_empty())),
