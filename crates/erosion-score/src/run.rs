@@ -99,21 +99,23 @@ impl Summary {
     }
 }
 
-/// Rows ready for the model.
+/// Rows ready for the model. Customers are named by their index in `ids` (each id is held
+/// once, however many lists it is in).
 struct Prepared {
-    /// Ids of the rows to score, in `columns` order.
+    /// Every input customer's id, in input order.
     ids: Vec<String>,
-    /// As-of date per scored row.
-    as_of: Vec<Option<String>>,
+    /// The customers to score, in `columns` order.
+    scored: Vec<u32>,
+    /// As-of date per scored row (days since 1970-01-01).
+    as_of: Vec<Option<i64>>,
     /// Model inputs (raw columns) of the rows to score.
     columns: Vec<RawColumn>,
     /// Feature family by column name.
     families: HashMap<String, Family>,
     /// Excluded customers.
-    excluded: Vec<(String, &'static str)>,
-    /// Input customers, and those in the partition (ids).
-    input: usize,
-    in_partition: Vec<String>,
+    excluded: Vec<(u32, &'static str)>,
+    /// The input customers in the partition.
+    in_partition: Vec<u32>,
     /// The input file models errors are reported against.
     path: PathBuf,
 }
@@ -188,7 +190,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         Source::Features { path, as_of } => {
             let as_of = as_of
                 .as_deref()
-                .map(|s| date(s).map(format_date))
+                .map(|s| date(s).map(|ms| ms.div_euclid(DAY_MS)))
                 .transpose()?;
             prepare_table(path, &bundle, as_of, &suppress, o.partition)?
         }
@@ -199,16 +201,17 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     timing(format_args!("score"), t);
     let t = Instant::now();
 
-    // The invariant: every customer of the partition in exactly one output.
-    let mut seen: Vec<&str> = prep
-        .ids
+    // The invariant: every customer of the partition in exactly one output (ids are unique, so
+    // a customer is an index).
+    let mut seen: Vec<u32> = prep
+        .scored
         .iter()
-        .chain(prep.excluded.iter().map(|(id, _)| id))
-        .map(String::as_str)
+        .copied()
+        .chain(prep.excluded.iter().map(|&(c, _)| c))
         .collect();
-    seen.sort_unstable();
-    let mut expected: Vec<&str> = prep.in_partition.iter().map(String::as_str).collect();
-    expected.sort_unstable();
+    seen.par_sort_unstable();
+    let mut expected = prep.in_partition.clone();
+    expected.par_sort_unstable();
     let mut by_reason: Vec<(&'static str, usize)> = Vec::new();
     for (_, r) in &prep.excluded {
         match by_reason.iter_mut().find(|(q, _)| q == r) {
@@ -218,9 +221,9 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     }
     by_reason.sort();
     let summary = Summary {
-        input: prep.input,
+        input: prep.ids.len(),
         in_partition: prep.in_partition.len(),
-        scored: prep.ids.len(),
+        scored: prep.scored.len(),
         excluded: by_reason,
         exclusions_path: exclusions_path.clone(),
     };
@@ -237,7 +240,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     timing(format_args!("check counts"), t);
     let t = Instant::now();
     let mut out = scores_frame(&bundle, &prep, &scores).map_err(internal)?;
-    let mut exc = exclusions_frame(&prep.excluded).map_err(internal)?;
+    let mut exc = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
     timing(format_args!("output frames"), t);
     let t = Instant::now();
     erosion_io::write_table(&exclusions_path, &mut exc)?;
@@ -340,22 +343,23 @@ fn prepare_raw(
     let mut keep = vec![false; log.customer_ids.len()];
     let mut excluded = Vec::new();
     let mut in_part = Vec::new();
-    let mut to_score: HashSet<&str> = HashSet::new();
-    for id in &customers_t.ids {
+    let mut to_score: Vec<u32> = Vec::new();
+    for (c, id) in customers_t.ids.iter().enumerate() {
         if !in_partition(id, partition) {
             continue;
         }
-        in_part.push(id.clone());
+        let c = c as u32;
+        in_part.push(c);
         let li = index.get(id.as_str()).copied();
         let reason = li
             .and_then(|i| consent[i])
             .or_else(|| suppress.contains(id).then_some("suppressed"));
         match (reason, li) {
-            (Some(r), _) => excluded.push((id.clone(), r)),
-            (None, None) => excluded.push((id.clone(), "no_activity")),
+            (Some(r), _) => excluded.push((c, r)),
+            (None, None) => excluded.push((c, "no_activity")),
             (None, Some(i)) => {
                 keep[i] = true;
-                to_score.insert(id.as_str());
+                to_score.push(c);
             }
         }
     }
@@ -363,10 +367,26 @@ fn prepare_raw(
     let log = filter_log(log, &keep);
     let cfg = FeatureConfig::default();
     let table = compute(&log, Some(&customers_t), &[as_of], &cfg);
-    let scored: HashSet<&str> = table.customer_id.iter().map(String::as_str).collect();
-    for id in &to_score {
-        if !scored.contains(id) {
-            excluded.push((id.to_string(), "no_activity"));
+    let row_of: HashMap<&str, u32> = customers_t
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(c, id)| (id.as_str(), c as u32))
+        .collect();
+    let scored: Vec<u32> = table
+        .customer_id
+        .iter()
+        .map(|id| {
+            row_of
+                .get(id.as_str())
+                .copied()
+                .ok_or_else(|| internal(format!("features for {id}, who is not an input customer")))
+        })
+        .collect::<Result<_, _>>()?;
+    let has_features: HashSet<u32> = scored.iter().copied().collect();
+    for &c in &to_score {
+        if !has_features.contains(&c) {
+            excluded.push((c, "no_activity"));
         }
     }
     let families = catalogue(&cfg, &custom)
@@ -377,13 +397,14 @@ fn prepare_raw(
     // into model inputs by the same code: one path, so the probabilities agree bit for bit.
     let frame = Table::from_frame(events, erosion_frame::feature_frame(&table));
     let columns = frame.raw_columns(excluded_inputs)?;
+    drop(row_of);
     Ok(Prepared {
-        as_of: vec![Some(format_date(as_of)); table.len()],
-        ids: table.customer_id.clone(),
+        as_of: vec![Some(as_of.div_euclid(DAY_MS)); table.len()],
+        ids: customers_t.ids,
+        scored,
         columns,
         families,
         excluded,
-        input: customers_t.len(),
         in_partition: in_part,
         path: events.to_path_buf(),
     })
@@ -392,7 +413,7 @@ fn prepare_raw(
 fn prepare_table(
     path: &Path,
     bundle: &Bundle,
-    as_of: Option<String>,
+    as_of: Option<i64>,
     suppress: &HashSet<String>,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
@@ -402,19 +423,25 @@ fn prepare_table(
     let t = Instant::now();
     let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
     let raw_ids = table.strings(id_col)?;
-    let mut first: HashMap<&str, usize> = HashMap::with_capacity(raw_ids.len());
     let mut ids = Vec::with_capacity(raw_ids.len());
-    for (row, v) in raw_ids.iter().enumerate() {
-        let id = v
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Error::BadValue {
-                path: path.to_path_buf(),
-                column: id_col.to_string(),
-                row: row + 1,
-                value: String::new(),
-                expected: "a customer id".into(),
-            })?;
+    for (row, v) in raw_ids.into_iter().enumerate() {
+        match v.filter(|s| !s.trim().is_empty()) {
+            Some(id) => ids.push(id),
+            None => {
+                return Err(Error::BadValue {
+                    path: path.to_path_buf(),
+                    column: id_col.to_string(),
+                    row: row + 1,
+                    value: String::new(),
+                    expected: "a customer id".into(),
+                }
+                .into())
+            }
+        }
+    }
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (row, id) in ids.iter().enumerate() {
+        let id = id.as_str();
         if let Some(&f) = first.get(id) {
             return Err(Error::DuplicateCustomer {
                 path: path.to_path_buf(),
@@ -426,19 +453,18 @@ fn prepare_table(
             .into());
         }
         first.insert(id, row);
-        ids.push(id.to_string());
     }
-    let cutoffs: Option<Vec<String>> = table
-        .cutoffs()?
-        .map(|days| days.iter().map(|&d| format_date(d * DAY_MS)).collect());
+    drop(first);
+    let cutoffs: Option<Vec<i64>> = table.cutoffs()?;
     let withdrawn = table.flags("consent_withdrawn")?;
     let opted_out = table.flags("consent_opted_out")?;
     let mut mask = Vec::with_capacity(ids.len());
     let mut excluded = Vec::new();
     let mut in_part = Vec::new();
-    let mut scored_ids = Vec::new();
+    let mut scored = Vec::new();
     let mut scored_as_of = Vec::new();
     for (row, id) in ids.iter().enumerate() {
+        let c = row as u32;
         let inside = in_partition(id, partition);
         let flag = |c: &Option<Vec<bool>>| c.as_ref().is_some_and(|v| v[row]);
         let reason = if !inside {
@@ -453,17 +479,17 @@ fn prepare_table(
             None
         };
         if inside {
-            in_part.push(id.clone());
+            in_part.push(c);
         }
         if let Some(r) = reason {
-            excluded.push((id.clone(), r));
+            excluded.push((c, r));
         }
         let score = inside && reason.is_none();
         if score {
-            scored_ids.push(id.clone());
+            scored.push(c);
             scored_as_of.push(match &cutoffs {
-                Some(c) => Some(c[row].clone()),
-                None => as_of.clone(),
+                Some(days) => Some(days[row]),
+                None => as_of,
             });
         }
         mask.push(score);
@@ -483,12 +509,12 @@ fn prepare_table(
         }
     }
     Ok(Prepared {
-        ids: scored_ids,
+        ids,
+        scored,
         as_of: scored_as_of,
         columns,
         families,
         excluded,
-        input: ids.len(),
         in_partition: in_part,
         path: path.to_path_buf(),
     })
@@ -501,7 +527,7 @@ struct Scores {
 }
 
 fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
-    if prep.ids.is_empty() {
+    if prep.scored.is_empty() {
         return Ok(Scores {
             p: Vec::new(),
             reasons: Vec::new(),
@@ -546,7 +572,7 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
         })
         .map_err(model_err)?;
     drop(x);
-    let n = prep.ids.len();
+    let n = prep.scored.len();
     let mut s = Scores {
         p: Vec::with_capacity(n),
         reasons: Vec::with_capacity(n),
@@ -563,8 +589,17 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
 
 fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<DataFrame> {
     // ids are unique, so an unstable sort is deterministic
-    let mut order: Vec<usize> = (0..prep.ids.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| prep.ids[a].cmp(&prep.ids[b]));
+    let id = |i: usize| prep.ids[prep.scored[i] as usize].as_str();
+    let mut order: Vec<usize> = (0..prep.scored.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| id(a).cmp(id(b)));
+    // each distinct as-of date written once
+    let mut days: Vec<i64> = prep.as_of.iter().flatten().copied().collect();
+    days.sort_unstable();
+    days.dedup();
+    let labels: HashMap<i64, String> = days
+        .into_iter()
+        .map(|d| (d, format_date(d * DAY_MS)))
+        .collect();
     let m = &bundle.model;
     fn strs<'a>(
         order: &[usize],
@@ -586,8 +621,10 @@ fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<Da
         )
     }
     let columns = vec![
-        strs(&order, "customer_id", |i| Some(prep.ids[i].as_str())),
-        strs(&order, "as_of", |i| prep.as_of[i].as_deref()),
+        strs(&order, "customer_id", |i| Some(id(i))),
+        strs(&order, "as_of", |i| {
+            prep.as_of[i].and_then(|d| labels.get(&d)).map(String::as_str)
+        }),
         nums(&order, "erosion_probability", |i| s.p[i]),
         nums(&order, "trust_score", |i| m.trust_score(s.p[i])),
         strs(&order, "band", |i| Some(m.band(s.p[i]).as_str())),
@@ -600,15 +637,18 @@ fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<Da
     DataFrame::new(order.len(), columns)
 }
 
-fn exclusions_frame(excluded: &[(String, &'static str)]) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<&(String, &'static str)> = excluded.iter().collect();
-    rows.sort();
+fn exclusions_frame(ids: &[String], excluded: &[(u32, &'static str)]) -> PolarsResult<DataFrame> {
+    let mut rows: Vec<(&str, &'static str)> = excluded
+        .iter()
+        .map(|&(c, r)| (ids[c as usize].as_str(), r))
+        .collect();
+    rows.par_sort_unstable();
     DataFrame::new(
         rows.len(),
         vec![
             Column::new(
                 "customer_id".into(),
-                rows.iter().map(|r| r.0.as_str()).collect::<Vec<&str>>(),
+                rows.iter().map(|r| r.0).collect::<Vec<&str>>(),
             ),
             Column::new(
                 "reason".into(),
