@@ -312,13 +312,20 @@ pub fn feature_frame(t: &FeatureTable) -> DataFrame {
             .into_date()
             .into_column(),
     );
-    for (name, col) in t.names.iter().zip(&t.columns) {
-        let ca = Float64Chunked::from_iter_options(
-            name.as_str().into(),
-            col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
-        );
-        columns.push(ca.into_column());
-    }
+    // feature columns converted in parallel, kept in order
+    let features: Vec<Column> = t
+        .names
+        .par_iter()
+        .zip(&t.columns)
+        .map(|(name, col)| {
+            Float64Chunked::from_iter_options(
+                name.as_str().into(),
+                col.iter().map(|&v| if v.is_nan() { None } else { Some(v) }),
+            )
+            .into_column()
+        })
+        .collect();
+    columns.extend(features);
     columns.push(Column::new("churn".into(), t.churn.clone()));
     columns.push(Column::new("erosion".into(), t.erosion.clone()));
     DataFrame::new(t.len(), columns).expect("columns of equal length")

@@ -842,7 +842,13 @@ pub(crate) fn explain_blocks<B: Send>(
                         }
                     }
                     (None, Some(walk)) => {
-                        walk.add_block(&s.rows, p, &mut s.sums[..m]);
+                        // a walk takes at most BLOCK rows at a time
+                        for (rows, sums) in s.rows[..m * p]
+                            .chunks(BLOCK * p.max(1))
+                            .zip(s.sums[..m].chunks_mut(BLOCK))
+                        {
+                            walk.add_block(rows, p, sums);
+                        }
                         for (r, row) in s.rows.chunks(p).enumerate() {
                             s.row_phi.clear();
                             s.row_phi.resize(p, 0.0);

@@ -331,8 +331,11 @@ fn prepare_raw(
     suppress: &HashSet<String>,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
+    let t = Instant::now();
     let customers_t = erosion_io::load_customers(customers, &Default::default())?;
+    timing(format_args!("load customers"), t);
     let log = erosion_io::load_events(events, &Default::default())?;
+    let t = Instant::now();
     let consent = consent_exclusions(&log, as_of);
     let index: HashMap<&str, usize> = log
         .customer_ids
@@ -365,8 +368,11 @@ fn prepare_raw(
     }
     let custom = log.custom_types.clone();
     let log = filter_log(log, &keep);
+    timing(format_args!("consent, partition, filter the log"), t);
     let cfg = FeatureConfig::default();
     let table = compute(&log, Some(&customers_t), &[as_of], &cfg);
+    drop(log);
+    let t = Instant::now();
     let row_of: HashMap<&str, u32> = customers_t
         .ids
         .iter()
@@ -397,6 +403,7 @@ fn prepare_raw(
     // into model inputs by the same code: one path, so the probabilities agree bit for bit.
     let frame = Table::from_frame(events, erosion_frame::feature_frame(&table));
     let columns = frame.raw_columns(excluded_inputs)?;
+    timing(format_args!("ids, model input columns"), t);
     drop(row_of);
     Ok(Prepared {
         as_of: vec![Some(as_of.div_euclid(DAY_MS)); table.len()],
@@ -623,7 +630,9 @@ fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<Da
     let columns = vec![
         strs(&order, "customer_id", |i| Some(id(i))),
         strs(&order, "as_of", |i| {
-            prep.as_of[i].and_then(|d| labels.get(&d)).map(String::as_str)
+            prep.as_of[i]
+                .and_then(|d| labels.get(&d))
+                .map(String::as_str)
         }),
         nums(&order, "erosion_probability", |i| s.p[i]),
         nums(&order, "trust_score", |i| m.trust_score(s.p[i])),
