@@ -330,3 +330,52 @@ pub fn feature_frame(t: &FeatureTable) -> DataFrame {
     columns.push(Column::new("erosion".into(), t.erosion.clone()));
     DataFrame::new(t.len(), columns).expect("columns of equal length")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `raw_columns_where` with a row mask equals `raw_columns` of the filtered table: numbers
+    /// with nulls, booleans, text, an excluded column, and a frame of several chunks.
+    #[test]
+    fn raw_columns_of_some_rows_equal_those_of_the_filtered_table() {
+        let part = |k: i64| {
+            df!(
+                "customer_id" => [format!("c{k}"), format!("d{k}"), format!("e{k}")],
+                "spend" => [Some(1.5 * k as f64), None, Some(f64::NAN)],
+                "visits" => [Some(k), Some(2), None],
+                "flag" => [Some(true), None, Some(false)],
+                "plan" => [Some("basic"), None, Some("pro")],
+            )
+            .unwrap()
+        };
+        let mut df = part(1);
+        for k in 2..5 {
+            df.vstack_mut(&part(k)).unwrap();
+        }
+        assert!(df.first_col_n_chunks() > 1, "the test wants several chunks");
+        let keep: Vec<bool> = (0..df.height()).map(|r| r % 3 != 1 && r != 4).collect();
+        let path = Path::new("t.parquet");
+        let exclude = vec!["customer_id".to_string()];
+        let table = Table::from_frame(path, df.clone());
+        let got = table.raw_columns_where(&exclude, Some(&keep)).unwrap();
+        let mask = BooleanChunked::from_slice("m".into(), &keep);
+        let want = Table::from_frame(path, df.filter(&mask).unwrap())
+            .raw_columns(&exclude)
+            .unwrap();
+        assert_eq!(got.len(), 4);
+        // NaN != NaN: compare the debug text, which spells NaN alike
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        // every row when there is no mask; nulls and NaN both missing
+        let all = table.raw_columns(&exclude).unwrap();
+        match &all[0].values {
+            erosion_models::RawValues::Number(v) => {
+                assert_eq!(v.len(), 12);
+                for (r, x) in v.iter().enumerate() {
+                    assert_eq!(x.is_nan(), r % 3 != 0, "row {r}: {x}");
+                }
+            }
+            other => panic!("spend is numeric: {other:?}"),
+        }
+    }
+}
