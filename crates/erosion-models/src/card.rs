@@ -195,7 +195,8 @@ impl TrainedModel {
         };
         let _ = writeln!(
             o,
-            "Per-customer reasons are {method}, in {unit}; they add up to the model's raw output. Most important inputs (mean |contribution|):\n"
+            "Per-customer reasons are {method}, in {unit}; they add up to the model's raw output. Most important inputs (mean |contribution| over {} evenly spaced training rows):\n",
+            crate::train::importance_rows(&self.model, self.training.rows)
         );
         for f in self.importance.iter().take(10) {
             let _ = writeln!(o, "- {}: {:.4}", f.feature, f.mean_abs_contribution);

@@ -122,7 +122,8 @@ pub struct FeatureImportance {
     pub feature: String,
     /// Input column it comes from.
     pub source: String,
-    /// Mean absolute contribution on (up to 5,000 of) the training rows, on the raw scale.
+    /// Mean absolute contribution over evenly spaced training rows ([`importance_rows`] of
+    /// them), on the raw scale.
     pub mean_abs_contribution: f64,
     /// Share of split gain (trees only).
     pub gain_share: Option<f64>,
@@ -418,9 +419,19 @@ fn select(results: &[(ModelKind, CrossValidation)], config: &TrainConfig) -> (Mo
     )
 }
 
+/// How many of `n` training rows the global importance averages over: up to 5,000, evenly
+/// spaced; fewer (never under 1,000) when explaining one row costs more than a million path
+/// steps, as with a forest of deep trees, where exact TreeSHAP grows with leaves times depth
+/// squared per tree and 5,000 rows would take most of the training time.
+pub fn importance_rows(model: &Model, n: usize) -> usize {
+    const STEPS: f64 = 5e9;
+    let per_row = model.explain_steps().max(1.0);
+    n.min(((STEPS / per_row) as usize).clamp(1000, 5000))
+}
+
 fn importance(model: &Model, x: &FeatureMatrix) -> Vec<FeatureImportance> {
     let n = x.n_rows();
-    let take = n.min(5000);
+    let take = importance_rows(model, n);
     let rows: Vec<usize> = (0..take).map(|k| k * n / take).collect();
     let contrib = model.contributions(&x.select_rows(&rows));
     let mean_abs = contrib.mean_abs();

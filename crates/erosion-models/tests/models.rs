@@ -954,3 +954,41 @@ fn top_sources_rank_like_a_full_sort() {
         }
     }
 }
+
+/// Global importance averages over 5,000 training rows unless explaining a row is costly (deep
+/// trees), and then over fewer, never under 1,000 (nor more than there are).
+#[test]
+fn importance_sample_shrinks_only_for_costly_models() {
+    let (x, y) = fixture(3000, 51);
+    let small = Model::Gbdt(
+        Gbdt::fit(
+            &x,
+            &y,
+            &GbdtParams {
+                num_leaves: 8,
+                max_rounds: 20,
+                early_stopping: None,
+                ..GbdtParams::default()
+            },
+        )
+        .unwrap(),
+    );
+    assert_eq!(importance_rows(&small, 20_000), 5000);
+    assert_eq!(importance_rows(&small, 300), 300);
+    let deep = Model::Forest(
+        Forest::fit(
+            &x,
+            &y,
+            &ForestParams {
+                n_trees: 300,
+                min_samples_leaf: 1,
+                ..ForestParams::default()
+            },
+        )
+        .unwrap(),
+    );
+    assert!(deep.explain_steps() > 1e6, "{}", deep.explain_steps());
+    let rows = importance_rows(&deep, 20_000);
+    assert!((1000..5000).contains(&rows), "{rows}");
+    assert!(small.explain_steps() < deep.explain_steps());
+}
