@@ -15,11 +15,10 @@ erosion's.
 """
 
 import argparse
-import csv
-import math
 import os
 import sys
 import time
+from pathlib import Path
 
 # One core, like the Rust side's --threads 1.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
@@ -28,61 +27,10 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-
-def read_wide(path):
-    rows = []
-    with open(path, newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        for rec in reader:
-            vals = [float(c) for c in rec[1:] if c != ""]
-            rows.append((rec[0], np.array(vals)))
-    return rows
-
-
-def smape(y, f):
-    d = np.abs(y) + np.abs(f)
-    terms = np.where(d == 0, 0.0, 200.0 * np.abs(y - f) / np.where(d == 0, 1.0, d))
-    return float(np.mean(terms))
-
-
-def mase(ins, y, f, m):
-    m = m if len(ins) > m else 1
-    scale = float(np.mean(np.abs(ins[m:] - ins[:-m])))
-    if scale <= 0:
-        scale = float(np.mean(np.abs(ins))) or 1.0
-    return float(np.mean(np.abs(y - f))) / scale
-
-
-def seasonality_test(y, m):
-    n = len(y)
-    if m < 2 or n < 3 * m:
-        return False
-    mu = y.mean()
-    den = float(np.sum((y - mu) ** 2))
-    if den <= 0:
-        return False
-    r = [float(np.sum((y[k:] - mu) * (y[:-k] - mu)) / den) for k in range(1, m + 1)]
-    limit = 1.645 * math.sqrt((1 + 2 * sum(v * v for v in r[:-1])) / n)
-    return abs(r[-1]) > limit
-
-
-def naive2(y, m, h):
-    if m > 1 and seasonality_test(y, m) and np.all(y > 0):
-        from statsmodels.tsa.seasonal import seasonal_decompose
-
-        si = seasonal_decompose(y, model="multiplicative", period=m).seasonal
-        n = len(y)
-        last = y[-1] / si[-1]
-        fig = [si[(n - m) + (i % m)] for i in range(h)]
-        return np.array([last * s for s in fig])
-    return np.repeat(y[-1], h)
-
-
-def evaluate(train, test, fc, m):
-    s = np.mean([smape(te, f) for (_, te), f in zip(test, fc)])
-    q = np.mean([mase(tr, te, f, m) for (_, tr), (_, te), f in zip(train, test, fc)])
-    return float(s), float(q)
+# The M4 measures (sMAPE, MASE, Naive2, OWA) and the CSV reader are the workspace's one copy,
+# shared with the peers harness.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benches" / "peers"))
+from m4_peer import evaluate, naive2, read_wide  # noqa: E402
 
 
 def main():
