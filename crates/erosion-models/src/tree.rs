@@ -802,13 +802,7 @@ pub(crate) fn explain_blocks<B: Send>(
                     .extend_from_slice(&data[j * n + start..j * n + start + m]);
             }
             if need_rows {
-                s.rows.clear();
-                s.rows.resize(m * p, 0.0);
-                for j in 0..p {
-                    for r in 0..m {
-                        s.rows[r * p + j] = s.cols[j * m + r];
-                    }
-                }
+                to_row_major(&s.cols, m, p, &mut s.rows);
             }
             s.phi_t.clear();
             s.phi_t.resize(p * m, 0.0);
@@ -877,18 +871,24 @@ pub(crate) fn explain_blocks<B: Send>(
                     (None, None) => unreachable!("every tree without a table has a walk"),
                 }
             }
-            s.phi.clear();
-            s.phi.resize(m * p, 0.0);
-            for j in 0..p {
-                for r in 0..m {
-                    s.phi[r * p + j] = s.phi_t[j * m + r];
-                }
-            }
+            to_row_major(&s.phi_t, m, p, &mut s.phi);
             s.raw.clear();
             s.raw.extend(s.sums.iter().map(|&v| base + scale * v));
             f(start, &s.raw, &s.phi)
         })
         .collect()
+}
+
+/// `m` rows of `p` values held one column after another (`src[j * m + r]`), written row after
+/// row into `dst` (`dst[r * p + j]`).
+fn to_row_major(src: &[f64], m: usize, p: usize, dst: &mut Vec<f64>) {
+    dst.clear();
+    dst.resize(m * p, 0.0);
+    for (j, col) in src.chunks(m.max(1)).take(p).enumerate() {
+        for (r, &v) in col.iter().enumerate() {
+            dst[r * p + j] = v;
+        }
+    }
 }
 
 #[cfg(test)]
