@@ -728,7 +728,7 @@ def sec_scoring(c: SCtx) -> dict:
         v.append(verdict("raw mode at 1M customers under 8 GB peak memory", sr["peak_mb"] * 1024 * 1024 < 8e9,
                          f"{sr['peak_mb']:.0f} MiB, {fmt_s(sr['median_s'])} s"))
     c.notes.append("Model: `erosion train --model gbdt --target erosion` on the features of 100k simulated customers at "
-                   "the demo's three cutoffs (2025-01-01..2025-07-02/91d); LightGBM (200 trees) trained on the same "
+                   f"the demo's three cutoffs (2025-01-01..2025-07-02/91d); LightGBM ({shape_txt}) trained on the same "
                    "table and input columns (the ONNX graph's inputs). Scored: the features of 1M simulated customers "
                    "at 2025-10-01. erosion-score writes more per row (trust score, band, reasons, action) than the "
                    "peers (probability). CPU s above wall s means more than one core was used.")
