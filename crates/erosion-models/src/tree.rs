@@ -244,12 +244,12 @@ impl Tree {
 }
 
 /// Most table entries (f64) a model's [`ShapPaths`] may hold in all, shared evenly by its trees:
-/// 16 M entries, 128 MB. Leaves beyond a tree's share are computed row by row instead.
+/// 16 M entries, 128 MB. A tree whose table would not fit its share is explained row by row.
 pub const SHAP_TABLE_BUDGET: usize = 16 << 20;
-/// Leaves with more distinct features than this on their path are never tabulated.
-const MAX_TABLE_DEPTH: usize = 10;
 /// Trees with at most this many internal nodes are tabulated whole (see [`ShapPaths`]).
 const MAX_MASK_NODES: usize = 10;
+/// Marks "no such node" in [`LinearShap`]'s links.
+const NONE: u32 = u32::MAX;
 
 /// A small tree's contributions by direction pattern: bit `b` of a pattern is whether the row
 /// goes left at the tree's `b`-th internal node; `values[i * patterns + pattern]` is the
@@ -265,87 +265,320 @@ struct MaskTable {
     leaf: Vec<f64>,
 }
 
-/// One root-to-leaf path: its distinct features, their zero fractions (the share of training
-/// cover that follows the path's side at every split on the feature), and the tests a row must
-/// pass for each feature's one fraction to be 1.
-struct LeafPath {
-    value: f64,
-    features: Vec<u32>,
-    zero: Vec<f64>,
-    /// `(internal node, goes left, index of its feature in features)`.
-    tests: Vec<(u32, bool, u8)>,
-    /// When tabulated: for each pattern `b` of one fractions (bit `i` for `features[i]`),
-    /// `table[b * d + i]` is the leaf's contribution to `features[i]`.
-    table: Option<Vec<f64>>,
+/// A tree prepared for Linear TreeSHAP (Yu, Peng et al. 2022): exact path-dependent TreeSHAP in
+/// time linear in the nodes, where Algorithm 2 is quadratic in the depth at every leaf.
+///
+/// For a leaf `v` with value `x_v` and a feature `i` on its path, with `p_j` the product of the
+/// cover ratios of the path's splits on `j` and `q_j` = 1/`p_j` when the row takes the path's side
+/// at every split on `j`, else 0, the contribution is
+/// `R_v (q_i - 1) ∫₀¹ Π_{j ≠ i} (1 - t + t q_j) dt` with `R_v = x_v cover_v / cover_root`
+/// (the Shapley weights `|S|! (d-|S|-1)! / d!` are the Beta integrals of the expanded product).
+/// The integrand is a polynomial of degree below the depth, so Gauss–Legendre quadrature with
+/// half the depth in points is exact. Products `A` run down the tree (a repeated feature's
+/// earlier factor divided out), sums `S = Σ R_v A_v` run up it, and each split's contribution is
+/// read from the sum of the leaves for which it is the deepest split on its feature.
+struct LinearShap {
+    /// Quadrature points and weights on [0, 1].
+    t: Vec<f64>,
+    w: Vec<f64>,
+    /// Nodes, parents before children.
+    order: Vec<u32>,
+    parent: Vec<u32>,
+    /// For a node `c` below the root: the node below the nearest split above `c`'s parent on the
+    /// same feature as its parent, on `c`'s path ([`NONE`] if there is none).
+    prev: Vec<u32>,
+    /// `1 / p` of the edge into `c`: the product of the cover ratios of the splits on its
+    /// feature down to `c` (0 when a cover is 0: no training row went there).
+    inv_p: Vec<f64>,
+    /// `R_v` for leaves, 0 elsewhere.
+    r: Vec<f64>,
+    /// For a node `c`: the nodes whose `prev` is `c` (`owned[owned_at[c]..owned_at[c + 1]]`).
+    owned_at: Vec<u32>,
+    owned: Vec<u32>,
+    /// The factors `1 - t + t/p` of each node's edge at each point, then their reciprocals
+    /// (see [`LinearShap::factors`]), when they fit the tree's share of [`SHAP_TABLE_BUDGET`];
+    /// otherwise they are recomputed for every row.
+    factors: Option<Vec<f64>>,
+    /// `1 - t` (the factor when the row leaves the path's side: `q = 0`) and its reciprocal.
+    off: Vec<f64>,
+    inv_off: Vec<f64>,
 }
 
-/// A tree's leaf paths, prepared once so that exact TreeSHAP over many rows costs, per row and
-/// tree, one test per internal node and a table lookup per path feature (GPUTreeShap's path
-/// decomposition, Mitchell et al. 2022). For a leaf, the Shapley weights depend only on which of
-/// its path's features the row agrees with (each one fraction is 0 or 1), so they are computed
-/// once per pattern. A small tree goes further: its whole contribution is tabulated by the
-/// directions a row takes at its internal nodes. Gives the same values as [`Tree::shap_into`]
-/// (Algorithm 2), up to the order in which floating-point terms are added.
+/// Gauss–Legendre points and weights on [0, 1] (exact for polynomials of degree below `2k`).
+fn gauss_legendre(k: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut t = Vec::with_capacity(k);
+    let mut w = Vec::with_capacity(k);
+    for i in 1..=k {
+        // Newton's method on the Legendre polynomial P_k from the usual first guess
+        let mut x = (std::f64::consts::PI * (i as f64 - 0.25) / (k as f64 + 0.5)).cos();
+        let mut dp = 1.0;
+        for _ in 0..100 {
+            let (mut p0, mut p1) = (1.0, x);
+            for j in 2..=k {
+                let p2 = ((2 * j - 1) as f64 * x * p1 - (j - 1) as f64 * p0) / j as f64;
+                p0 = p1;
+                p1 = p2;
+            }
+            if k == 1 {
+                p0 = 1.0;
+            }
+            dp = k as f64 * (x * p1 - p0) / (x * x - 1.0);
+            let dx = p1 / dp;
+            x -= dx;
+            if dx.abs() < 1e-16 {
+                break;
+            }
+        }
+        t.push((1.0 - x) / 2.0);
+        w.push(1.0 / ((1.0 - x * x) * dp * dp));
+    }
+    (t, w)
+}
+
+impl LinearShap {
+    fn new(tree: &Tree, budget: usize) -> LinearShap {
+        let nodes = &tree.nodes;
+        let n = nodes.len();
+        let mut order = Vec::with_capacity(n);
+        let mut parent = vec![NONE; n];
+        let mut prev = vec![NONE; n];
+        let mut inv_p = vec![0.0; n];
+        let mut r = vec![0.0; n];
+        // per node: the distinct features above it (for the depth) and, per feature, the node below
+        // the deepest split on it so far with that split's p
+        type Seen = Vec<(u32, u32, f64)>;
+        let root_cover = nodes[0].cover;
+        let mut depth = 0usize;
+        let mut stack: Vec<(u32, Seen)> = vec![(0, Vec::new())];
+        while let Some((k, seen)) = stack.pop() {
+            order.push(k);
+            let node = &nodes[k as usize];
+            depth = depth.max(seen.len());
+            if node.is_leaf() {
+                r[k as usize] = if root_cover > 0.0 {
+                    node.value * (node.cover / root_cover)
+                } else {
+                    0.0
+                };
+                continue;
+            }
+            for child in [node.right, node.left] {
+                let c = child as usize;
+                parent[c] = k;
+                let ratio = if node.cover > 0.0 {
+                    nodes[c].cover / node.cover
+                } else {
+                    0.0
+                };
+                let mut s = seen.clone();
+                let p = match s.iter_mut().find(|e| e.0 == node.feature) {
+                    Some(e) => {
+                        prev[c] = e.1;
+                        e.1 = child;
+                        e.2 *= ratio;
+                        e.2
+                    }
+                    None => {
+                        s.push((node.feature, child, ratio));
+                        ratio
+                    }
+                };
+                inv_p[c] = if p > 0.0 { 1.0 / p } else { 0.0 };
+                stack.push((child, s));
+            }
+        }
+        let mut count = vec![0u32; n + 1];
+        for &p in &prev {
+            if p != NONE {
+                count[p as usize + 1] += 1;
+            }
+        }
+        for c in 0..n {
+            count[c + 1] += count[c];
+        }
+        let owned_at = count.clone();
+        let mut owned = vec![0u32; prev.iter().filter(|&&p| p != NONE).count()];
+        for (c, &p) in prev.iter().enumerate() {
+            if p != NONE {
+                owned[count[p as usize] as usize] = c as u32;
+                count[p as usize] += 1;
+            }
+        }
+        let (t, w) = gauss_legendre(depth.div_ceil(2).max(1));
+        let off: Vec<f64> = t.iter().map(|&t| 1.0 - t).collect();
+        let mut linear = LinearShap {
+            inv_off: off.iter().map(|&f| 1.0 / f).collect(),
+            off,
+            t,
+            w,
+            order,
+            parent,
+            prev,
+            inv_p,
+            r,
+            owned_at,
+            owned,
+            factors: None,
+        };
+        if 2 * n * linear.t.len() <= budget {
+            let mut f = Vec::new();
+            linear.fill_factors(&mut f);
+            linear.factors = Some(f);
+        }
+        linear
+    }
+
+    /// `out[c * k + j]` = `1 - t_j + t_j / p_c` for every node `c` (1 at the root), then the
+    /// same many reciprocals: what a row's pass multiplies by when it takes the path's side.
+    fn fill_factors(&self, out: &mut Vec<f64>) {
+        let k = self.t.len();
+        let n = self.inv_p.len();
+        out.clear();
+        out.resize(2 * n * k, 1.0);
+        let (fac, inv) = out.split_at_mut(n * k);
+        for c in 1..n {
+            for j in 0..k {
+                let f = 1.0 - self.t[j] + self.t[j] * self.inv_p[c];
+                fac[c * k + j] = f;
+                inv[c * k + j] = 1.0 / f;
+            }
+        }
+    }
+
+    /// Adds `scale` times the contributions for the directions in `s.left` (per internal node,
+    /// whether the row goes left) into `phi`.
+    fn add(&self, tree: &Tree, phi: &mut [f64], scale: f64, s: &mut ShapScratch) {
+        let nodes = &tree.nodes;
+        let n = nodes.len();
+        let k = self.t.len();
+        let ShapScratch {
+            left,
+            on,
+            a,
+            s: sums,
+            tmp,
+            factors,
+        } = s;
+        let all: &[f64] = match &self.factors {
+            Some(f) => f,
+            None => {
+                self.fill_factors(factors);
+                factors
+            }
+        };
+        let (fac, inv) = all.split_at(n * k);
+        on.clear();
+        on.resize(n, true);
+        a.clear();
+        a.resize(n * k, 0.0);
+        sums.clear();
+        sums.resize(n * k, 0.0);
+        a[..k].iter_mut().for_each(|v| *v = 1.0);
+        // down: which splits the row agrees with, and the products A (a repeated feature's
+        // earlier factor divided out)
+        for &c in &self.order[1..] {
+            let c = c as usize;
+            let p = self.parent[c] as usize;
+            let went = if left[p] {
+                nodes[p].left
+            } else {
+                nodes[p].right
+            };
+            let before = self.prev[c];
+            let on_before = before == NONE || on[before as usize];
+            on[c] = on_before && went as usize == c;
+            let (head, tail) = a.split_at_mut(c * k);
+            let (a_p, a_c) = (&head[p * k..(p + 1) * k], &mut tail[..k]);
+            if !on_before {
+                // q was 0 and stays 0: the factor does not change
+                a_c.copy_from_slice(a_p);
+                continue;
+            }
+            let f = if on[c] {
+                &fac[c * k..(c + 1) * k]
+            } else {
+                &self.off[..]
+            };
+            if before == NONE {
+                for ((o, &x), &f) in a_c.iter_mut().zip(a_p).zip(f) {
+                    *o = x * f;
+                }
+            } else {
+                let b = before as usize;
+                let undo = &inv[b * k..(b + 1) * k];
+                for (((o, &x), &f), &u) in a_c.iter_mut().zip(a_p).zip(f).zip(undo) {
+                    *o = x * f * u;
+                }
+            }
+        }
+        // up: S = Σ R_v A_v over each subtree
+        for &c in self.order.iter().rev() {
+            let c = c as usize;
+            let node = &nodes[c];
+            if node.is_leaf() {
+                let r = self.r[c];
+                for j in 0..k {
+                    sums[c * k + j] = r * a[c * k + j];
+                }
+            } else {
+                let (l, rt) = (node.left as usize, node.right as usize);
+                for j in 0..k {
+                    sums[c * k + j] = sums[l * k + j] + sums[rt * k + j];
+                }
+            }
+        }
+        // each split's share: the leaves for which it is the deepest split on its feature
+        tmp.resize(k, 0.0);
+        for &c in &self.order[1..] {
+            let c = c as usize;
+            let q = if on[c] { self.inv_p[c] } else { 0.0 };
+            if q == 1.0 {
+                continue;
+            }
+            tmp.copy_from_slice(&sums[c * k..(c + 1) * k]);
+            for &o in &self.owned[self.owned_at[c] as usize..self.owned_at[c + 1] as usize] {
+                for (v, &x) in tmp
+                    .iter_mut()
+                    .zip(&sums[o as usize * k..(o as usize + 1) * k])
+                {
+                    *v -= x;
+                }
+            }
+            let g = if on[c] {
+                &inv[c * k..(c + 1) * k]
+            } else {
+                &self.inv_off[..]
+            };
+            // four running sums: no chain of dependent additions
+            let mut acc = [0.0; 4];
+            for (j, ((&x, &w), &g)) in tmp.iter().zip(&self.w).zip(g).enumerate() {
+                acc[j % 4] += w * x * g;
+            }
+            let feature = nodes[self.parent[c] as usize].feature as usize;
+            phi[feature] += (q - 1.0) * ((acc[0] + acc[1]) + (acc[2] + acc[3])) * scale;
+        }
+    }
+}
+
+/// A tree prepared so that exact TreeSHAP over many rows is cheap: a small tree's whole
+/// contribution is tabulated by the directions a row takes at its internal nodes (one test per
+/// internal node and one addition per feature the tree uses); any other tree is explained by
+/// Linear TreeSHAP ([`LinearShap`]). Gives the same values as [`Tree::shap_into`] (Algorithm 2)
+/// up to rounding.
 pub struct ShapPaths {
-    leaves: Vec<LeafPath>,
     /// Small trees (at most [`MAX_MASK_NODES`] internal nodes): the tree's whole contribution
-    /// for each pattern of directions at its internal nodes, so that a row costs one test per
-    /// internal node and one addition per feature the tree uses.
+    /// for each pattern of directions at its internal nodes.
     by_mask: Option<MaskTable>,
-    /// A path with 64 or more distinct features (a pattern would not fit a word): the tree
-    /// is explained by [`Tree::shap_into`] instead.
-    fallback: bool,
+    linear: LinearShap,
 }
 
 impl Tree {
-    /// Prepares the tree's paths for [`ShapPaths::add_row`], tabulating leaves while at most
-    /// `budget` table entries are used.
+    /// Prepares the tree for [`ShapPaths::add_row`], tabulating it whole when it is small and
+    /// the table takes at most `budget` entries.
     pub fn shap_paths(&self, budget: usize) -> ShapPaths {
-        let mut leaves = Vec::new();
-        // depth-first; each stack entry: node, path tests so far, features and zero fractions
-        type Partial = (usize, Vec<(u32, bool, u8)>, Vec<u32>, Vec<f64>);
-        let mut stack: Vec<Partial> = vec![(0, Vec::new(), Vec::new(), Vec::new())];
-        while let Some((k, tests, features, zero)) = stack.pop() {
-            let n = &self.nodes[k];
-            if n.is_leaf() {
-                leaves.push(LeafPath {
-                    value: n.value,
-                    features,
-                    zero,
-                    tests,
-                    table: None,
-                });
-                continue;
-            }
-            for (child, left) in [(n.right as usize, false), (n.left as usize, true)] {
-                let frac = self.nodes[child].cover / n.cover;
-                let (mut t, mut f, mut z) = (tests.clone(), features.clone(), zero.clone());
-                let u: usize = match f.iter().position(|&g| g == n.feature) {
-                    Some(u) => {
-                        z[u] *= frac;
-                        u
-                    }
-                    None => {
-                        f.push(n.feature);
-                        z.push(frac);
-                        f.len() - 1
-                    }
-                };
-                t.push((k as u32, left, u as u8));
-                stack.push((child, t, f, z));
-            }
-        }
-        if leaves.iter().any(|l| l.features.len() >= 64) {
-            return ShapPaths {
-                leaves: Vec::new(),
-                by_mask: None,
-                fallback: true,
-            };
-        }
         let mut paths = ShapPaths {
-            leaves,
             by_mask: None,
-            fallback: false,
+            linear: LinearShap::new(self, budget),
         };
         let internal: Vec<u32> = (0..self.nodes.len() as u32)
             .filter(|&k| !self.nodes[k as usize].is_leaf())
@@ -356,91 +589,54 @@ impl Tree {
             .collect();
         features.sort_unstable();
         features.dedup();
-        let size = (1usize << internal.len()) * features.len();
-        if internal.len() <= MAX_MASK_NODES && size <= budget {
-            let width = features.last().map_or(0, |&f| f as usize + 1);
-            let mut values = vec![0.0; size];
-            let mut s = ShapScratch::default();
-            let mut phi = vec![0.0; width];
-            for (mask, out) in values
-                .chunks_mut(features.len().max(1))
-                .enumerate()
-                .take(1 << internal.len())
-            {
-                s.left.clear();
-                s.left.resize(self.nodes.len(), false);
-                for (b, &k) in internal.iter().enumerate() {
-                    s.left[k as usize] = (mask >> b) & 1 == 1;
-                }
-                phi.iter_mut().for_each(|v| *v = 0.0);
-                paths.add_leaves(&mut phi, 1.0, &mut s);
-                for (o, &f) in out.iter_mut().zip(&features) {
-                    *o = phi[f as usize];
-                }
-            }
-            // pattern-major as filled; stored feature-major
-            let patterns = 1usize << internal.len();
-            let w = features.len();
-            let mut by_feature = vec![0.0; size];
-            for mask in 0..patterns {
-                for i in 0..w {
-                    by_feature[i * patterns + mask] = values[mask * w + i];
-                }
-            }
-            let tests = internal
-                .iter()
-                .map(|&k| {
-                    let n = &self.nodes[k as usize];
-                    (n.feature, n.threshold, n.default_left)
-                })
-                .collect();
-            let bit: std::collections::HashMap<u32, usize> =
-                internal.iter().enumerate().map(|(b, &k)| (k, b)).collect();
-            let leaf = (0..1usize << internal.len())
-                .map(|mask| {
-                    let mut k = 0usize;
-                    while !self.nodes[k].is_leaf() {
-                        let left = (mask >> bit[&(k as u32)]) & 1 == 1;
-                        let n = &self.nodes[k];
-                        k = if left { n.left } else { n.right } as usize;
-                    }
-                    self.nodes[k].value
-                })
-                .collect();
-            // the leaf paths served only to fill the table
-            paths.leaves = Vec::new();
-            paths.by_mask = Some(MaskTable {
-                tests,
-                features,
-                values: by_feature,
-                leaf,
-            });
+        let size = (1usize << internal.len().min(MAX_MASK_NODES + 1)) * features.len();
+        if internal.len() > MAX_MASK_NODES || size > budget {
             return paths;
         }
-        let mut leaves = std::mem::take(&mut paths.leaves);
-        let mut used = 0usize;
-        let mut path = Vec::new();
-        for leaf in &mut leaves {
-            let d = leaf.features.len();
-            if d > MAX_TABLE_DEPTH {
-                continue;
+        let patterns = 1usize << internal.len();
+        let width = features.last().map_or(0, |&f| f as usize + 1);
+        let mut values = vec![0.0; size];
+        let mut s = ShapScratch::default();
+        let mut phi = vec![0.0; width];
+        for mask in 0..patterns {
+            s.left.clear();
+            s.left.resize(self.nodes.len(), false);
+            for (b, &k) in internal.iter().enumerate() {
+                s.left[k as usize] = (mask >> b) & 1 == 1;
             }
-            let size = (1usize << d) * d;
-            if used + size > budget {
-                continue;
+            phi.iter_mut().for_each(|v| *v = 0.0);
+            paths.linear.add(self, &mut phi, 1.0, &mut s);
+            // stored feature-major
+            for (i, &f) in features.iter().enumerate() {
+                values[i * patterns + mask] = phi[f as usize];
             }
-            used += size;
-            let mut table = vec![0.0; size];
-            let mut ones = vec![0.0; d];
-            for (b, out) in table.chunks_mut(d.max(1)).enumerate().take(1 << d) {
-                for (i, o) in ones.iter_mut().enumerate() {
-                    *o = f64::from((b >> i) as u32 & 1);
-                }
-                leaf_phi(&leaf.zero, &ones, leaf.value, &mut path, out);
-            }
-            leaf.table = Some(table);
         }
-        paths.leaves = leaves;
+        let bit: std::collections::HashMap<u32, usize> =
+            internal.iter().enumerate().map(|(b, &k)| (k, b)).collect();
+        let leaf = (0..patterns)
+            .map(|mask| {
+                let mut k = 0usize;
+                while !self.nodes[k].is_leaf() {
+                    let left = (mask >> bit[&(k as u32)]) & 1 == 1;
+                    let n = &self.nodes[k];
+                    k = if left { n.left } else { n.right } as usize;
+                }
+                self.nodes[k].value
+            })
+            .collect();
+        let tests = internal
+            .iter()
+            .map(|&k| {
+                let n = &self.nodes[k as usize];
+                (n.feature, n.threshold, n.default_left)
+            })
+            .collect();
+        paths.by_mask = Some(MaskTable {
+            tests,
+            features,
+            values,
+            leaf,
+        });
         paths
     }
 }
@@ -449,9 +645,11 @@ impl Tree {
 #[derive(Default)]
 pub struct ShapScratch {
     left: Vec<bool>,
-    ones: Vec<f64>,
-    phi: Vec<f64>,
-    path: Vec<PathElement>,
+    on: Vec<bool>,
+    a: Vec<f64>,
+    s: Vec<f64>,
+    tmp: Vec<f64>,
+    factors: Vec<f64>,
 }
 
 impl ShapPaths {
@@ -465,10 +663,6 @@ impl ShapPaths {
         scale: f64,
         s: &mut ShapScratch,
     ) {
-        if self.fallback {
-            tree.shap_into(row, phi, scale);
-            return;
-        }
         if let Some(t) = &self.by_mask {
             let mut mask = 0usize;
             for (b, &(f, threshold, default_left)) in t.tests.iter().enumerate() {
@@ -495,55 +689,7 @@ impl ShapPaths {
                 };
             }
         }
-        self.add_leaves(phi, scale, s);
-    }
-
-    /// Every leaf's contribution for the directions in `s.left`.
-    fn add_leaves(&self, phi: &mut [f64], scale: f64, s: &mut ShapScratch) {
-        for leaf in &self.leaves {
-            let d = leaf.features.len();
-            let mut pattern = (1usize << d) - 1;
-            for &(k, left, u) in &leaf.tests {
-                if s.left[k as usize] != left {
-                    pattern &= !(1usize << u);
-                }
-            }
-            match &leaf.table {
-                Some(t) => {
-                    let entries = &t[pattern * d..(pattern + 1) * d];
-                    for (&f, &c) in leaf.features.iter().zip(entries) {
-                        phi[f as usize] += c * scale;
-                    }
-                }
-                None => {
-                    s.ones.clear();
-                    s.ones
-                        .extend((0..d).map(|i| f64::from((pattern >> i) as u32 & 1)));
-                    s.phi.clear();
-                    s.phi.resize(d, 0.0);
-                    leaf_phi(&leaf.zero, &s.ones, leaf.value, &mut s.path, &mut s.phi);
-                    for (&f, &c) in leaf.features.iter().zip(&s.phi) {
-                        phi[f as usize] += c * scale;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// One leaf's contribution to each of its path features, for given zero and one fractions:
-/// Algorithm 2's EXTEND over the path, then UNWOUND-SUM per feature.
-fn leaf_phi(zero: &[f64], ones: &[f64], value: f64, path: &mut Vec<PathElement>, out: &mut [f64]) {
-    let d = zero.len();
-    path.clear();
-    path.resize(d + 1, PathElement::default());
-    extend_path(path, 0, 1.0, 1.0, -1);
-    for i in 0..d {
-        extend_path(path, i + 1, zero[i], ones[i], i as i64);
-    }
-    for i in 1..=d {
-        let w = unwound_path_sum(path, d, i);
-        out[i - 1] = w * (ones[i - 1] - zero[i - 1]) * value;
+        self.linear.add(tree, phi, scale, s);
     }
 }
 

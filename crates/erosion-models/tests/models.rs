@@ -286,6 +286,7 @@ fn explain_blocks_equals_predict_raw_and_contributions_bit_for_bit() {
                 &y,
                 &ForestParams {
                     n_trees: 15,
+                    min_samples_leaf: 2,
                     ..ForestParams::default()
                 },
             )
@@ -319,20 +320,30 @@ fn explain_blocks_equals_predict_raw_and_contributions_bit_for_bit() {
             next = rows.end;
         }
         assert_eq!(next, xt.n_rows());
-        // and the contributions still add up to the raw output, and for the GBDT equal the
-        // trees' Algorithm 2 TreeSHAP (no tables) up to rounding
+        // and the contributions still add up to the raw output, and for the trees equal
+        // Algorithm 2 TreeSHAP (no tables, no Linear TreeSHAP) up to rounding: the forest's
+        // deep trees split on the same few features again and again
+        let trees = match m {
+            Model::Gbdt(g) => Some((&g.trees, 1.0)),
+            Model::Forest(f) => Some((&f.trees, 1.0 / f.trees.len() as f64)),
+            Model::Logistic(_) => None,
+        };
         for (i, r) in raw.iter().enumerate() {
             assert!((c.total(i) - r).abs() < 1e-9, "{} row {i}", m.kind());
-            if let Model::Gbdt(g) = m {
+            if let Some((trees, scale)) = trees {
                 let row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
                 let mut phi = vec![0.0; row.len()];
-                for t in &g.trees {
-                    t.shap_into(&row, &mut phi, 1.0);
+                for t in trees {
+                    t.shap_into(&row, &mut phi, scale);
                 }
                 for (a, b) in phi.iter().zip(c.row(i)) {
                     assert!((a - b).abs() < 1e-9, "row {i}: {phi:?} vs {:?}", c.row(i));
                 }
             }
+        }
+        if let Model::Forest(f) = m {
+            let depth = f.trees.iter().map(|t| t.depth()).max().unwrap();
+            assert!(depth > 10, "the forest should have deep trees: {depth}");
         }
     }
 }
@@ -381,7 +392,8 @@ fn tree_shap_matches_brute_force_shapley_values() {
     let (xt, _) = fixture(30, 9);
     let mut checked = 0;
     let mut scratch = tree::ShapScratch::default();
-    // 12 leaves: leaf-path tables; 6 leaves: whole-tree tables by direction pattern
+    // 12 leaves: Linear TreeSHAP (its factors stored, and recomputed per row); 6 leaves:
+    // whole-tree tables by direction pattern
     for num_leaves in [12, 6] {
         let g = Gbdt::fit(
             &x,
