@@ -290,9 +290,8 @@ def sec_telco(c: SCtx) -> dict:
         c.notes.append(f"`--model forest` took {fmt_s(tf['median_s'])} s while `--model auto`, which cross-validates "
                        f"the same forest, took {fmt_s(ta['median_s'])} s: the forest's time goes to what follows "
                        "cross-validation when it is the kept model (calibration, final fit, explanations), not to "
-                       "the folds: mostly the exact TreeSHAP of the global importance, which for deep trees costs "
-                       "leaves × depth² per row and so averages over fewer training rows (at least 1,000; the model "
-                       "card says how many).")
+                       "the folds: mostly the exact TreeSHAP of the global importance, which for a large forest "
+                       "averages over fewer training rows (at least 1,000; the model card says how many).")
     c.notes.append("Folds differ between erosion (its own stratified split, seed 0) and the peers "
                    "(scikit-learn `StratifiedKFold(5, shuffle=True, random_state=0)`); both report the mean "
                    "of the per-fold ROC-AUC of uncalibrated probabilities, ± the standard deviation over folds. "

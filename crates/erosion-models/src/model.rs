@@ -213,14 +213,17 @@ impl Model {
     }
 
     /// A measure of the work of explaining one row: the feature count for logistic regression;
-    /// for the trees, the sum over leaves of depth squared (path-dependent TreeSHAP's cost).
+    /// for the trees, nodes times half the depth per tree (Linear TreeSHAP's cost).
     pub fn explain_steps(&self) -> f64 {
         let trees = match self {
             Model::Logistic(m) => return m.coef.len() as f64,
             Model::Forest(m) => &m.trees,
             Model::Gbdt(m) => &m.trees,
         };
-        trees.iter().map(|t| t.leaf_depth_squares()).sum()
+        trees
+            .iter()
+            .map(|t| (t.nodes.len() * t.depth().div_ceil(2).max(1)) as f64)
+            .sum()
     }
 
     /// Split-gain importance per feature (trees only), normalised to sum to 1.

@@ -420,11 +420,11 @@ fn select(results: &[(ModelKind, CrossValidation)], config: &TrainConfig) -> (Mo
 }
 
 /// How many of `n` training rows the global importance averages over: up to 5,000, evenly
-/// spaced; fewer (never under 1,000) when explaining one row costs more than a million path
-/// steps, as with a forest of deep trees, where exact TreeSHAP grows with leaves times depth
-/// squared per tree and 5,000 rows would take most of the training time.
+/// spaced; fewer (never under 1,000) when explaining one row takes more than 200,000 steps
+/// ([`Model::explain_steps`]), as with a large forest of deep trees, where 5,000 rows of exact
+/// TreeSHAP would take most of the training time.
 pub fn importance_rows(model: &Model, n: usize) -> usize {
-    const STEPS: f64 = 5e9;
+    const STEPS: f64 = 1e9;
     let per_row = model.explain_steps().max(1.0);
     n.min(((STEPS / per_row) as usize).clamp(1000, 5000))
 }

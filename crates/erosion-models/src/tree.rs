@@ -124,22 +124,6 @@ impl Tree {
         rec(self, 0)
     }
 
-    /// The sum over leaves of their depth squared.
-    pub fn leaf_depth_squares(&self) -> f64 {
-        let mut total = 0.0;
-        let mut stack = vec![(0usize, 0.0f64)];
-        while let Some((k, d)) = stack.pop() {
-            let n = &self.nodes[k];
-            if n.is_leaf() {
-                total += d * d;
-            } else {
-                stack.push((n.left as usize, d + 1.0));
-                stack.push((n.right as usize, d + 1.0));
-            }
-        }
-        total
-    }
-
     /// Mean output over the training rows (cover-weighted leaf values): TreeSHAP's base value.
     pub fn expected_value(&self) -> f64 {
         let root = self.nodes[0].cover;
