@@ -665,7 +665,7 @@ def sec_scoring(c: SCtx) -> dict:
             c.commands.append("# (reused) " + shlex.join(map(str, cmd)))
     rows, raw = [], {"prep": prep}
     n = 1_000_000
-    runs = max(1, min(c.runs, 2))
+    runs = max(1, min(c.runs, 3))
     ero_f, lg, ox = [], [], []
     for _ in range(runs):
         ero_f.append(c.run([c.score, "--model", model, "--features", score_t, "--out", d / "scores_features.parquet", "--quiet"]))
