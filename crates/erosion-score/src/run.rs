@@ -174,6 +174,9 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             .into());
         }
     }
+    if let Some(note) = cost_note(&bundle) {
+        eprintln!("{note}");
+    }
     let prep = match &o.source {
         Source::Raw {
             events,
@@ -247,6 +250,25 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     erosion_io::write_table(&o.out, &mut out)?;
     timing(format_args!("write outputs"), t);
     Ok(summary)
+}
+
+/// Explaining one customer takes more than this many steps ([`erosion_models::Model::explain_steps`])
+/// before [`cost_note`] warns: about 30 times the demo's GBDT (884 trees of 15 nodes).
+const COSTLY_STEPS: f64 = 1e6;
+
+/// A warning for models whose exact reasons are slow to compute per customer (a forest grown on
+/// a large table can hold millions of nodes), printed before the work starts so that an
+/// unattended night's log says why it took long.
+pub fn cost_note(bundle: &Bundle) -> Option<String> {
+    let steps = bundle.model.model.explain_steps();
+    (steps > COSTLY_STEPS).then(|| {
+        format!(
+            "note: this {} model takes about {steps:.1e} steps to explain each customer (exact TreeSHAP \
+             visits every tree node; the demo's GBDT takes about 3e4), so scoring many customers will \
+             be slow. For nightly scoring at scale prefer `erosion train --model gbdt`.",
+            bundle.model.kind
+        )
+    })
 }
 
 /// `scores.csv` → `scores.exclusions.csv`.
