@@ -1004,3 +1004,40 @@ fn importance_sample_shrinks_only_for_costly_models() {
     assert!((1000..5000).contains(&rows), "{rows}");
     assert!(small.explain_steps() < deep.explain_steps());
 }
+
+/// A forest's leaves hold at least `min_leaf_share` of the rows it is fitted on, so that its size
+/// (and the cost of explaining it) stops growing with the data.
+#[test]
+fn forest_leaves_grow_with_the_data() {
+    let (x, y) = fixture(5000, 61);
+    let leaves = |share: f64| {
+        let f = Forest::fit(
+            &x,
+            &y,
+            &ForestParams {
+                n_trees: 10,
+                min_leaf_share: share,
+                ..ForestParams::default()
+            },
+        )
+        .unwrap();
+        f.trees
+            .iter()
+            .map(|t| t.nodes.iter().filter(|n| n.is_leaf()).count())
+            .max()
+            .unwrap()
+    };
+    // at most 5000 × 0.632 (distinct rows of a bootstrap) / 50 leaves of 50 rows
+    let (small, large) = (leaves(0.01), leaves(0.0));
+    assert!(small <= 64, "{small} leaves with 50 rows or more each");
+    assert!(large > 2 * small, "{large} vs {small}");
+    let bad = Forest::fit(
+        &x,
+        &y,
+        &ForestParams {
+            min_leaf_share: 1.5,
+            ..ForestParams::default()
+        },
+    );
+    assert!(bad.is_err());
+}
