@@ -429,9 +429,26 @@ impl LinearShap {
         }
     }
 
-    /// Adds `scale` times the contributions for the directions in `s.left` (per internal node,
-    /// whether the row goes left) into `phi`.
-    fn add(&self, tree: &Tree, phi: &mut [f64], scale: f64, s: &mut ShapScratch) {
+    /// Rows explained together by [`LinearShap::add_rows`]: as many as keep its working arrays
+    /// (two of nodes × points × rows) within about 4 MB, at most 64.
+    fn rows_at_once(&self) -> usize {
+        let per_row = 16 * self.inv_p.len() * self.t.len();
+        ((4 << 20) / per_row.max(1)).clamp(1, 64)
+    }
+
+    /// Adds `scale` times the contributions of `m` rows into `phi` (row `r`'s at
+    /// `phi[r * p..(r + 1) * p]`), given in `s.left[node * m + r]` whether row `r` goes left at
+    /// each internal node. Rows run side by side through every loop, so a node's bookkeeping is
+    /// paid once per `m` rows; each row's arithmetic is the same whatever `m`.
+    fn add_rows(
+        &self,
+        tree: &Tree,
+        m: usize,
+        phi: &mut [f64],
+        p: usize,
+        scale: f64,
+        s: &mut ShapScratch,
+    ) {
         let nodes = &tree.nodes;
         let n = nodes.len();
         let k = self.t.len();
@@ -442,6 +459,7 @@ impl LinearShap {
             s: sums,
             tmp,
             factors,
+            acc,
         } = s;
         let all: &[f64] = match &self.factors {
             Some(f) => f,
@@ -451,47 +469,43 @@ impl LinearShap {
             }
         };
         let (fac, inv) = all.split_at(n * k);
+        let km = k * m;
         on.clear();
-        on.resize(n, true);
+        on.resize(n * m, true);
         a.clear();
-        a.resize(n * k, 0.0);
+        a.resize(n * km, 0.0);
         sums.clear();
-        sums.resize(n * k, 0.0);
-        a[..k].iter_mut().for_each(|v| *v = 1.0);
-        // down: which splits the row agrees with, and the products A (a repeated feature's
+        sums.resize(n * km, 0.0);
+        a[..km].iter_mut().for_each(|v| *v = 1.0);
+        // down: which splits each row agrees with, and the products A (a repeated feature's
         // earlier factor divided out)
         for &c in &self.order[1..] {
             let c = c as usize;
-            let p = self.parent[c] as usize;
-            let went = if left[p] {
-                nodes[p].left
-            } else {
-                nodes[p].right
-            };
+            let pa = self.parent[c] as usize;
+            let is_left = nodes[pa].left as usize == c;
             let before = self.prev[c];
-            let on_before = before == NONE || on[before as usize];
-            on[c] = on_before && went as usize == c;
-            let (head, tail) = a.split_at_mut(c * k);
-            let (a_p, a_c) = (&head[p * k..(p + 1) * k], &mut tail[..k]);
-            if !on_before {
-                // q was 0 and stays 0: the factor does not change
-                a_c.copy_from_slice(a_p);
-                continue;
+            for r in 0..m {
+                let on_before = before == NONE || on[before as usize * m + r];
+                on[c * m + r] = on_before && left[pa * m + r] == is_left;
             }
-            let f = if on[c] {
-                &fac[c * k..(c + 1) * k]
-            } else {
-                &self.off[..]
-            };
-            if before == NONE {
-                for ((o, &x), &f) in a_c.iter_mut().zip(a_p).zip(f) {
-                    *o = x * f;
-                }
-            } else {
-                let b = before as usize;
-                let undo = &inv[b * k..(b + 1) * k];
-                for (((o, &x), &f), &u) in a_c.iter_mut().zip(a_p).zip(f).zip(undo) {
-                    *o = x * f * u;
+            let (head, tail) = a.split_at_mut(c * km);
+            let (a_p, a_c) = (&head[pa * km..(pa + 1) * km], &mut tail[..km]);
+            for j in 0..k {
+                let (f_on, f_off) = (fac[c * k + j], self.off[j]);
+                let undo = (before != NONE).then(|| inv[before as usize * k + j]);
+                for r in 0..m {
+                    let x = a_p[j * m + r];
+                    let on_before = before == NONE || on[before as usize * m + r];
+                    a_c[j * m + r] = if !on_before {
+                        // q was 0 and stays 0: the factor does not change
+                        x
+                    } else {
+                        let f = if on[c * m + r] { f_on } else { f_off };
+                        match undo {
+                            None => x * f,
+                            Some(u) => x * f * u,
+                        }
+                    };
                 }
             }
         }
@@ -499,47 +513,63 @@ impl LinearShap {
         for &c in self.order.iter().rev() {
             let c = c as usize;
             let node = &nodes[c];
+            let (head, tail) = sums.split_at_mut(c * km);
+            let (out, rest) = tail.split_at_mut(km);
             if node.is_leaf() {
                 let r = self.r[c];
-                for j in 0..k {
-                    sums[c * k + j] = r * a[c * k + j];
+                for (o, &x) in out.iter_mut().zip(&a[c * km..(c + 1) * km]) {
+                    *o = r * x;
                 }
             } else {
-                let (l, rt) = (node.left as usize, node.right as usize);
-                for j in 0..k {
-                    sums[c * k + j] = sums[l * k + j] + sums[rt * k + j];
+                // a child may sit before or after its parent in the node array
+                let child = |k: usize| -> &[f64] {
+                    if k < c {
+                        &head[k * km..(k + 1) * km]
+                    } else {
+                        &rest[(k - c - 1) * km..(k - c) * km]
+                    }
+                };
+                let (l, rt) = (child(node.left as usize), child(node.right as usize));
+                for ((o, &x), &y) in out.iter_mut().zip(l).zip(rt) {
+                    *o = x + y;
                 }
             }
         }
         // each split's share: the leaves for which it is the deepest split on its feature
-        tmp.resize(k, 0.0);
+        tmp.resize(km, 0.0);
+        acc.resize(4 * m, 0.0);
         for &c in &self.order[1..] {
             let c = c as usize;
-            let q = if on[c] { self.inv_p[c] } else { 0.0 };
-            if q == 1.0 {
+            let q = |r: usize| if on[c * m + r] { self.inv_p[c] } else { 0.0 };
+            if (0..m).all(|r| q(r) == 1.0) {
                 continue;
             }
-            tmp.copy_from_slice(&sums[c * k..(c + 1) * k]);
+            tmp.copy_from_slice(&sums[c * km..(c + 1) * km]);
             for &o in &self.owned[self.owned_at[c] as usize..self.owned_at[c + 1] as usize] {
                 for (v, &x) in tmp
                     .iter_mut()
-                    .zip(&sums[o as usize * k..(o as usize + 1) * k])
+                    .zip(&sums[o as usize * km..(o as usize + 1) * km])
                 {
                     *v -= x;
                 }
             }
-            let g = if on[c] {
-                &inv[c * k..(c + 1) * k]
-            } else {
-                &self.inv_off[..]
-            };
-            // four running sums: no chain of dependent additions
-            let mut acc = [0.0; 4];
-            for (j, ((&x, &w), &g)) in tmp.iter().zip(&self.w).zip(g).enumerate() {
-                acc[j % 4] += w * x * g;
+            // four running sums per row: no chain of dependent additions
+            acc.iter_mut().for_each(|v| *v = 0.0);
+            for j in 0..k {
+                let (w, g_on, g_off) = (self.w[j], inv[c * k + j], self.inv_off[j]);
+                for r in 0..m {
+                    let g = if on[c * m + r] { g_on } else { g_off };
+                    acc[(j % 4) * m + r] += w * tmp[j * m + r] * g;
+                }
             }
             let feature = nodes[self.parent[c] as usize].feature as usize;
-            phi[feature] += (q - 1.0) * ((acc[0] + acc[1]) + (acc[2] + acc[3])) * scale;
+            for r in 0..m {
+                let q = q(r);
+                if q != 1.0 {
+                    let sum = (acc[r] + acc[m + r]) + (acc[2 * m + r] + acc[3 * m + r]);
+                    phi[r * p + feature] += (q - 1.0) * sum * scale;
+                }
+            }
         }
     }
 }
@@ -589,7 +619,7 @@ impl Tree {
                 s.left[k as usize] = (mask >> b) & 1 == 1;
             }
             phi.iter_mut().for_each(|v| *v = 0.0);
-            paths.linear.add(self, &mut phi, 1.0, &mut s);
+            paths.linear.add_rows(self, 1, &mut phi, width, 1.0, &mut s);
             // stored feature-major
             for (i, &f) in features.iter().enumerate() {
                 values[i * patterns + mask] = phi[f as usize];
@@ -634,6 +664,7 @@ pub struct ShapScratch {
     s: Vec<f64>,
     tmp: Vec<f64>,
     factors: Vec<f64>,
+    acc: Vec<f64>,
 }
 
 impl ShapPaths {
@@ -661,19 +692,9 @@ impl ShapPaths {
             }
             return;
         }
-        s.left.clear();
-        s.left.resize(tree.nodes.len(), false);
-        for (k, n) in tree.nodes.iter().enumerate() {
-            if !n.is_leaf() {
-                let x = row[n.feature as usize];
-                s.left[k] = if x.is_nan() {
-                    n.default_left
-                } else {
-                    x <= n.threshold
-                };
-            }
-        }
-        self.linear.add(tree, phi, scale, s);
+        let p = phi.len();
+        directions(tree, row, 1, p, &mut s.left);
+        self.linear.add_rows(tree, 1, phi, p, scale, s);
     }
 }
 
@@ -729,6 +750,25 @@ fn unwound_path_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
         }
     }
     total * (depth + 1) as f64
+}
+
+/// Whether each of `m` rows (row-major, `p` values a row) goes left at each internal node:
+/// `left[node * m + r]`. A missing value goes where the node says.
+fn directions(tree: &Tree, rows: &[f64], m: usize, p: usize, left: &mut Vec<bool>) {
+    left.clear();
+    left.resize(tree.nodes.len() * m, false);
+    for (k, n) in tree.nodes.iter().enumerate() {
+        if !n.is_leaf() {
+            for r in 0..m {
+                let x = rows[r * p + n.feature as usize];
+                left[k * m + r] = if x.is_nan() {
+                    n.default_left
+                } else {
+                    x <= n.threshold
+                };
+            }
+        }
+    }
 }
 
 /// Rows per block when scoring: a block is transposed to row-major so that tree walks stay in cache
@@ -989,12 +1029,19 @@ pub(crate) fn explain_blocks<B: Send>(
                         {
                             walk.add_block(rows, p, sums);
                         }
-                        for (r, row) in s.rows.chunks(p).enumerate() {
+                        // Linear TreeSHAP, a few rows at a time
+                        let chunk = q.linear.rows_at_once();
+                        for (ci, rows) in s.rows[..m * p].chunks(chunk * p).enumerate() {
+                            let mc = rows.len() / p;
+                            directions(tree, rows, mc, p, &mut s.shap.left);
                             s.row_phi.clear();
-                            s.row_phi.resize(p, 0.0);
-                            q.add_row(tree, row, &mut s.row_phi, phi_scale, &mut s.shap);
-                            for (j, &v) in s.row_phi.iter().enumerate() {
-                                s.phi_t[j * m + r] += v;
+                            s.row_phi.resize(mc * p, 0.0);
+                            q.linear
+                                .add_rows(tree, mc, &mut s.row_phi, p, phi_scale, &mut s.shap);
+                            for (r, row_phi) in s.row_phi.chunks(p).enumerate() {
+                                for (j, &v) in row_phi.iter().enumerate() {
+                                    s.phi_t[j * m + ci * chunk + r] += v;
+                                }
                             }
                         }
                     }

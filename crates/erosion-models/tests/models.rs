@@ -1041,3 +1041,36 @@ fn forest_leaves_grow_with_the_data() {
     );
     assert!(bad.is_err());
 }
+
+/// Linear TreeSHAP gives each row the same values whether rows go through it one at a time
+/// (`ShapPaths::add_row`) or side by side in blocks (`Model::contributions`).
+#[test]
+fn linear_tree_shap_is_the_same_one_row_or_many() {
+    let (x, y) = fixture(2000, 71);
+    let (xt, _) = fixture(300, 72);
+    let f = Forest::fit(
+        &x,
+        &y,
+        &ForestParams {
+            n_trees: 1,
+            min_samples_leaf: 1,
+            ..ForestParams::default()
+        },
+    )
+    .unwrap();
+    let tree = &f.trees[0];
+    assert!(
+        tree.nodes.len() > 100,
+        "a deep tree: {} nodes",
+        tree.nodes.len()
+    );
+    let c = Model::Forest(f.clone()).contributions(&xt);
+    let paths = tree.shap_paths(tree::SHAP_TABLE_BUDGET);
+    let mut scratch = tree::ShapScratch::default();
+    for i in 0..xt.n_rows() {
+        let row: Vec<f64> = (0..xt.n_cols()).map(|j| xt.get(i, j)).collect();
+        let mut phi = vec![0.0; row.len()];
+        paths.add_row(tree, &row, &mut phi, 1.0, &mut scratch);
+        assert_eq!(phi, c.row(i), "row {i}");
+    }
+}
