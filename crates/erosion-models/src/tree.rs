@@ -460,6 +460,7 @@ impl LinearShap {
             tmp,
             factors,
             acc,
+            ob,
         } = s;
         let all: &[f64] = match &self.factors {
             Some(f) => f,
@@ -484,28 +485,35 @@ impl LinearShap {
             let pa = self.parent[c] as usize;
             let is_left = nodes[pa].left as usize == c;
             let before = self.prev[c];
+            ob.clear();
             for r in 0..m {
                 let on_before = before == NONE || on[before as usize * m + r];
+                ob.push(on_before);
                 on[c * m + r] = on_before && left[pa * m + r] == is_left;
             }
+            let on_c = &on[c * m..(c + 1) * m];
             let (head, tail) = a.split_at_mut(c * km);
-            let (a_p, a_c) = (&head[pa * km..(pa + 1) * km], &mut tail[..km]);
+            let (a_c, rest) = tail.split_at_mut(km);
+            // a parent may sit before or after its child in the node array
+            let a_p = if pa < c {
+                &head[pa * km..(pa + 1) * km]
+            } else {
+                &rest[(pa - c - 1) * km..(pa - c) * km]
+            };
             for j in 0..k {
                 let (f_on, f_off) = (fac[c * k + j], self.off[j]);
-                let undo = (before != NONE).then(|| inv[before as usize * k + j]);
-                for r in 0..m {
-                    let x = a_p[j * m + r];
-                    let on_before = before == NONE || on[before as usize * m + r];
-                    a_c[j * m + r] = if !on_before {
-                        // q was 0 and stays 0: the factor does not change
-                        x
-                    } else {
-                        let f = if on[c * m + r] { f_on } else { f_off };
-                        match undo {
-                            None => x * f,
-                            Some(u) => x * f * u,
-                        }
-                    };
+                let (src, dst) = (&a_p[j * m..(j + 1) * m], &mut a_c[j * m..(j + 1) * m]);
+                if before == NONE {
+                    for ((d, &x), &o) in dst.iter_mut().zip(src).zip(on_c) {
+                        *d = x * if o { f_on } else { f_off };
+                    }
+                } else {
+                    let u = inv[before as usize * k + j];
+                    for (((d, &x), &o), &b) in dst.iter_mut().zip(src).zip(on_c).zip(ob.iter()) {
+                        // off the path before (q was 0 and stays 0): the factor does not change
+                        let y = x * if o { f_on } else { f_off } * u;
+                        *d = if b { y } else { x };
+                    }
                 }
             }
         }
@@ -555,11 +563,12 @@ impl LinearShap {
             }
             // four running sums per row: no chain of dependent additions
             acc.iter_mut().for_each(|v| *v = 0.0);
+            let on_c = &on[c * m..(c + 1) * m];
             for j in 0..k {
                 let (w, g_on, g_off) = (self.w[j], inv[c * k + j], self.inv_off[j]);
-                for r in 0..m {
-                    let g = if on[c * m + r] { g_on } else { g_off };
-                    acc[(j % 4) * m + r] += w * tmp[j * m + r] * g;
+                let lane = &mut acc[(j % 4) * m..(j % 4 + 1) * m];
+                for ((v, &x), &o) in lane.iter_mut().zip(&tmp[j * m..(j + 1) * m]).zip(on_c) {
+                    *v += w * x * if o { g_on } else { g_off };
                 }
             }
             let feature = nodes[self.parent[c] as usize].feature as usize;
@@ -665,6 +674,7 @@ pub struct ShapScratch {
     tmp: Vec<f64>,
     factors: Vec<f64>,
     acc: Vec<f64>,
+    ob: Vec<bool>,
 }
 
 impl ShapPaths {
