@@ -19,12 +19,12 @@ the metric frames alone (what the JSON calls `compute_s`).
 
 import argparse
 import json
+import sys
 import time
-from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn.metrics as skm
 
 GENDER = np.array(["female", "male", "nonbinary"])
 AGE = np.array(["18-24", "25-34", "35-44", "45-54", "55-64", "65+"])
@@ -54,26 +54,16 @@ def main():
         make(a.make, a.rows)
         return
 
-    from fairlearn.metrics import (MetricFrame, count, false_negative_rate, false_positive_rate, mean_prediction,
-                                   selection_rate, true_negative_rate, true_positive_rate)
+    from fairlearn.metrics import MetricFrame
     t0 = time.perf_counter()
     df = pd.read_parquet(a.predictions)
     read_s = time.perf_counter() - t0
     y = df["label"].to_numpy().astype(int)
     s = df["score"].to_numpy()
-    metrics = {
-        "count": count,
-        "base_rate": lambda y_t, y_p: float(np.mean(y_t)),
-        "selection_rate": selection_rate,
-        "tpr": true_positive_rate,
-        "fpr": false_positive_rate,
-        "fnr": false_negative_rate,
-        "tnr": true_negative_rate,
-        "precision": partial(skm.precision_score, zero_division=np.nan),
-        "npv": partial(skm.precision_score, pos_label=0, zero_division=np.nan),
-        "accuracy": skm.accuracy_score,
-    }
-    score_metrics = {"roc_auc": skm.roc_auc_score, "brier": skm.brier_score_loss, "mean_score": mean_prediction}
+    # the metric definitions the committed Fairlearn parity fixture was built with
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "crates" / "erosion-fairness" / "tests" / "fixtures"))
+    from make_fairlearn_expected import erosion_metrics
+    metrics, score_metrics = erosion_metrics()
     boot = {"n_boot": a.n_boot, "ci_quantiles": [0.025, 0.975], "random_state": 0} if a.n_boot else {}
     t1 = time.perf_counter()
     y_pred = (s >= a.threshold).astype(int)

@@ -267,7 +267,7 @@ impl Reason {
     }
 }
 
-/// Source columns of a model's features (see [`Contributions::source_groups`]).
+/// Source columns of a model's features, for ranking reasons by source.
 #[derive(Debug, Clone)]
 pub struct SourceGroups {
     /// Source column names, in order of first appearance.
@@ -379,35 +379,12 @@ impl Contributions {
         self.base + self.row(i).iter().sum::<f64>()
     }
 
-    /// The `k` features with the largest contributions towards risk (positive ones only,
-    /// largest first).
-    pub fn top_reasons(&self, i: usize, k: usize) -> Vec<Reason> {
-        top(
-            self.features
-                .iter()
-                .cloned()
-                .zip(self.row(i).iter().copied())
-                .collect(),
-            k,
-        )
-    }
-
-    /// Like [`Contributions::top_reasons`] with one-hot columns summed per source column
-    /// (`Contract` rather than `Contract=Month-to-month`).
+    /// The `k` source columns whose summed contributions raise row `i`'s risk most (positive
+    /// sums only, largest first, ties by name): one-hot columns count for their source
+    /// (`Contract` rather than `Contract=Month-to-month`). Scoring many rows computes
+    /// [`SourceGroups::of`] once and calls [`SourceGroups::top`] per row instead.
     pub fn top_reasons_by_source(&self, i: usize, k: usize) -> Vec<Reason> {
-        self.top_reasons_in(&self.source_groups(), i, k)
-    }
-
-    /// The source columns and which one each feature belongs to: compute once, then call
-    /// [`Contributions::top_reasons_in`] per row (what scoring millions of rows does).
-    pub fn source_groups(&self) -> SourceGroups {
-        SourceGroups::of(&self.columns)
-    }
-
-    /// [`Contributions::top_reasons_by_source`] with the groups computed beforehand: the same
-    /// reasons, in the same order, with the same sums.
-    pub fn top_reasons_in(&self, groups: &SourceGroups, i: usize, k: usize) -> Vec<Reason> {
-        groups.top_reasons(self.row(i), k)
+        SourceGroups::of(&self.columns).top_reasons(self.row(i), k)
     }
 
     /// Mean absolute contribution per feature over the rows.
@@ -421,17 +398,4 @@ impl Contributions {
         }
         m
     }
-}
-
-fn top(mut items: Vec<(String, f64)>, k: usize) -> Vec<Reason> {
-    items.retain(|(_, v)| *v > 0.0);
-    items.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    items
-        .into_iter()
-        .take(k)
-        .map(|(feature, contribution)| Reason {
-            feature,
-            contribution,
-        })
-        .collect()
 }

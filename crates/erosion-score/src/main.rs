@@ -12,7 +12,7 @@ use std::process::ExitCode;
     name = "erosion-score",
     version,
     group(ArgGroup::new("input").required(true).args(["events", "features"])),
-    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
+    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
 )]
 struct Args {
     /// Model bundle (from `erosion train`).
@@ -43,7 +43,7 @@ struct Args {
     /// Score only the customers whose id hashes (FNV-1a 64) to partition I of N (0-based).
     #[arg(long, value_name = "I/N")]
     partition: Option<String>,
-    /// Print only errors.
+    /// Print only errors and warnings.
     #[arg(long)]
     quiet: bool,
 }
