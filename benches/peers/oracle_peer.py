@@ -17,7 +17,13 @@ churned, the hidden privacy sensitivity and personalisation tolerance) but nothi
   premium customers emit `cancel` when they churn).
 
 Models: LightGBM (300 trees, seed 0) and a logistic regression on those columns, 5-fold
-stratified cross-validated ROC-AUC (seed 0), and the naive score −trust for reference.
+stratified cross-validated ROC-AUC (seed 0), and the naive score −trust for reference; and, as the
+peer on the same observed information, LightGBM (300 trees) on erosion's own feature table with the
+same folds.
+
+The rows are erosion's population at the cutoff (what `erosion features` writes): the script also
+reports the share of them who had already churned by the simulator's truth (latent churn date
+before the cutoff), the question the population rule must answer.
 """
 
 import argparse
@@ -83,8 +89,9 @@ def main():
     ap.add_argument("--json-out", required=True)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    e = pd.read_parquet(a.features, columns=["customer_id", a.target]).dropna(subset=[a.target])
-    e["customer_id"] = e["customer_id"].astype(str)
+    full = pd.read_parquet(a.features)
+    full["customer_id"] = full["customer_id"].astype(str)
+    e = full.dropna(subset=[a.target]).reset_index(drop=True)
     truth = pd.read_parquet(a.truth)
     truth["customer_id"] = truth["customer_id"].astype(str)
     cust = pd.read_parquet(a.customers, columns=["customer_id", "tier"])
@@ -92,12 +99,19 @@ def main():
     f = oracle_table(truth, cust, a.cutoff)
     x = f.reindex(e["customer_id"]).reset_index(drop=True)
     y = e[a.target].astype(int).to_numpy()
+    everyone = f.reindex(full["customer_id"])
+    already = everyone["churned_before"].fillna(0.0)
     out = {"rows": int(len(y)), "positives": int(y.sum()), "missing_truth_rows": int(x["trust_m0"].isna().sum()),
+           "population_rows": int(len(full)), "already_churned_share": float(already.mean()),
            "last_month_end": f.attrs["last_month_end"], "columns": list(x.columns), "models": {}}
     import lightgbm as lgb
     t1 = time.perf_counter()
     out["models"]["lightgbm"] = cv(lambda: lgb.LGBMClassifier(n_estimators=300, learning_rate=0.05, random_state=0, verbose=-1), x, y)
     out["models"]["lightgbm"]["wall_s"] = time.perf_counter() - t1
+    own = e.drop(columns=[c for c in ("customer_id", "cutoff", "churn", "erosion") if c in e.columns])
+    t1 = time.perf_counter()
+    out["models"]["lightgbm_features"] = cv(lambda: lgb.LGBMClassifier(n_estimators=300, learning_rate=0.05, random_state=0, verbose=-1), own, y)
+    out["models"]["lightgbm_features"]["wall_s"] = time.perf_counter() - t1
     xf = x.fillna({"days_since_churn": -1}).fillna(x.median(numeric_only=True))
     t1 = time.perf_counter()
     out["models"]["logistic"] = cv(lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)), xf, y)

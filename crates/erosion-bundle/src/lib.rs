@@ -4,6 +4,7 @@
 //! corruption is refused at load time rather than producing a wrong score.
 
 use erosion_core::Error;
+use erosion_features::FeatureConfig;
 use erosion_models::TrainedModel;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -54,6 +55,11 @@ pub struct Bundle {
     /// Every column kept out of the inputs (id, labels, cutoff, sensitive).
     pub excluded: Vec<String>,
     pub fingerprint: Fingerprint,
+    /// How the training table was made (windows, horizon, population rule, observed-until),
+    /// when `erosion features` made it: raw-mode `erosion-score` computes features with it,
+    /// never with a default. `None` for a user's own table.
+    #[serde(default)]
+    pub feature_config: Option<FeatureConfig>,
     pub model: TrainedModel,
 }
 

@@ -56,6 +56,7 @@ fn bundle() -> Bundle {
             labelled_rows: y.len(),
             cutoff_range: None,
         },
+        feature_config: None,
         model,
     }
 }

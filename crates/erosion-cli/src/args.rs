@@ -38,8 +38,13 @@ Exit code 2, with the file, the column and the row, when the input is bad."
 --cutoff 2025-06-01 --horizon 90d --out features.parquet\n  \
 erosion features --events sim/events.parquet --cutoffs 2024-09-01..2025-06-01/91d --out train.parquet\n  \
 erosion features --events CDNOW_master.txt --separator whitespace --timestamp-col date --value-col dollar_value \\\n      \
---time-format %Y%m%d --default-event-type purchase --cutoff 1997-10-01 --horizon 273d --out cdnow.parquet\n  \
-erosion features --list [--json]"
+--time-format %Y%m%d --default-event-type purchase --cutoff 1997-10-01 --horizon 273d \\\n      \
+--active-within all --out cdnow.parquet\n  \
+erosion features --list [--json]\n\n\
+The population: a row per customer who is still a customer at the cutoff, that is with no cancel, no \
+data deletion request, and a purchase or visit in the --active-within days before it (default: the \
+horizon). The others are counted by reason (cancelled, lapsed, no_activity, deletion_request) and \
+left out: a warning is for customers who are still here."
     )]
     Features(FeaturesArgs),
     /// Fit, validate, calibrate and explain a churn or erosion classifier; write a model bundle.
@@ -179,6 +184,10 @@ pub struct FeaturesArgs {
     /// Feature windows in days, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "30,90,365")]
     pub windows: Vec<String>,
+    /// The population: customers with a purchase or visit in this many days before the
+    /// cutoff (90d, 13w; default the horizon), or `all` for every customer ever active.
+    #[arg(long)]
+    pub active_within: Option<String>,
     /// Last day the data observes (exclusive); default the day after the latest event.
     #[arg(long)]
     pub observed_until: Option<String>,
@@ -228,8 +237,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Label horizon of the table: the gap kept between training and validation cutoffs.
-    #[arg(long, default_value = "90d")]
-    pub horizon: String,
+    /// Read from the table when `erosion features` made it (a different value is refused);
+    /// default 90d otherwise.
+    #[arg(long)]
+    pub horizon: Option<String>,
     /// Seed of folds and models.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -132,6 +132,8 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
         "1997-10-01",
         "--horizon",
         "273d",
+        "--active-within",
+        "all",
         "--out",
         out.to_str().unwrap(),
     ];
@@ -370,6 +372,29 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(model.exists() && d.join("model.card.md").exists(), "{t}");
+    // The horizon and the population come from the table, and are written into the bundle.
+    assert!(t.contains("population: customers with no cancel"), "{t}");
+    let bundle = erosion_bundle::Bundle::read(&model).unwrap();
+    let fc = bundle.feature_config.expect("the table's configuration");
+    assert_eq!((fc.horizon_days, fc.active_within_days), (90, Some(90)));
+    // A --horizon that disagrees with the table is refused, and nothing is written.
+    let refused = d.join("refused.json");
+    let t = bad(&[
+        "train",
+        "--features",
+        &s(&train),
+        "--target",
+        "erosion",
+        "--horizon",
+        "30d",
+        "--out",
+        &s(&refused),
+    ]);
+    assert!(
+        t.contains("--horizon 30 days disagrees") && t.contains("90 days"),
+        "{t}"
+    );
+    assert!(!refused.exists());
 
     let eval = d.join("eval.json");
     let o = erosion(&[

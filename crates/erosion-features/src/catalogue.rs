@@ -458,6 +458,8 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         (t[0] + t[1] + t[2]) / t[3],
     );
 
+    emit_change(ctx, cfg, s);
+
     // Custom types.
     for (k, name) in custom.iter().enumerate() {
         for (i, w) in ws.iter().enumerate() {
@@ -470,4 +472,96 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
             );
         }
     }
+}
+
+/// Change within a customer who is still here: their behaviour against their own baseline.
+fn emit_change(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use erosion_core::EventType as T;
+    use Family::*;
+    let ws = &cfg.windows;
+    let closest = |target: u32| (0..ws.len()).min_by_key(|&i| ws[i].abs_diff(target));
+    let per_day = ctx.activity_per_day(cfg);
+    s.put(
+        Activity,
+        format_args!("activity_per_week"),
+        format_args!("activity events per week over the longest window (or the history, when shorter): the customer's own rhythm"),
+        "no windows configured",
+        7.0 * per_day,
+    );
+    s.put(
+        Activity,
+        format_args!("activity_missed"),
+        format_args!("activities their own rhythm expected since the latest one: activity_per_week / 7 x days_since_last_activity; large when they went quiet"),
+        "no activity before the cutoff",
+        per_day * ctx.last_activity_days,
+    );
+    let short = (0..ws.len()).min_by_key(|&i| ws[i]);
+    let recent = short.map_or(f64::NAN, |i| {
+        ((ctx.activity_cur[i] + 0.5) / (per_day * ws[i] as f64 + 0.5)).ln()
+    });
+    s.put(
+        Activity,
+        format_args!("activity_vs_baseline"),
+        format_args!("ln((activity in the shortest window + 0.5) / (what their own rhythm expects in it + 0.5)); negative when below their usual"),
+        "no windows configured",
+        recent,
+    );
+    s.put(
+        Activity,
+        format_args!("activity_slope_13w"),
+        format_args!("least-squares slope of weekly activity over the last 13 weeks, relative to the weekly mean (+0.1); negative when fading"),
+        "less than 4 weeks of history",
+        ctx.activity_slope(),
+    );
+    let q = closest(90);
+    let conversion = q.map_or(f64::NAN, |i| {
+        ratio(ctx.cur(i, T::Purchase), ctx.cur(i, T::Visit))
+    });
+    let qw = q.map_or(0, |i| ws[i]);
+    s.put(
+        Activity,
+        format_args!("purchases_per_visit_{qw}d"),
+        format_args!("purchases / visits in the last {qw} days"),
+        "no visit in the window",
+        conversion,
+    );
+    let (lo, hi) = (short, (0..ws.len()).max_by_key(|&i| ws[i]));
+    let open_change = match (lo, hi) {
+        (Some(a), Some(b)) => {
+            ratio(ctx.cur(a, T::EmailOpen), ctx.cur(a, T::EmailSent))
+                - ratio(ctx.cur(b, T::EmailOpen), ctx.cur(b, T::EmailSent))
+        }
+        _ => f64::NAN,
+    };
+    s.put(
+        Engagement,
+        format_args!("email_open_rate_vs_baseline"),
+        format_args!("open rate in the shortest window minus the open rate in the longest; negative when opening less than they used to"),
+        "no email sent in the shortest window",
+        open_change,
+    );
+    let why = q.map_or(f64::NAN, |i| {
+        ratio(ctx.cur(i, T::WhyThisClick), ctx.pers_touches[i])
+    });
+    s.put(
+        Transparency,
+        format_args!("why_this_per_personalized_touch_{qw}d"),
+        format_args!("\"why am I seeing this?\" clicks per personalised touch in the last {qw} days: questioning the personalisation"),
+        "no personalised touch in the window",
+        why,
+    );
+    s.put(
+        Voice,
+        format_args!("nps_vs_mean"),
+        format_args!("latest NPS answer minus the customer's mean answer"),
+        "no NPS answer",
+        ctx.nps_last - ctx.nps_mean,
+    );
+    s.put(
+        Voice,
+        format_args!("days_since_nps_drop"),
+        format_args!("days since the latest NPS answer 2 or more points below the one before"),
+        "no such drop",
+        ctx.nps_drop_days,
+    );
 }

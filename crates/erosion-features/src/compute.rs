@@ -1,6 +1,7 @@
 //! The computation: one pass over each customer's events before the cutoff.
 
 use crate::catalogue::{emit, Family, Sink};
+use crate::population::{membership, LeftOut};
 use crate::{FeatureConfig, EROSION_EVENTS};
 use erosion_core::time::DAY_MS;
 use erosion_core::{Customers, EventKind, EventLog, EventType};
@@ -45,7 +46,16 @@ pub(crate) struct Ctx {
     pub(crate) csat_prev: f64,
     pub(crate) csat_mean: f64,
     pub(crate) review_mean: f64,
+    /// Activity events per week in each of the last [`WEEKS`] weeks (0 = the latest).
+    pub(crate) activity_weeks: [f64; WEEKS],
+    /// Days of history the rates can see: from the first event (or signup) to the cutoff.
+    pub(crate) history_days: f64,
+    /// Days since the latest NPS answer 2 or more points below the one before it.
+    pub(crate) nps_drop_days: f64,
 }
+
+/// Weeks of weekly activity counts for the activity slope.
+pub(crate) const WEEKS: usize = 13;
 
 impl Ctx {
     pub(crate) fn empty(windows: usize, custom: usize) -> Ctx {
@@ -80,6 +90,9 @@ impl Ctx {
             csat_prev: f64::NAN,
             csat_mean: f64::NAN,
             review_mean: f64::NAN,
+            activity_weeks: [0.0; WEEKS],
+            history_days: 0.0,
+            nps_drop_days: f64::NAN,
         }
     }
 
@@ -176,6 +189,10 @@ impl Ctx {
             let is_activity = matches!(kind, EventKind::Known(t) if cfg.activity.contains(&t));
             if is_activity {
                 c.last_activity_days = days(ts);
+                let week = (age / (7 * DAY_MS)) as usize;
+                if week < WEEKS {
+                    c.activity_weeks[week] += 1.0;
+                }
             }
             let (touch, response, pbounce) = match kind {
                 EventKind::Known(T::EmailSent) => (pers == Some(true), false, false),
@@ -241,6 +258,9 @@ impl Ctx {
                     c.consent_days = days(ts);
                 }
                 T::Nps if !v.is_nan() => {
+                    if c.nps_last - v >= 2.0 {
+                        c.nps_drop_days = days(ts);
+                    }
                     c.nps_prev = c.nps_last;
                     c.nps_last = v;
                     nps_n += 1;
@@ -284,7 +304,38 @@ impl Ctx {
             (None, None) => cutoff,
         };
         c.tenure_days = days(start).max(0.0);
+        c.history_days = first_ts.map_or(0.0, |f| days(f).max(0.0));
         c
+    }
+
+    /// Activity events per day over the longest window, or over the customer's history when
+    /// that is shorter (at least a week): their own baseline rhythm.
+    pub(crate) fn activity_per_day(&self, cfg: &FeatureConfig) -> f64 {
+        let Some(i) = (0..cfg.windows.len()).max_by_key(|&i| cfg.windows[i]) else {
+            return f64::NAN;
+        };
+        let span = (cfg.windows[i] as f64).min(self.history_days).max(7.0);
+        self.activity_cur[i] / span
+    }
+
+    /// Least-squares slope of the weekly activity counts over the last [`WEEKS`] weeks (or the
+    /// weeks of history, at least 4), per week, relative to the mean weekly count (+0.1).
+    pub(crate) fn activity_slope(&self) -> f64 {
+        let n = ((self.history_days / 7.0).floor() as usize).min(WEEKS);
+        if n < 4 {
+            return f64::NAN;
+        }
+        // x = weeks from the oldest (0) to the latest (n - 1).
+        let ys = || (0..n).map(|k| self.activity_weeks[n - 1 - k]);
+        let mean_x = (n - 1) as f64 / 2.0;
+        let mean_y = ys().sum::<f64>() / n as f64;
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for (k, y) in ys().enumerate() {
+            let dx = k as f64 - mean_x;
+            sxy += dx * (y - mean_y);
+            sxx += dx * dx;
+        }
+        sxy / sxx / (mean_y + 0.1)
     }
 }
 
@@ -318,13 +369,50 @@ pub struct FeatureTable {
     pub churn: Vec<Option<bool>>,
     /// `erosion` label per row; `None` when the horizon is not fully observed.
     pub erosion: Vec<Option<bool>>,
-    /// Per cutoff: customers left out for a data deletion request before it.
-    pub deleted: Vec<(i64, usize)>,
+    /// The customers with events who are not in the population at a cutoff, and why
+    /// ([`crate::membership`]), ordered like the rows.
+    pub left_out: Vec<LeftOutRow>,
     /// The moment the data is observed until (labels need cutoff + horizon <= it).
     pub observed_until: i64,
 }
 
+/// A customer left out of the population at a cutoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOutRow {
+    /// The customer, as an index into the log's `customer_ids`.
+    pub customer: u32,
+    /// The cutoff (epoch ms).
+    pub cutoff: i64,
+    /// Why.
+    pub reason: LeftOut,
+}
+
 impl FeatureTable {
+    /// Customers left out at `cutoff`, per reason in [`LeftOut::ALL`] order.
+    pub fn left_out_counts(&self, cutoff: i64) -> [usize; 4] {
+        let mut n = [0; 4];
+        for r in self.left_out.iter().filter(|r| r.cutoff == cutoff) {
+            n[LeftOut::ALL
+                .iter()
+                .position(|&x| x == r.reason)
+                .expect("a reason")] += 1;
+        }
+        n
+    }
+
+    /// The distinct cutoffs, ascending.
+    pub fn cutoffs(&self) -> Vec<i64> {
+        let mut c: Vec<i64> = self
+            .cutoff
+            .iter()
+            .chain(self.left_out.iter().map(|r| &r.cutoff))
+            .copied()
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.customer_id.len()
@@ -342,15 +430,14 @@ enum Outcome {
         churn: Option<bool>,
         erosion: Option<bool>,
     },
-    Deleted,
-    Inactive,
+    LeftOut(LeftOut),
 }
 
-/// Computes features and labels for every customer active before each cutoff.
+/// Computes features and labels for every customer in the population at each cutoff.
 ///
-/// A customer is in the table at cutoff `C` when they have at least one activity event (by
-/// default a purchase or a visit) strictly before `C`, and no `data_deletion_request` before
-/// `C` (those are counted in [`FeatureTable::deleted`]).
+/// A customer is in the table at cutoff `C` when [`crate::membership`] says they are still a
+/// customer there (no deletion request anywhere, not cancelled, active in the
+/// `active_within_days` window); the others are listed in [`FeatureTable::left_out`].
 pub fn compute(
     log: &EventLog,
     customers: Option<&Customers>,
@@ -413,16 +500,8 @@ pub fn compute(
         let events = &order[a..b];
         let end = events.partition_point(|&e| log.timestamp[e as usize] < cutoff);
         let prefix = &events[..end];
-        let mut active = false;
-        for &e in prefix {
-            match log.kind[e as usize] {
-                EventKind::Known(EventType::DataDeletionRequest) => return Outcome::Deleted,
-                EventKind::Known(t) if cfg.activity.contains(&t) => active = true,
-                _ => {}
-            }
-        }
-        if !active {
-            return Outcome::Inactive;
+        if let Err(why) = membership(log, events, cutoff, cfg) {
+            return Outcome::LeftOut(why);
         }
         let ctx = Ctx::build(log, prefix, cutoff, cfg, &custom_map, custom.len(), signup);
         let mut values = Values(Vec::with_capacity(n_features));
@@ -449,7 +528,6 @@ pub fn compute(
         ..FeatureTable::default()
     };
     for &cutoff in cutoffs {
-        let mut deleted = 0usize;
         // At most one row per customer and cutoff: no growth (and no slack) beyond that.
         for col in table.columns.iter_mut() {
             col.reserve_exact(by_id.len());
@@ -480,12 +558,14 @@ pub fn compute(
                         table.churn.push(churn);
                         table.erosion.push(erosion);
                     }
-                    Outcome::Deleted => deleted += 1,
-                    Outcome::Inactive => {}
+                    Outcome::LeftOut(reason) => table.left_out.push(LeftOutRow {
+                        customer: customer_of(g),
+                        cutoff,
+                        reason,
+                    }),
                 }
             }
         }
-        table.deleted.push((cutoff, deleted));
     }
     for col in table.columns.iter_mut() {
         col.shrink_to_fit();

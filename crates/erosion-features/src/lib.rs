@@ -12,10 +12,12 @@
 
 mod catalogue;
 mod compute;
+mod population;
 mod series;
 
 pub use catalogue::{catalogue, Family, FeatureDef};
-pub use compute::{compute, FeatureTable};
+pub use compute::{compute, FeatureTable, LeftOutRow};
+pub use population::{membership, LeftOut};
 pub use series::{trust_metric_series, MetricSeries, Period, TrustMetric};
 
 use erosion_core::EventType;
@@ -36,6 +38,35 @@ pub struct FeatureConfig {
     pub observed_until: Option<i64>,
     /// Custom event types to count per window (default: every custom type in the log).
     pub custom_types: Option<Vec<String>>,
+    /// The population rule: a customer is in the table at a cutoff only with an activity event
+    /// in the `active_within_days` days before it (`None`: any activity before it, for "will
+    /// they ever come back" studies). Default: the horizon. See [`membership`].
+    #[serde(default = "default_active_within")]
+    pub active_within_days: Option<u32>,
+}
+
+fn default_active_within() -> Option<u32> {
+    Some(90)
+}
+
+impl FeatureConfig {
+    /// The population rule in words, for summaries, help and model cards.
+    pub fn population_rule(&self) -> String {
+        let activity = self
+            .activity
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" or ");
+        match self.active_within_days {
+            Some(d) => format!(
+                "customers with no cancel (not followed by a {activity}), no data deletion request, and a {activity} in the {d} days before the cutoff"
+            ),
+            None => format!(
+                "customers with no cancel (not followed by a {activity}), no data deletion request, and a {activity} at any time before the cutoff"
+            ),
+        }
+    }
 }
 
 impl Default for FeatureConfig {
@@ -46,19 +77,20 @@ impl Default for FeatureConfig {
             activity: vec![EventType::Purchase, EventType::Visit],
             observed_until: None,
             custom_types: None,
+            active_within_days: default_active_within(),
         }
     }
 }
 
 /// Event types whose appearance in the horizon is an `erosion` (besides an NPS drop of 3 or
-/// more points and a churn).
-pub const EROSION_EVENTS: [EventType; 6] = [
+/// more points and a churn). A `data_deletion_request` is not among them: it erases the
+/// customer from every per-customer output, so it labels nothing.
+pub const EROSION_EVENTS: [EventType; 5] = [
     EventType::Unsubscribe,
     EventType::SpamReport,
     EventType::OptOut,
     EventType::ConsentWithdrawn,
     EventType::PrivacyComplaint,
-    EventType::DataDeletionRequest,
 ];
 
 #[cfg(test)]

@@ -111,7 +111,8 @@ struct Cell {
 /// when `None`). Rates count the customers with any event in the period as active; survey
 /// metrics with no answer in a period carry the previous period's value forward (and the
 /// first answered value backward), so series have no gaps. Segments come from the customers'
-/// `segment` attribute (customers without it are `(missing)`).
+/// `segment` attribute (customers without it are `(missing)`). Customers with a data deletion
+/// request anywhere in the log are erased: none of their events reaches a series.
 pub fn trust_metric_series(
     log: &EventLog,
     customers: Option<&Customers>,
@@ -141,11 +142,19 @@ pub fn trust_metric_series(
             return Err(format!("segment {col:?} needs the customers table"));
         }
     };
+    // Erasure: a customer with a data deletion request anywhere in the data is in no series
+    // (not as an answer, an event or an active customer), whatever `until` is.
+    let mut erased = vec![false; log.customer_ids.len()];
+    for i in 0..log.len() {
+        if log.kind[i] == EventKind::Known(EventType::DataDeletionRequest) {
+            erased[log.customer[i] as usize] = true;
+        }
+    }
     let mut cells: BTreeMap<(String, i64), Cell> = BTreeMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for i in 0..log.len() {
         let ts = log.timestamp[i];
-        if until.is_some_and(|u| ts >= u) {
+        if until.is_some_and(|u| ts >= u) || erased[log.customer[i] as usize] {
             continue;
         }
         let p = period.start_of(ts);
@@ -294,5 +303,39 @@ mod tests {
         assert_eq!(cut[0].values, vec![0.0]);
         assert_eq!(Period::Week.start_of(d("2024-01-07")), d("2024-01-01"));
         assert_eq!(Period::Month.next(d("2024-01-01")), d("2024-02-01"));
+    }
+
+    #[test]
+    fn erased_customers_reach_no_series_even_after_until() {
+        let mut b = EventLogBuilder::default();
+        let d = |s: &str| parse_date(s).unwrap();
+        let mut push = |id: &str, day: &str, kind: &str, v: f64| {
+            let c = b.customer(id);
+            let k = b.kind(kind);
+            b.push(c, d(day) + 3_600_000, k, v, NO_CHANNEL, None);
+        };
+        push("a", "2024-01-01", "nps", 10.0);
+        push("b", "2024-01-02", "nps", 0.0);
+        push("b", "2024-01-03", "opt_out", f64::NAN);
+        // b asks for deletion weeks after the series' end
+        push("b", "2024-03-01", "data_deletion_request", f64::NAN);
+        let log = b.finish();
+        let until = Some(d("2024-01-08"));
+        let nps =
+            trust_metric_series(&log, None, None, TrustMetric::Nps, Period::Week, until).unwrap();
+        assert_eq!(
+            (nps[0].values.clone(), nps[0].support.clone()),
+            (vec![100.0], vec![1])
+        );
+        let opt = trust_metric_series(
+            &log,
+            None,
+            None,
+            TrustMetric::OptoutRate,
+            Period::Week,
+            until,
+        )
+        .unwrap();
+        assert_eq!(opt[0].values, vec![0.0]);
     }
 }

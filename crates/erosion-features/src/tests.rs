@@ -71,16 +71,109 @@ macro_rules! check {
     };
 }
 
+/// Every customer ever active (`--active-within all`), so that `d`, silent for 95 days, has a
+/// row whose values the tests below check by hand.
+fn all_time() -> FeatureConfig {
+    FeatureConfig {
+        active_within_days: None,
+        ..FeatureConfig::default()
+    }
+}
+
 fn table() -> FeatureTable {
-    compute(&fixture(), None, &[day(100)], &FeatureConfig::default())
+    compute(&fixture(), None, &[day(100)], &all_time())
+}
+
+fn reasons(t: &FeatureTable, log: &EventLog) -> Vec<(String, LeftOut)> {
+    t.left_out
+        .iter()
+        .map(|r| (log.customer_ids[r.customer as usize].clone(), r.reason))
+        .collect()
 }
 
 #[test]
 fn population_deletions_and_order() {
     let t = table();
     assert_eq!(t.customer_id, vec!["a", "d"]);
-    assert_eq!(t.deleted, vec![(day(100), 1)]);
+    let want = vec![
+        ("b".to_string(), LeftOut::NoActivity),
+        ("c".to_string(), LeftOut::Erased),
+    ];
+    assert_eq!(reasons(&t, &fixture()), want);
+    assert_eq!(t.left_out_counts(day(100)), [1, 0, 0, 1]);
     assert_eq!(t.observed_until, day(201));
+    // With the default rule (active within the 90-day horizon) d, silent for 95 days, lapsed.
+    let t = compute(&fixture(), None, &[day(100)], &FeatureConfig::default());
+    assert_eq!(t.customer_id, vec!["a"]);
+    assert_eq!(t.left_out_counts(day(100)), [1, 0, 1, 1]);
+}
+
+/// The population rule on hand-made histories: one customer per case, cutoff day 200.
+#[test]
+fn population_rule_cases() {
+    let mut b = EventLogBuilder::default();
+    let n = f64::NAN;
+    let cases: &[(&str, &[(i64, &str)], Result<(), LeftOut>)] = &[
+        ("active", &[(10, "purchase"), (150, "visit")], Ok(())),
+        ("boundary", &[(110, "visit")], Ok(())), // exactly 90 days before
+        (
+            "lapsed",
+            &[(10, "purchase"), (109, "visit")],
+            Err(LeftOut::Lapsed),
+        ),
+        (
+            "cancelled",
+            &[(150, "purchase"), (160, "cancel")],
+            Err(LeftOut::Cancelled),
+        ),
+        ("came_back", &[(100, "cancel"), (170, "purchase")], Ok(())),
+        ("returning", &[(5, "purchase"), (190, "visit")], Ok(())),
+        (
+            "new",
+            &[(150, "email_sent"), (199, "opt_in")],
+            Err(LeftOut::NoActivity),
+        ),
+        (
+            "erased_before",
+            &[(150, "visit"), (160, "data_deletion_request")],
+            Err(LeftOut::Erased),
+        ),
+        (
+            "erased_after",
+            &[(150, "visit"), (260, "data_deletion_request")],
+            Err(LeftOut::Erased),
+        ),
+        ("cancel_after", &[(150, "visit"), (210, "cancel")], Ok(())),
+        (
+            "future_only",
+            &[(150, "email_open"), (205, "purchase")],
+            Err(LeftOut::NoActivity),
+        ),
+    ];
+    for (id, events, _) in cases {
+        for &(d, kind) in events.iter() {
+            push(&mut b, id, d, kind, n, None);
+        }
+    }
+    let log = b.finish();
+    let t = compute(&log, None, &[day(200)], &FeatureConfig::default());
+    let left = reasons(&t, &log);
+    for (id, _, want) in cases {
+        let got = match left.iter().find(|(c, _)| c == id) {
+            Some((_, r)) => Err(*r),
+            None => Ok(()),
+        };
+        assert_eq!(&got, want, "{id}");
+        assert_eq!(
+            t.customer_id.contains(&id.to_string()),
+            want.is_ok(),
+            "{id}"
+        );
+    }
+    // `all` keeps the lapsed customer; nothing else changes.
+    let t = compute(&log, None, &[day(200)], &all_time());
+    assert!(t.customer_id.contains(&"lapsed".to_string()));
+    assert_eq!(t.left_out_counts(day(200)), [2, 1, 0, 2]);
 }
 
 #[test]
@@ -111,6 +204,34 @@ fn activity_family() {
         "purchase_gap_mean_days" => f64::NAN,
         "overdue_ratio" => f64::NAN,
         "recency_days" => 95.0,
+    );
+}
+
+/// The change features of `a` at day 100: four activities (purchases on days 10, 40 and 80, a
+/// visit on day 95) over 95 days of history.
+#[test]
+fn change_features() {
+    let t = table();
+    let per_day = 4.0 / 95.0;
+    // Weekly counts, oldest to latest over 13 weeks: 1 at weeks 0, 4, 10 and 12 (x), mean 4/13.
+    let (sxy, sxx) = (2.0, 182.0);
+    check!(t, 0,
+        "activity_per_week" => 7.0 * per_day,
+        "activity_missed" => 5.0 * per_day,
+        "activity_vs_baseline" => (2.5 / (30.0 * per_day + 0.5)).ln(),
+        "activity_slope_13w" => sxy / sxx / (4.0 / 13.0 + 0.1),
+        "purchases_per_visit_90d" => 2.0,
+        "email_open_rate_vs_baseline" => 0.0,
+        "why_this_per_personalized_touch_90d" => 0.5,
+        "nps_vs_mean" => -2.0,
+        "days_since_nps_drop" => 30.0,
+    );
+    // d: one purchase 95 days ago, no NPS answer
+    check!(t, 1,
+        "activity_missed" => 95.0 * 1.0 / 95.0,
+        "nps_vs_mean" => f64::NAN,
+        "days_since_nps_drop" => f64::NAN,
+        "purchases_per_visit_90d" => f64::NAN,
     );
 }
 
@@ -179,15 +300,10 @@ fn labels() {
     assert_eq!(t.churn, vec![Some(false), Some(true)]);
     assert_eq!(t.erosion, vec![Some(true), Some(true)]);
     // A horizon past the data's end has no label.
-    let late = compute(&fixture(), None, &[day(150)], &FeatureConfig::default());
+    let late = compute(&fixture(), None, &[day(150)], &all_time());
     assert!(late.churn.iter().all(Option::is_none));
     // Several cutoffs stack, ordered by cutoff.
-    let both = compute(
-        &fixture(),
-        None,
-        &[day(100), day(30)],
-        &FeatureConfig::default(),
-    );
+    let both = compute(&fixture(), None, &[day(100), day(30)], &all_time());
     assert_eq!(both.cutoff.first(), Some(&day(100)));
     assert_eq!(both.len(), 2 + 2);
 }
@@ -241,13 +357,14 @@ fn events_at_or_after_the_cutoff_change_no_feature() {
         log.channel.push(NO_CHANNEL);
         log.personalized.push(Some(true));
     }
-    let after = compute(&log, None, &[day(100)], &FeatureConfig::default());
+    let after = compute(&log, None, &[day(100)], &all_time());
     assert!(same_bits(&base, &after));
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
-    /// Whatever happens at or after the cutoff, every feature before it is unchanged.
+    /// Whatever happens at or after the cutoff, every feature before it is unchanged (a deletion
+    /// request is the one exception: it erases the customer, see `erasure_is_not_only_forward`).
     #[test]
     fn no_leakage(
         before in proptest::collection::vec((0u8..4, 0i64..99, 0usize..25, 0.0f64..10.0), 1..60),
@@ -263,13 +380,47 @@ proptest! {
             b.finish()
         };
         let cfg = FeatureConfig { observed_until: Some(day(400)), ..FeatureConfig::default() };
+        let erase = erosion_core::EventType::ALL
+            .iter()
+            .position(|&t| t == erosion_core::EventType::DataDeletionRequest)
+            .unwrap();
         let only = build(&before);
         let mut all_events = before.clone();
-        all_events.extend(after.iter().copied());
+        all_events.extend(after.iter().copied().filter(|e| e.2 != erase));
         let both = build(&all_events);
         let x = compute(&only, None, &[day(100)], &cfg);
         let y = compute(&both, None, &[day(100)], &cfg);
         prop_assert!(same_bits(&x, &y));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// A customer with a deletion request anywhere (before, at or after any cutoff) is in no row.
+    #[test]
+    fn erasure_is_not_only_forward(
+        events in proptest::collection::vec((0u8..4, 0i64..300, 0usize..25), 1..80),
+        cutoffs in proptest::collection::vec(1i64..300, 1..4),
+    ) {
+        let mut b = EventLogBuilder::default();
+        for id in ["p", "q", "r", "s"] { b.customer(id); }
+        for &(c, d, k) in &events {
+            let kind = erosion_core::EventKind::Known(erosion_core::EventType::ALL[k]);
+            b.push(c as u32, day(d), kind, 1.0, NO_CHANNEL, None);
+        }
+        let log = b.finish();
+        let cutoffs: Vec<i64> = cutoffs.iter().map(|&d| day(d)).collect();
+        let erased: Vec<&str> = events
+            .iter()
+            .filter(|e| erosion_core::EventType::ALL[e.2] == erosion_core::EventType::DataDeletionRequest)
+            .map(|e| ["p", "q", "r", "s"][e.0 as usize])
+            .collect();
+        for cfg in [FeatureConfig::default(), all_time()] {
+            let t = compute(&log, None, &cutoffs, &cfg);
+            for id in &t.customer_id {
+                prop_assert!(!erased.contains(&id.as_str()), "{} erased but has a row", id);
+            }
+        }
     }
 }
 

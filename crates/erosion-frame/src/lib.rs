@@ -9,7 +9,7 @@
 
 use erosion_core::time::DAY_MS;
 use erosion_core::Error;
-use erosion_features::FeatureTable;
+use erosion_features::{FeatureConfig, FeatureTable};
 use erosion_io::polars::prelude::*;
 use erosion_models::RawColumn;
 use rayon::prelude::*;
@@ -17,6 +17,57 @@ use std::path::{Path, PathBuf};
 
 /// Label columns of `erosion features` output: never model inputs (they are the future).
 pub const LABEL_COLUMNS: [&str; 2] = ["churn", "erosion"];
+
+/// How a feature table was made, carried with it (Parquet key-value metadata, or a sidecar
+/// beside a CSV; see [`erosion_io::write_table_noted`]) so that `train` uses the same horizon and
+/// the bundle the same configuration, windows and population rule, as `erosion features` did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableOrigin {
+    /// The tool and version that wrote the table.
+    pub made_by: String,
+    /// The feature configuration, with `observed_until` set to the table's.
+    pub feature_config: FeatureConfig,
+}
+
+/// The metadata key (and sidecar content) of a [`TableOrigin`].
+pub const ORIGIN_KEY: &str = "erosion.feature_table";
+
+impl TableOrigin {
+    /// The origin of a table computed with `config` from data observed until `observed_until`.
+    pub fn new(config: &FeatureConfig, observed_until: i64) -> TableOrigin {
+        TableOrigin {
+            made_by: format!("erosion features {}", env!("CARGO_PKG_VERSION")),
+            feature_config: FeatureConfig {
+                observed_until: Some(observed_until),
+                ..config.clone()
+            },
+        }
+    }
+
+    /// The origin recorded with the table at `path`, if it has one (a user's own table has none).
+    pub fn read(path: &Path) -> Result<Option<TableOrigin>, Error> {
+        let Some(text) = erosion_io::read_table_note(path, ORIGIN_KEY)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| Error::Unreadable {
+            path: path.to_path_buf(),
+            format: "an erosion feature table".into(),
+            message: format!(
+                "its note on how it was made ({ORIGIN_KEY}) does not read ({e}); rebuild it with `erosion features`"
+            ),
+        })
+    }
+}
+
+/// Writes a feature table with its [`TableOrigin`], atomically.
+pub fn write_feature_table(
+    path: &Path,
+    df: &mut DataFrame,
+    origin: &TableOrigin,
+) -> Result<(), Error> {
+    let note = serde_json::to_string(origin).map_err(|e| Error::io(path, e))?;
+    erosion_io::write_table_noted(path, df, Some((ORIGIN_KEY, &note)))
+}
 
 /// A loaded table and the file it came from (named in every error).
 pub struct Table {

@@ -17,7 +17,9 @@ pub use convert::{
 };
 pub use read::{read_table, Format, ReadOptions, Separator};
 pub use validate::{summarize, DataSummary};
-pub use write::{atomic_write, write_table, ParquetSink};
+pub use write::{
+    atomic_write, note_sidecar, read_table_note, write_table, write_table_noted, ParquetSink,
+};
 
 /// The polars version erosion reads and writes with, re-exported so that other erosion crates
 /// build their frames with the same one.

@@ -42,6 +42,26 @@ where
 
 /// Writes a frame atomically as CSV or Parquet, chosen by the extension of `path`.
 pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
+    write_table_noted(path, df, None)
+}
+
+/// The file beside a CSV (or NDJSON) table that holds its note: `features.csv` →
+/// `features.csv.erosion.json`.
+pub fn note_sidecar(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".erosion.json");
+    path.with_file_name(name)
+}
+
+/// [`write_table`] with a note on how the table was made (JSON text): Parquet keeps it in its
+/// key-value metadata under `key`; a CSV file in [`note_sidecar`], written atomically before the
+/// table (a stale note beside a CSV written without one is removed). [`read_table_note`]
+/// reads it back.
+pub fn write_table_noted(
+    path: &Path,
+    df: &mut DataFrame,
+    note: Option<(&str, &str)>,
+) -> Result<()> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -49,18 +69,66 @@ pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
         .to_ascii_lowercase();
     let polars_err = |e: PolarsError| Error::io(path, e);
     match ext.as_str() {
-        "csv" => atomic_write(path, |w| {
-            CsvWriter::new(w).finish(df).map_err(polars_err)?;
-            Ok(())
-        }),
+        "csv" => {
+            let sidecar = note_sidecar(path);
+            match note {
+                Some((_, text)) => atomic_write(&sidecar, |w| {
+                    w.write_all(text.as_bytes())
+                        .map_err(|e| Error::io(&sidecar, e))
+                })?,
+                None if sidecar.exists() => {
+                    std::fs::remove_file(&sidecar).map_err(|e| Error::io(&sidecar, e))?
+                }
+                None => {}
+            }
+            atomic_write(path, |w| {
+                CsvWriter::new(w).finish(df).map_err(polars_err)?;
+                Ok(())
+            })
+        }
         "parquet" | "pq" => atomic_write(path, |w| {
-            ParquetWriter::new(w).finish(df).map_err(polars_err)?;
+            let meta = note.map(|(k, v)| {
+                polars::io::parquet::write::KeyValueMetadata::from_static(vec![(
+                    k.to_string(),
+                    v.to_string(),
+                )])
+            });
+            ParquetWriter::new(w)
+                .with_key_value_metadata(meta)
+                .finish(df)
+                .map_err(polars_err)?;
             Ok(())
         }),
         _ => Err(Error::UnknownExtension {
             path: path.to_path_buf(),
             ext: format!(".{ext}"),
         }),
+    }
+}
+
+/// The note [`write_table_noted`] left on a table under `key`, if any: Parquet key-value
+/// metadata, or the sidecar of a CSV or NDJSON file.
+pub fn read_table_note(path: &Path, key: &str) -> Result<Option<String>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(ext.as_str(), "parquet" | "pq") {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = ParquetReader::new(file);
+        let meta = reader.get_metadata().map_err(|e| Error::io(path, e))?;
+        return Ok(meta.key_value_metadata().as_ref().and_then(|kv| {
+            kv.iter()
+                .find(|x| x.key == key)
+                .and_then(|x| x.value.clone())
+        }));
+    }
+    let sidecar = note_sidecar(path);
+    match std::fs::read_to_string(&sidecar) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&sidecar, e)),
     }
 }
 

@@ -60,7 +60,9 @@ impl Calibrator {
 }
 
 /// Platt scaling fitted by Newton's method on Platt's smoothed targets
-/// (`(N+ + 1)/(N+ + 2)` and `1/(N- + 2)`), as scikit-learn does.
+/// (`(N+ + 1)/(N+ + 2)` and `1/(N- + 2)`), as scikit-learn does, except that the slope is kept
+/// positive: a calibrator never reverses the model's ranking (a fitted slope at or below zero
+/// becomes a tiny positive one at the base rate).
 pub fn fit_platt(score: &[f64], y: &[u8]) -> Calibrator {
     let np = y.iter().filter(|&&v| v == 1).count() as f64;
     let nn = y.len() as f64 - np;
@@ -119,6 +121,19 @@ pub fn fit_platt(score: &[f64], y: &[u8]) -> Calibrator {
         if !moved || (step * da).abs().max((step * db).abs()) < 1e-10 {
             break;
         }
+    }
+    if a <= 0.0 {
+        // The out-of-fold scores ranked the wrong way (no skill, or a shift between the
+        // validation folds): a decreasing map would turn the final model's order upside down.
+        // Keep its order with a slope too small to matter and the base rate as the level.
+        let spread = {
+            let m = score.iter().sum::<f64>() / score.len().max(1) as f64;
+            (score.iter().map(|s| (s - m) * (s - m)).sum::<f64>() / score.len().max(1) as f64)
+                .sqrt()
+        };
+        let rate = t.iter().sum::<f64>() / t.len().max(1) as f64;
+        a = 1e-6 / spread.max(1e-12);
+        b = (rate / (1.0 - rate)).ln() - a * score.iter().sum::<f64>() / score.len().max(1) as f64;
     }
     Calibrator::Platt { a, b }
 }

@@ -118,7 +118,9 @@ pub struct Thresholds {
     pub bands: Bands,
 }
 
-fn point(p: &[f64], y: &[u8], t: f64) -> OperatingPoint {
+/// The operating point of threshold `t` (flag `p >= t`) on calibrated probabilities `p` with
+/// labels `y`: share flagged, precision, recall (the capture of positives) and F1.
+pub fn point(p: &[f64], y: &[u8], t: f64) -> OperatingPoint {
     let (mut tp, mut fp) = (0.0, 0.0);
     for (&q, &v) in p.iter().zip(y) {
         if q >= t {

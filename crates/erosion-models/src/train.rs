@@ -136,6 +136,44 @@ pub struct Evaluation {
     pub metrics: Metrics,
     /// Ten-bin calibration table of the calibrated probabilities.
     pub calibration_table: Vec<CalibrationBin>,
+    /// At the model's action threshold: share flagged, precision, capture (recall) and lift
+    /// (precision / positive rate), the numbers of the decision the user acts on.
+    #[serde(default)]
+    pub at_action: Option<ActionMetrics>,
+}
+
+/// Metrics of the decision at the action threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionMetrics {
+    /// The threshold (calibrated probability; flag `p >= threshold`).
+    pub threshold: f64,
+    /// Share of rows flagged.
+    pub flagged_share: f64,
+    /// Precision of the flagged rows.
+    pub precision: f64,
+    /// Share of positives flagged.
+    pub capture: f64,
+    /// Precision over the positive rate.
+    pub lift: f64,
+}
+
+impl ActionMetrics {
+    /// The decision `p >= threshold` on labels `y`.
+    pub fn compute(y: &[u8], p: &[f64], threshold: f64) -> ActionMetrics {
+        let op = crate::thresholds::point(p, y, threshold);
+        let rate = y.iter().filter(|&&v| v == 1).count() as f64 / y.len().max(1) as f64;
+        ActionMetrics {
+            threshold,
+            flagged_share: op.flagged_share,
+            precision: op.precision,
+            capture: op.recall,
+            lift: if rate > 0.0 {
+                op.precision / rate
+            } else {
+                f64::NAN
+            },
+        }
+    }
 }
 
 /// A trained, calibrated model with its thresholds, validation report and (optionally) the
@@ -546,10 +584,21 @@ impl TrainedModel {
     pub fn evaluate(&self, x: &FeatureMatrix, y: &[u8]) -> Result<Evaluation> {
         check_labels(y, x.n_rows())?;
         let p = self.predict_proba(x)?;
-        Ok(Evaluation {
-            metrics: Metrics::compute(y, &p),
-            calibration_table: calibration_table(y, &p, 10),
-        })
+        Ok(self.evaluation(y, &p))
+    }
+
+    /// Metrics, calibration table and the decision at the action threshold of calibrated
+    /// probabilities `p` (this model's) against labels `y`.
+    pub fn evaluation(&self, y: &[u8], p: &[f64]) -> Evaluation {
+        Evaluation {
+            metrics: Metrics::compute(y, p),
+            calibration_table: calibration_table(y, p, 10),
+            at_action: Some(ActionMetrics::compute(
+                y,
+                p,
+                self.thresholds.action.probability,
+            )),
+        }
     }
 
     /// JSON text of the model (floats round-trip exactly).

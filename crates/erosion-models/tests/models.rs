@@ -199,6 +199,21 @@ fn calibration_improves_brier_on_a_miscalibrated_score() {
     let uncal: Vec<f64> = score.iter().map(|&s| sigmoid(s)).collect();
     let (_, report) = choose_calibrator(&score, &uncal, &y, CalibrationChoice::Auto, 0).unwrap();
     assert!(report.brier_platt_cv.min(report.brier_isotonic_cv) < report.brier_uncalibrated);
+
+    // Scores that rank the wrong way: Platt keeps the model's order (a tiny positive slope) at
+    // the base rate instead of reversing it.
+    let reversed: Vec<f64> = fit_s.iter().map(|s| -s).collect();
+    let Calibrator::Platt { a, .. } = fit_platt(&reversed, fit_y) else {
+        unreachable!()
+    };
+    assert!(a > 0.0, "a={a}");
+    let cal = fit_platt(&reversed, fit_y);
+    let (lo, hi) = (cal.apply(-5.0), cal.apply(5.0));
+    let rate = fit_y.iter().filter(|&&v| v == 1).count() as f64 / fit_y.len() as f64;
+    assert!(
+        lo < hi && (hi - rate).abs() < 0.01 && (lo - rate).abs() < 0.01,
+        "{lo} {hi} {rate}"
+    );
 }
 
 #[test]

@@ -3,9 +3,11 @@
 //!
 //! # Inputs
 //! - **Raw histories** (`--events F --customers F --as-of DATE`): the features are computed with
-//!   `erosion_features::compute` and the default [`erosion_features::FeatureConfig`], the very
-//!   same code and settings as `erosion features`, at the single cutoff `as_of` (midnight UTC;
-//!   events strictly before it count). The input customers are the rows of the customers file.
+//!   `erosion_features::compute` and the bundle's own [`erosion_features::FeatureConfig`] (the
+//!   windows and population rule of the `erosion features` run that made its training table;
+//!   the default only for bundles trained on a user's own table), the very same code and
+//!   settings as `erosion features`, at the single cutoff `as_of` (midnight UTC; events
+//!   strictly before it count). The input customers are the rows of the customers file.
 //! - **A feature table** (`--features F`): one row per customer; the input customers are its
 //!   rows. The id column is the bundle's id column (default `customer_id`); `as_of` is the row's
 //!   `cutoff` when the table has one, otherwise `--as-of`, otherwise empty.
@@ -16,13 +18,18 @@
 //!
 //! # Who is not scored (`--exclusions F`, columns `customer_id, reason`)
 //! In this order, the first that applies:
-//! - `deletion_request`: a `data_deletion_request` event before as-of (only the id is written);
+//! - `deletion_request`: a `data_deletion_request` event anywhere in the data, before or after
+//!   as-of (erasure is not only forward; only the id is written);
 //! - `consent_withdrawn` / `opted_out`: the latest `opt_in`/`opt_out`/`consent_withdrawn` event
 //!   before as-of is a withdrawal / an opt-out (in features mode: the table's
 //!   `consent_withdrawn` / `consent_opted_out` column is 1);
 //! - `suppressed`: the id is in `--suppress FILE` (one id a line; blank lines and lines starting
 //!   with `#` are ignored);
-//! - `no_activity` (raw mode): no purchase or visit before as-of, so there are no features.
+//! - raw mode, customers outside the population ([`erosion_features::membership`], the rule
+//!   `erosion features` applies): `cancelled` (a `cancel` before as-of that no purchase or visit
+//!   followed), `lapsed` (no purchase or visit in the bundle's `active_within_days` before
+//!   as-of), `no_activity` (none ever, or no event at all). A feature table made by
+//!   `erosion features` holds population rows only, so features mode needs no such rule.
 //!
 //! Every input customer of the partition is in exactly one of the two outputs; the command
 //! prints the counts and fails (exit 1, nothing written) if they do not add up. Without

@@ -5,7 +5,7 @@ use crate::policy::{ActionPolicy, Phrases};
 use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::{Error, EventKind, EventLog, EventType};
-use erosion_features::{catalogue, compute, Family, FeatureConfig};
+use erosion_features::{catalogue, compute, Family};
 use erosion_frame::Table;
 use erosion_io::polars::prelude::*;
 use erosion_io::timing;
@@ -183,7 +183,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             customers,
             as_of,
         } => prepare_raw(
-            &bundle.excluded,
+            &bundle,
             events,
             customers,
             date(as_of)?,
@@ -284,24 +284,27 @@ pub fn default_exclusions(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.exclusions.{ext}"))
 }
 
-/// Per log customer: `Some(reason)` when consent or a deletion request excludes them at `as_of`.
+/// Per log customer: `Some(reason)` when consent at `as_of` or a deletion request anywhere in
+/// the data (before or after `as_of`: erasure is not only forward) excludes them.
 fn consent_exclusions(log: &EventLog, as_of: i64) -> Vec<Option<&'static str>> {
     let n = log.customer_ids.len();
     let mut latest: Vec<Option<(i64, usize, EventType)>> = vec![None; n];
     let mut deleted = vec![false; n];
     for e in 0..log.len() {
         let ts = log.timestamp[e];
+        let c = log.customer[e] as usize;
+        if log.kind[e] == EventKind::Known(EventType::DataDeletionRequest) {
+            deleted[c] = true;
+        }
         if ts >= as_of {
             continue;
         }
-        let c = log.customer[e] as usize;
         match log.kind[e] {
             EventKind::Known(
                 t @ (EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn),
             ) if latest[c].is_none_or(|(lt, le, _)| (ts, e) > (lt, le)) => {
                 latest[c] = Some((ts, e, t));
             }
-            EventKind::Known(EventType::DataDeletionRequest) => deleted[c] = true,
             _ => {}
         }
     }
@@ -346,7 +349,7 @@ fn filter_log(mut log: EventLog, keep: &[bool]) -> EventLog {
 }
 
 fn prepare_raw(
-    excluded_inputs: &[String],
+    bundle: &Bundle,
     events: &Path,
     customers: &Path,
     as_of: i64,
@@ -391,8 +394,20 @@ fn prepare_raw(
     let custom = log.custom_types.clone();
     let log = filter_log(log, &keep);
     timing(format_args!("consent, partition, filter the log"), t);
-    let cfg = FeatureConfig::default();
+    // The bundle's own configuration (windows, population rule), never a default, so that the
+    // features are those the model was trained on.
+    let cfg = bundle.feature_config.clone().unwrap_or_default();
     let table = compute(&log, Some(&customers_t), &[as_of], &cfg);
+    let left_out: HashMap<String, &'static str> = table
+        .left_out
+        .iter()
+        .map(|r| {
+            (
+                log.customer_ids[r.customer as usize].clone(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
     drop(log);
     let t = Instant::now();
     let row_of: HashMap<&str, u32> = customers_t
@@ -414,9 +429,11 @@ fn prepare_raw(
     let has_features: HashSet<u32> = scored.iter().copied().collect();
     for &c in &to_score {
         if !has_features.contains(&c) {
-            excluded.push((c, "no_activity"));
+            let id = customers_t.ids[c as usize].as_str();
+            excluded.push((c, left_out.get(id).copied().unwrap_or("no_activity")));
         }
     }
+    drop(left_out);
     let families = catalogue(&cfg, &custom)
         .into_iter()
         .map(|d| (d.name, d.family))
@@ -424,7 +441,7 @@ fn prepare_raw(
     // Exactly the frame `erosion features` writes and `erosion evaluate` reads back, turned
     // into model inputs by the same code: one path, so the probabilities agree bit for bit.
     let frame = Table::from_frame(events, erosion_frame::feature_frame(&table));
-    let columns = frame.raw_columns(excluded_inputs)?;
+    let columns = frame.raw_columns(&bundle.excluded)?;
     timing(format_args!("ids, model input columns"), t);
     drop(row_of);
     Ok(Prepared {
@@ -527,7 +544,7 @@ fn prepare_table(
     let t = Instant::now();
     let columns = table.raw_columns_where(&bundle.excluded, Some(&mask))?;
     timing(format_args!("model input columns"), t);
-    let cfg = FeatureConfig::default();
+    let cfg = bundle.feature_config.clone().unwrap_or_default();
     let mut families: HashMap<String, Family> = catalogue(&cfg, &[])
         .into_iter()
         .map(|d| (d.name, d.family))

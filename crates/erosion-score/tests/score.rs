@@ -22,6 +22,10 @@ struct Fixture {
     excluded: Vec<String>,
     /// Sim customers active at as-of with no consent event of their own (test subjects).
     active: Vec<String>,
+    /// The population at as-of, as `erosion features` computes it.
+    population: Vec<String>,
+    /// The customers with events outside it, and why.
+    left_out: BTreeMap<String, String>,
 }
 
 fn fixture() -> &'static Fixture {
@@ -34,52 +38,8 @@ fn fixture() -> &'static Fixture {
         let start = erosion_core::time::parse_date("2024-01-01").unwrap();
         let as_of = start + AS_OF_DAY * DAY_MS;
 
-        // Training table: three labelled cutoffs, through a Parquet file as `erosion train` sees it.
         let fcfg = FeatureConfig::default();
-        let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
-        let train = compute(&chunk.events, Some(&chunk.customers), &cutoffs, &fcfg);
-        let train_path = root.join("train.parquet");
-        erosion_io::write_table(&train_path, &mut erosion_frame::feature_frame(&train)).unwrap();
-        let table = erosion_frame::Table::read(&train_path).unwrap();
-        let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
-            .map(String::from)
-            .to_vec();
-        let mut raw = table.raw_columns(&excluded).unwrap();
-        // Year-over-year changes need two years of history the short simulation lacks.
-        raw.retain(|c| match &c.values {
-            erosion_models::RawValues::Number(v) => v.iter().any(|x| !x.is_nan()),
-            erosion_models::RawValues::Text(_) => true,
-        });
-        let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();
-        let days: Vec<i64> = train.cutoff.iter().map(|c| c / DAY_MS).collect();
-        let config = TrainConfig {
-            model: ModelKind::Logistic,
-            time_min_gap: 90,
-            ..TrainConfig::default()
-        };
-        let model = train_table(&raw, &y, Some(&days), &EncodeOptions::default(), &config)
-            .expect("training");
-        let mut bundle = Bundle {
-            model_id: String::new(),
-            tool_version: erosion_bundle::TOOL_VERSION.into(),
-            target: TargetDef {
-                column: "erosion".into(),
-                positive: None,
-                definition: "erosion (test)".into(),
-            },
-            id_column: Some("customer_id".into()),
-            sensitive: Vec::new(),
-            excluded: excluded.clone(),
-            fingerprint: Fingerprint {
-                file: "train.parquet".into(),
-                sha256: String::new(),
-                rows: train.len(),
-                labelled_rows: train.len(),
-                cutoff_range: None,
-            },
-            model,
-        };
-        bundle.write(&root.join("model.json")).unwrap();
+        let excluded = train_bundle(&chunk, &fcfg, start, &root, "model.json", false);
 
         // Scoring inputs: the features table at as-of, and the raw histories.
         // The raw histories as files, and the features `erosion features` computes from them.
@@ -174,14 +134,84 @@ fn fixture() -> &'static Fixture {
             format!("# ops list\n{}\n\n", active[5]),
         )
         .unwrap();
+        let left_out = now
+            .left_out
+            .iter()
+            .map(|r| {
+                let id = loaded_events.customer_ids[r.customer as usize].clone();
+                (id, r.reason.as_str().to_string())
+            })
+            .collect();
         Fixture {
             _dir: dir,
             root,
             as_of,
             excluded,
             active,
+            population: now.customer_id.clone(),
+            left_out,
         }
     })
+}
+
+/// Trains a logistic erosion model in-process on three cutoffs of `chunk` computed with `fcfg`,
+/// writes it to `root/name` (with `fcfg` as its feature configuration when `with_config`) and
+/// returns the columns kept out of its inputs.
+fn train_bundle(
+    chunk: &erosion_sim::Chunk,
+    fcfg: &FeatureConfig,
+    start: i64,
+    root: &Path,
+    name: &str,
+    with_config: bool,
+) -> Vec<String> {
+    // Training table: three labelled cutoffs, through a Parquet file as `erosion train` sees it.
+    let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
+    let train = compute(&chunk.events, Some(&chunk.customers), &cutoffs, fcfg);
+    let train_path = root.join(format!("train-{name}.parquet"));
+    erosion_io::write_table(&train_path, &mut erosion_frame::feature_frame(&train)).unwrap();
+    let table = erosion_frame::Table::read(&train_path).unwrap();
+    let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
+        .map(String::from)
+        .to_vec();
+    let mut raw = table.raw_columns(&excluded).unwrap();
+    // Year-over-year changes need two years of history the short simulation lacks.
+    raw.retain(|c| match &c.values {
+        erosion_models::RawValues::Number(v) => v.iter().any(|x| !x.is_nan()),
+        erosion_models::RawValues::Text(_) => true,
+    });
+    let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();
+    let days: Vec<i64> = train.cutoff.iter().map(|c| c / DAY_MS).collect();
+    let config = TrainConfig {
+        model: ModelKind::Logistic,
+        time_min_gap: 90,
+        ..TrainConfig::default()
+    };
+    let model =
+        train_table(&raw, &y, Some(&days), &EncodeOptions::default(), &config).expect("training");
+    let mut bundle = Bundle {
+        model_id: String::new(),
+        tool_version: erosion_bundle::TOOL_VERSION.into(),
+        target: TargetDef {
+            column: "erosion".into(),
+            positive: None,
+            definition: "erosion (test)".into(),
+        },
+        id_column: Some("customer_id".into()),
+        sensitive: Vec::new(),
+        excluded: excluded.clone(),
+        fingerprint: Fingerprint {
+            file: "train.parquet".into(),
+            sha256: String::new(),
+            rows: train.len(),
+            labelled_rows: train.len(),
+            cutoff_range: None,
+        },
+        feature_config: with_config.then(|| fcfg.clone()),
+        model,
+    };
+    bundle.write(&root.join(name)).unwrap();
+    excluded
 }
 
 fn score(args: &[&str]) -> Output {
@@ -417,6 +447,128 @@ fn consent_exclusions_and_every_customer_once() {
     let mut want: Vec<&String> = customers.iter().collect();
     want.sort();
     assert_eq!(all, want);
+}
+
+/// `erosion features` and raw-mode scoring agree on the population: the scored customers are
+/// the feature table's rows (less consent exclusions), the others are excluded with the reason
+/// the features gave (cancelled, lapsed, no_activity, deletion_request).
+#[test]
+fn scoring_and_features_agree_on_the_population() {
+    let f = fixture();
+    let out = f.root.join("population_scores.parquet");
+    let exc = f.root.join("population_excluded.parquet");
+    ok(&[
+        "--model",
+        p(&f.root.join("model.json")),
+        "--events",
+        p(&f.root.join("events.parquet")),
+        "--customers",
+        p(&f.root.join("customers.parquet")),
+        "--as-of",
+        &format_date(f.as_of),
+        "--out",
+        p(&out),
+        "--exclusions",
+        p(&exc),
+    ]);
+    let scored: BTreeSet<String> = strs(&read(&out), "customer_id").into_iter().collect();
+    let e = read(&exc);
+    let reasons: BTreeMap<String, String> = strs(&e, "customer_id")
+        .into_iter()
+        .zip(strs(&e, "reason"))
+        .collect();
+    let consent = ["opted_out", "consent_withdrawn", "suppressed"];
+    for id in &f.population {
+        let why = reasons.get(id).map(String::as_str);
+        assert!(
+            scored.contains(id) || why.is_some_and(|r| consent.contains(&r)),
+            "{id} is in the population but neither scored nor excluded for consent ({why:?})"
+        );
+    }
+    for id in &scored {
+        assert!(
+            f.population.contains(id),
+            "{id} scored outside the population"
+        );
+    }
+    for (id, why) in &f.left_out {
+        let got = reasons.get(id).map(String::as_str);
+        if got.is_some_and(|r| consent.contains(&r)) {
+            continue;
+        }
+        assert_eq!(got, Some(why.as_str()), "{id}");
+    }
+    let count = |r: &str| reasons.values().filter(|v| *v == r).count();
+    assert!(count("lapsed") > 0, "{reasons:?}");
+    assert!(count("cancelled") > 0, "{reasons:?}");
+}
+
+/// A bundle trained on features with other windows (7, 28, 91 days) scores raw events with
+/// them: raw mode computes the bundle's configuration, not the default, and equals features
+/// mode on a table made with the same configuration.
+#[test]
+fn a_bundle_with_other_windows_scores_raw_events() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let sim = erosion_sim::simulate_range(&erosion_sim::SimConfig::new(400, DAYS, 11), 0..400);
+    let start = erosion_core::time::parse_date("2024-01-01").unwrap();
+    let fcfg = FeatureConfig {
+        windows: vec![7, 28, 91],
+        ..FeatureConfig::default()
+    };
+    train_bundle(&sim, &fcfg, start, root, "windows.json", true);
+    let model = root.join("windows.json");
+    let raw_out = root.join("raw.parquet");
+    ok(&[
+        "--model",
+        p(&model),
+        "--events",
+        p(&f.root.join("events.parquet")),
+        "--customers",
+        p(&f.root.join("customers.parquet")),
+        "--as-of",
+        &format_date(f.as_of),
+        "--out",
+        p(&raw_out),
+    ]);
+    // The features `erosion features` computes from the same files, with the same windows.
+    let events = erosion_io::load_events(&f.root.join("events.parquet"), &Default::default());
+    let customers =
+        erosion_io::load_customers(&f.root.join("customers.parquet"), &Default::default());
+    let now = compute(
+        &events.unwrap(),
+        Some(&customers.unwrap()),
+        &[f.as_of],
+        &fcfg,
+    );
+    assert!(now.names.iter().any(|n| n == "purchases_28d"));
+    let feats = root.join("features.parquet");
+    erosion_io::write_table(&feats, &mut erosion_frame::feature_frame(&now)).unwrap();
+    let feat_out = root.join("feat.parquet");
+    ok(&[
+        "--model",
+        p(&model),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&feat_out),
+    ]);
+    let (a, b) = (probs(&read(&raw_out)), probs(&read(&feat_out)));
+    assert!(a.len() > 20, "{} scored", a.len());
+    for (id, pa) in &a {
+        assert_eq!(pa.to_bits(), b[id].to_bits(), "customer {id}");
+    }
+    // The default-window bundle cannot score this table: it lacks the default windows.
+    let refused = score(&[
+        "--model",
+        p(&f.root.join("model.json")),
+        "--features",
+        p(&feats),
+        "--out",
+        p(&root.join("refused.parquet")),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
 }
 
 /// The N partitions together are the whole, with no customer twice, and score identically.

@@ -38,16 +38,25 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         println!("   {line}");
     }
 
-    println!("== 3. features: point in time, 90-day churn and erosion labels");
+    println!("== 3. features: point in time, 90-day churn and erosion labels, over the population");
     let config = erosion_features::FeatureConfig::default();
+    println!(
+        "   the population: a warning is for customers who are still here, so each cutoff keeps the {}; the rest are counted, not scored",
+        config.population_rule()
+    );
     let train_cutoffs = super::features::cutoffs(&[], &["2025-01-01..2025-07-02/91d".to_string()])?;
     let test_cutoffs = super::features::cutoffs(&["2025-10-01".to_string()], &[])?;
     let train_path = out.join("features_train.parquet");
     let test_path = out.join("features_test.parquet");
     for (cutoffs, path) in [(&train_cutoffs, &train_path), (&test_cutoffs, &test_path)] {
         let table = erosion_features::compute(&log, Some(&customers), cutoffs, &config);
-        erosion_io::write_table(path, &mut erosion_frame::feature_frame(&table))?;
-        for line in super::features::summary(&table, config.horizon_days).lines() {
+        let origin = erosion_frame::TableOrigin::new(&config, table.observed_until);
+        erosion_frame::write_feature_table(
+            path,
+            &mut erosion_frame::feature_frame(&table),
+            &origin,
+        )?;
+        for line in super::features::summary(&table, &config).lines() {
             println!("   {line}");
         }
         println!("   wrote {}", path.display());
@@ -72,7 +81,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             cost_ratio: None,
             best_f1: false,
             folds: 5,
-            horizon: "90d".into(),
+            horizon: None,
             seed: 0,
             out: model_path.clone(),
             metrics_out: Some(out.join("validation.json")),

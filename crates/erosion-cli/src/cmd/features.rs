@@ -3,7 +3,7 @@
 use crate::args::FeaturesArgs;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::Error;
-use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable};
+use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable, LeftOut};
 use erosion_io::timing;
 use std::time::Instant;
 
@@ -65,9 +65,16 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         .iter()
         .map(|w| parse_days(w, "--windows"))
         .collect::<Result<Vec<_>, _>>()?;
+    let horizon_days = parse_days(&a.horizon, "--horizon")?;
+    let active_within_days = match a.active_within.as_deref().map(str::trim) {
+        None => Some(horizon_days),
+        Some("all") => None,
+        Some(d) => Some(parse_days(d, "--active-within")?),
+    };
     let mut config = FeatureConfig {
         windows,
-        horizon_days: parse_days(&a.horizon, "--horizon")?,
+        horizon_days,
+        active_within_days,
         ..FeatureConfig::default()
     };
     if let Some(d) = &a.observed_until {
@@ -130,8 +137,9 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
     pb.inc(1);
     if table.is_empty() {
         return Err(Error::usage(format!(
-            "{}: no customer is active before the cutoff(s) {}",
+            "{}: no customer is in the population ({}) at the cutoff(s) {}",
             events.display(),
+            config.population_rule(),
             cutoffs
                 .iter()
                 .map(|&c| format_date(c))
@@ -144,31 +152,35 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
     let mut df = erosion_frame::feature_frame(&table);
     timing(format_args!("feature frame"), t);
     let t = Instant::now();
-    erosion_io::write_table(out, &mut df)?;
+    let made = erosion_frame::TableOrigin::new(&config, table.observed_until);
+    erosion_frame::write_feature_table(out, &mut df, &made)?;
     timing(format_args!("write {}", out.display()), t);
     pb.finish_and_clear();
-    print_summary(&table, config.horizon_days);
+    print_summary(&table, &config);
     println!("wrote {}", out.display());
     Ok(())
 }
 
 /// Prints rows per cutoff, label rates and exclusions.
-pub fn print_summary(t: &FeatureTable, horizon: u32) {
-    print!("{}", summary(t, horizon));
+pub fn print_summary(t: &FeatureTable, config: &FeatureConfig) {
+    print!("{}", summary(t, config));
 }
 
-/// Rows per cutoff, label rates and exclusions.
-pub fn summary(t: &FeatureTable, horizon: u32) -> String {
+/// Rows per cutoff, label rates and who was left out of the population, by reason.
+pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{} rows x {} features; labels over {horizon} days, data observed until {}",
+        "{} rows x {} features; labels over {} days, data observed until {}",
         t.len(),
         t.names.len(),
+        config.horizon_days,
         format_date(t.observed_until)
     );
-    for &(cutoff, deleted) in &t.deleted {
+    let _ = writeln!(o, "population: {}", config.population_rule());
+    for cutoff in t.cutoffs() {
+        let left = t.left_out_counts(cutoff);
         let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
         let labelled: Vec<usize> = rows
             .iter()
@@ -183,14 +195,24 @@ pub fn summary(t: &FeatureTable, horizon: u32) -> String {
                 format!("{:.1} %", 100.0 * k as f64 / labelled.len() as f64)
             }
         };
+        let why: Vec<String> = LeftOut::ALL
+            .iter()
+            .zip(left)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| format!("{n} {}", r.as_str()))
+            .collect();
         let _ = writeln!(
             o,
-            "  cutoff {}: {} customers, churn {}, erosion {}; {} left out for a data deletion request",
+            "  cutoff {}: {} customers, churn {}, erosion {}; left out: {}",
             format_date(cutoff),
             rows.len(),
             rate(&t.churn),
             rate(&t.erosion),
-            deleted
+            if why.is_empty() {
+                "none".to_string()
+            } else {
+                why.join(", ")
+            }
         );
     }
     o

@@ -4,6 +4,7 @@ use crate::args::{EvaluateArgs, TrainArgs};
 use erosion_bundle::{file_sha256, Bundle, Fingerprint, TargetDef};
 use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::Error;
+use erosion_features::FeatureConfig;
 use erosion_frame::{Table, LABEL_COLUMNS};
 use erosion_models::{
     CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel, ValidationPlan,
@@ -22,21 +23,48 @@ fn model_error(path: &std::path::Path, e: erosion_models::ModelError) -> Error {
     Error::Usage(format!("{}: {e}", path.display()))
 }
 
-/// What the target means, in words, for our own labels.
-fn definition(target: &str, horizon_days: u32) -> String {
-    match target {
+/// What the target means, in words, for our own labels (with the population they are
+/// defined on when the table says how it was made).
+fn definition(target: &str, horizon_days: u32, config: Option<&FeatureConfig>) -> String {
+    let label = match target {
         "churn" => format!(
             "churn: no purchase or visit in the {horizon_days} days from the cutoff, or a cancel in them"
         ),
         "erosion" => format!(
             "erosion: within {horizon_days} days of the cutoff an unsubscribe, spam report, opt-out, consent withdrawal, \
-privacy complaint, deletion request, an NPS drop of 3 or more points, or a churn"
+privacy complaint, an NPS drop of 3 or more points, or a churn (a data deletion request erases the customer instead)"
         ),
-        other => format!("the positive value of column {other:?}"),
+        other => return format!("the positive value of column {other:?}"),
+    };
+    match config {
+        Some(c) => format!("{label}; over the population: {}", c.population_rule()),
+        None => label,
+    }
+}
+
+/// The label horizon: the table's own when `erosion features` made it (a `--horizon` that
+/// disagrees is refused), else `--horizon`, else 90 days.
+fn horizon_days(a: &TrainArgs, origin: Option<&erosion_frame::TableOrigin>) -> Result<u32, Error> {
+    let flag = a
+        .horizon
+        .as_deref()
+        .map(|h| super::features::parse_days(h, "--horizon"))
+        .transpose()?;
+    match (origin, flag) {
+        (Some(o), Some(h)) if h != o.feature_config.horizon_days => Err(Error::usage(format!(
+            "{}: --horizon {h} days disagrees with the table, whose labels were made over {} days \
+by `erosion features --horizon`; leave --horizon out (train reads it from the table) or rebuild the table",
+            a.features.display(),
+            o.feature_config.horizon_days
+        ))),
+        (Some(o), _) => Ok(o.feature_config.horizon_days),
+        (None, h) => Ok(h.unwrap_or(90)),
     }
 }
 
 pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let origin = erosion_frame::TableOrigin::read(&a.features)?;
+    let horizon = horizon_days(a, origin.as_ref())?;
     let table = Table::read(&a.features)?;
     let target = table.target(&a.target, a.positive.as_deref())?;
     let id =
@@ -108,7 +136,6 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let cutoffs = table
         .cutoffs()?
         .map(|c| labelled.iter().map(|&i| c[i]).collect::<Vec<i64>>());
-    let horizon = super::features::parse_days(&a.horizon, "--horizon")?;
     let model = a.model.parse::<ModelKindArg>().map_err(Error::Usage)?.0;
     let threshold = match (a.capacity, a.cost_ratio, a.best_f1) {
         (_, Some(r), _) => ThresholdRule::CostRatio {
@@ -155,8 +182,13 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         target: TargetDef {
             column: a.target.clone(),
             positive: a.positive.clone(),
-            definition: definition(&a.target, horizon),
+            definition: definition(
+                &a.target,
+                horizon,
+                origin.as_ref().map(|o| &o.feature_config),
+            ),
         },
+        feature_config: origin.map(|o| o.feature_config),
         id_column: id,
         sensitive: a.sensitive.clone(),
         excluded,
@@ -175,11 +207,18 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         title: format!("{} model {}", a.target, bundle.model_id),
         target: bundle.target.definition.clone(),
         data_description: format!(
-            "{} ({} rows, {} labelled; sha256 {})",
+            "{} ({} rows, {} labelled; sha256 {}){}",
             bundle.fingerprint.file,
             bundle.fingerprint.rows,
             bundle.fingerprint.labelled_rows,
-            &bundle.fingerprint.sha256[..16]
+            &bundle.fingerprint.sha256[..16],
+            match &bundle.feature_config {
+                Some(c) => format!(
+                    "; one row per customer in the population at each cutoff: {}. Metrics are on that population.",
+                    c.population_rule()
+                ),
+                None => String::new(),
+            }
         ),
         excluded_sensitive: a.sensitive.clone(),
         sensitive_derived_features: derived_from(&bundle.model, &a.sensitive),
@@ -205,6 +244,18 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         card_path.display()
     );
     Ok(())
+}
+
+/// The decision at the action threshold, in one line.
+fn action_line(a: &erosion_models::ActionMetrics) -> String {
+    format!(
+        "at the action threshold (p >= {:.3}): flags {:.1} % of rows, precision {:.3}, captures {:.1} % of positives, lift {:.2}",
+        a.threshold,
+        100.0 * a.flagged_share,
+        a.precision,
+        100.0 * a.capture,
+        a.lift
+    )
 }
 
 /// Input features whose name mentions a sensitive column (flagged in the model card).
@@ -266,6 +317,19 @@ fn print_training(b: &Bundle) {
         ),
     }
     println!("{}", m.validation.reason);
+    if let Some(c) = &b.feature_config {
+        println!("population: {}", c.population_rule());
+    }
+    let op = &m.thresholds.action;
+    let rate = m.training.positive_rate;
+    println!(
+        "at the action threshold (p >= {:.3}) on validation: flags {:.1} % of rows, precision {:.3}, captures {:.1} % of positives, lift {:.2}",
+        op.probability,
+        100.0 * op.flagged_share,
+        op.precision,
+        100.0 * op.recall,
+        if rate > 0.0 { op.precision / rate } else { f64::NAN }
+    );
     println!(
         "top features: {}",
         m.importance
@@ -330,10 +394,7 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
         ))
         .into());
     }
-    let eval = erosion_models::Evaluation {
-        metrics: erosion_models::Metrics::compute(&y, &p),
-        calibration_table: erosion_models::metrics::calibration_table(&y, &p, 10),
-    };
+    let eval = bundle.model.evaluation(&y, &p);
     let m = &eval.metrics;
     println!(
         "model {} ({}) on {}: {} labelled rows, {:.1} % positive",
@@ -343,10 +404,16 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
         y.len(),
         100.0 * m.positive_rate
     );
+    if let Some(o) = erosion_frame::TableOrigin::read(&a.features)? {
+        println!("population: {}", o.feature_config.population_rule());
+    }
     println!(
         "ROC-AUC {:.4}  PR-AUC {:.4}  Brier {:.4}  log-loss {:.4}  lift@10% {:.2}  capture@10% {:.3}",
         m.roc_auc, m.pr_auc, m.brier, m.log_loss, m.lift_top10, m.capture_top10
     );
+    if let Some(act) = &eval.at_action {
+        println!("{}", action_line(act));
+    }
     println!("calibration:   predicted  observed   rows");
     for b in eval.calibration_table.iter().filter(|b| b.count > 0) {
         println!(
