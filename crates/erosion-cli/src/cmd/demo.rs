@@ -209,6 +209,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         events: w.events,
         test_auc: evaluation.metrics.roc_auc,
         test_rows: evaluation.metrics.rows,
+        at_action: evaluation.at_action.clone(),
+        population: config.population_rule(),
         scored: scored.scored,
         excluded,
         out,
@@ -228,6 +230,8 @@ struct IndexFacts<'a> {
     events: usize,
     test_auc: f64,
     test_rows: usize,
+    at_action: Option<erosion_models::ActionMetrics>,
+    population: String,
     scored: usize,
     excluded: Vec<String>,
     out: &'a std::path::Path,
@@ -303,7 +307,9 @@ privacy incident half way). Everything below was made by <code>erosion demo</cod
 excluded attributes, caveats) and the bundle <a href="model.json">model.json</a>;
 validation metrics in <a href="validation.json">validation.json</a>.</li>
 <li>Held-out evaluation at the later cutoff 2025-10-01: ROC-AUC <b>{auc:.3}</b> on {rows} labelled
-customers (<a href="evaluation.json">evaluation.json</a>).</li>
+customers of the population (<a href="evaluation.json">evaluation.json</a>){action}.</li>
+<li>The population: a warning is for customers who are still here, so every table, metric and score
+covers the {population}; the others are counted and listed in the exclusions, never scored.</li>
 <li>ONNX export for other engines: <a href="model.onnx">model.onnx</a>.</li>
 </ul>
 <h2>2. Fairness audit</h2>
@@ -322,6 +328,18 @@ recommended action; <a href="exclusions.csv">exclusions.csv</a>: not scored ({ex
         events = f.events,
         auc = f.test_auc,
         rows = f.test_rows,
+        action = match &f.at_action {
+            Some(a) => format!(
+                "; at the action threshold it flags {:.1} % of them, {:.0} % of whom erode (lift {:.2}), \
+                 and reaches {:.0} % of those who erode",
+                100.0 * a.flagged_share,
+                100.0 * a.precision,
+                a.lift,
+                100.0 * a.capture
+            ),
+            None => String::new(),
+        },
+        population = escape(&f.population),
         scored = f.scored,
         excluded = escape(&f.excluded.join(", ")),
     )
