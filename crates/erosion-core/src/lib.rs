@@ -11,5 +11,5 @@ pub mod time;
 pub mod vocabulary;
 
 pub use error::{Error, Result};
-pub use model::{Customers, EventKind, EventLog};
+pub use model::{Customers, EventKind, EventLog, Lookalike};
 pub use vocabulary::EventType;

@@ -93,12 +93,92 @@ impl EventLog {
         out
     }
 
+    /// The custom types that resemble a vocabulary type ([`EventType::resembling`]), with their
+    /// event counts, in order of first appearance: most likely misspelt vocabulary types, which
+    /// commands report instead of silently counting them as custom events.
+    pub fn lookalike_types(&self) -> Vec<Lookalike> {
+        let mut out: Vec<Lookalike> = self
+            .custom_types
+            .iter()
+            .filter_map(|name| {
+                EventType::resembling(name).map(|t| Lookalike {
+                    name: name.clone(),
+                    events: 0,
+                    resembles: t,
+                })
+            })
+            .collect();
+        if out.is_empty() {
+            return out;
+        }
+        let index: HashMap<&str, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.as_str(), i))
+            .collect();
+        let slot: Vec<Option<usize>> = self
+            .custom_types
+            .iter()
+            .map(|n| index.get(n.as_str()).copied())
+            .collect();
+        let mut counts = vec![0u64; out.len()];
+        for k in &self.kind {
+            if let EventKind::Custom(i) = *k {
+                if let Some(j) = slot[i as usize] {
+                    counts[j] += 1;
+                }
+            }
+        }
+        for (l, n) in out.iter_mut().zip(counts) {
+            l.events = n;
+        }
+        out
+    }
+
+    /// The number of consent events (`opt_in`, `opt_out`, `consent_withdrawn`): a log without
+    /// one cannot say that a customer objected to profiling.
+    pub fn consent_events(&self) -> usize {
+        self.kind
+            .iter()
+            .filter(|k| {
+                matches!(
+                    k,
+                    EventKind::Known(
+                        EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn
+                    )
+                )
+            })
+            .count()
+    }
+
     /// Indices of the events ordered by (customer, timestamp, original position): a stable
     /// order that does not depend on how the file was sorted.
     pub fn order_by_customer_time(&self) -> Vec<u32> {
         let mut idx: Vec<u32> = (0..self.len() as u32).collect();
         idx.sort_by_key(|&i| (self.customer[i as usize], self.timestamp[i as usize], i));
         idx
+    }
+}
+
+/// A custom event type spelt almost like a vocabulary type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookalike {
+    /// The type's name in the file.
+    pub name: String,
+    /// Its events.
+    pub events: u64,
+    /// The vocabulary type it resembles.
+    pub resembles: EventType,
+}
+
+impl std::fmt::Display for Lookalike {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "event type {:?} ({} events) is not in the vocabulary but resembles {:?}; it is counted \
+             as a custom type. If it means {}, spell it so in the file (case and separators do not matter).",
+            self.name, self.events, self.resembles.as_str(), self.resembles.as_str()
+        )
     }
 }
 
@@ -241,5 +321,40 @@ mod tests {
         assert_eq!(counts["purchase"], 2);
         assert_eq!(counts["loyalty_points"], 1);
         assert_eq!(log.order_by_customer_time(), vec![2, 1, 0]);
+    }
+
+    /// Spellings of a vocabulary type intern as it; near misses are reported with their count.
+    #[test]
+    fn spellings_intern_as_the_type_and_near_misses_are_reported() {
+        let mut b = EventLogBuilder::default();
+        let a = b.customer("a");
+        for name in [
+            "OPT_OUT",
+            "opt-out",
+            "Opt Out",
+            "optout",
+            "optout",
+            "loyalty_points",
+        ] {
+            let k = b.kind(name);
+            b.push(a, 0, k, f64::NAN, NO_CHANNEL, None);
+        }
+        let log = b.finish();
+        assert_eq!(log.counts_by_type()["opt_out"], 3);
+        assert_eq!(log.consent_events(), 3);
+        let found = log.lookalike_types();
+        assert_eq!(
+            found,
+            [Lookalike {
+                name: "optout".into(),
+                events: 2,
+                resembles: EventType::OptOut
+            }]
+        );
+        let text = found[0].to_string();
+        assert!(
+            text.contains("\"optout\" (2 events)") && text.contains("\"opt_out\""),
+            "{text}"
+        );
     }
 }
