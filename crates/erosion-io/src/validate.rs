@@ -2,7 +2,7 @@
 //! problems in it that loading alone does not catch (scores out of range, ...).
 
 use erosion_core::time::format_timestamp;
-use erosion_core::{Customers, EventKind, EventLog, EventType};
+use erosion_core::{Customers, EventKind, EventLog, EventType, Lookalike};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub struct DataSummary {
     pub counts: BTreeMap<String, u64>,
     /// Types outside the vocabulary (still counted by the features).
     pub custom_types: Vec<String>,
+    /// Of them, the ones spelt almost like a vocabulary type, with their counts.
+    pub lookalikes: Vec<Lookalike>,
     /// Rows in the customers table, if given.
     pub customers: Option<usize>,
     /// Customers of the table without any event.
@@ -92,6 +94,7 @@ pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
         time_range: log.time_range(),
         counts: log.counts_by_type(),
         custom_types: log.custom_types.clone(),
+        lookalikes: log.lookalike_types(),
         customers: customers_n,
         customers_without_events: without,
         events_without_customer: orphan,
@@ -130,10 +133,11 @@ impl fmt::Display for DataSummary {
         }
         writeln!(f, "events per type:")?;
         for (name, n) in &self.counts {
-            let mark = if EventType::parse(name).is_none() {
-                "  (custom type, counted)"
-            } else {
-                ""
+            let like = self.lookalikes.iter().find(|l| &l.name == name);
+            let mark = match (EventType::parse(name), like) {
+                (Some(_), _) => String::new(),
+                (None, Some(l)) => format!("  (custom type, counted; resembles {})", l.resembles),
+                (None, None) => "  (custom type, counted)".into(),
             };
             writeln!(f, "  {name:<22} {n:>12}{mark}")?;
         }
@@ -143,6 +147,9 @@ impl fmt::Display for DataSummary {
                 "types outside the vocabulary: {}",
                 self.custom_types.join(", ")
             )?;
+        }
+        for l in &self.lookalikes {
+            writeln!(f, "warning: {l}")?;
         }
         if !self.problems.is_empty() {
             writeln!(f, "problems:")?;
