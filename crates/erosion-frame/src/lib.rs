@@ -326,25 +326,76 @@ impl Table {
             .collect()
     }
 
-    /// A 0/1 (or boolean) column as flags (`true` where 1), or `None` when the table has no
-    /// such numeric column.
+    /// A 0/1 column as flags, read by meaning whatever the file's format, so that a CSV and a
+    /// Parquet of the same table give the same flags: `true` for a boolean true, a number equal
+    /// to 1 or text that reads as one (`1`, `1.0`, `true`, `yes`, any case); `false` for false,
+    /// 0 (`0`, `0.0`, `false`, `no`) and for a missing value (null, blank or NaN: nothing
+    /// recorded). Anything else is [`Error::BadValue`] naming the file, column and row. `None`
+    /// when the table has no such column.
     pub fn flags(&self, name: &str) -> Result<Option<Vec<bool>>, Error> {
-        let Ok(col) = self.df.column(name) else {
-            return Ok(None);
-        };
-        if !(col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Boolean)) {
+        if !self.has(name) {
             return Ok(None);
         }
-        let f = col
-            .cast(&DataType::Float64)
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(Some(
-            f.f64()
+        let bad = |row: usize, value: String| Error::BadValue {
+            path: self.path.clone(),
+            column: name.to_string(),
+            row: row + 1,
+            value,
+            expected: "a flag: 1, 1.0, true or yes when set; 0, 0.0, false, no or empty when not"
+                .into(),
+        };
+        let col = self.column(name)?;
+        if col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Boolean) {
+            let f = col
+                .cast(&DataType::Float64)
+                .map_err(|e| Error::io(&self.path, e))?;
+            return f
+                .f64()
                 .expect("Float64")
                 .iter()
-                .map(|v| v == Some(1.0))
-                .collect(),
-        ))
+                .enumerate()
+                .map(|(row, v)| {
+                    flag_of_number(v).ok_or_else(|| bad(row, format!("{}", v.unwrap_or(f64::NAN))))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some);
+        }
+        self.strings(name)?
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| {
+                let v = v.unwrap_or_default();
+                flag_of_text(&v).ok_or_else(|| bad(row, v))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+}
+
+/// A number as a flag: 1 set, 0 or missing (null, NaN) not set, `None` for any other number.
+fn flag_of_number(v: Option<f64>) -> Option<bool> {
+    match v {
+        None => Some(false),
+        Some(x) if x.is_nan() || x == 0.0 => Some(false),
+        Some(1.0) => Some(true),
+        Some(_) => None,
+    }
+}
+
+/// Text as a flag: `true`/`yes` and `false`/`no` in any case, blank, or a number
+/// ([`flag_of_number`]); `None` for anything else.
+fn flag_of_text(s: &str) -> Option<bool> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(false);
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" => Some(true),
+        "false" | "no" => Some(false),
+        other => other
+            .parse::<f64>()
+            .ok()
+            .and_then(|x| flag_of_number(Some(x))),
     }
 }
 
@@ -385,6 +436,56 @@ pub fn feature_frame(t: &FeatureTable) -> DataFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flag column means the same as text (a CSV) and as numbers or booleans (a Parquet), and
+    /// anything that is not a flag is an error naming the file, the column and the row.
+    #[test]
+    fn flags_read_by_meaning_whatever_the_type() {
+        let path = Path::new("features.csv");
+        let text = df!(
+            "f" => [Some("1"), Some("1.0"), Some(" TRUE "), Some("yes"), Some("0"), Some("0.0"),
+                    Some("false"), Some("No"), Some(""), None, Some("NaN")],
+        )
+        .unwrap();
+        let want = [
+            true, true, true, true, false, false, false, false, false, false, false,
+        ];
+        let got = Table::from_frame(path, text).flags("f").unwrap().unwrap();
+        assert_eq!(got, want);
+        let numbers = df!(
+            "f" => [Some(1.0), Some(1.0), Some(1.0), Some(1.0), Some(0.0), Some(0.0), Some(0.0),
+                    Some(0.0), None, None, Some(f64::NAN)],
+            "i" => [Some(1i64), Some(1), Some(1), Some(1), Some(0), Some(0), Some(0), Some(0),
+                    None, None, None],
+            "b" => [Some(true), Some(true), Some(true), Some(true), Some(false), Some(false),
+                    Some(false), Some(false), None, None, None],
+        )
+        .unwrap();
+        let t = Table::from_frame(Path::new("features.parquet"), numbers);
+        for c in ["f", "i", "b"] {
+            assert_eq!(t.flags(c).unwrap().unwrap(), want, "{c}");
+        }
+        assert_eq!(t.flags("absent").unwrap(), None);
+        let bad = |df: DataFrame| {
+            Table::from_frame(path, df)
+                .flags("consent_opted_out")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad(df!("consent_opted_out" => ["0", "1", "opted out"]).unwrap());
+        assert!(
+            e.contains("features.csv")
+                && e.contains("\"consent_opted_out\"")
+                && e.contains("row 3")
+                && e.contains("\"opted out\"")
+                && e.contains("a flag: 1, 1.0, true or yes"),
+            "{e}"
+        );
+        let e = bad(df!("consent_opted_out" => [0.0, 2.0]).unwrap());
+        assert!(e.contains("row 2") && e.contains("\"2\""), "{e}");
+        let e = bad(df!("consent_opted_out" => ["0", "0.5"]).unwrap());
+        assert!(e.contains("row 2") && e.contains("\"0.5\""), "{e}");
+    }
 
     /// `raw_columns_where` with a row mask equals `raw_columns` of the filtered table: numbers
     /// with nulls, booleans, text, an excluded column, and a frame of several chunks.
