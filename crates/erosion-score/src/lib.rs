@@ -21,15 +21,35 @@
 //! - `deletion_request`: a `data_deletion_request` event anywhere in the data, before or after
 //!   as-of (erasure is not only forward; only the id is written);
 //! - `consent_withdrawn` / `opted_out`: the latest `opt_in`/`opt_out`/`consent_withdrawn` event
-//!   before as-of is a withdrawal / an opt-out (in features mode: the table's
-//!   `consent_withdrawn` / `consent_opted_out` column is 1);
-//! - `suppressed`: the id is in `--suppress FILE` (one id a line; blank lines and lines starting
-//!   with `#` are ignored);
+//!   before as-of is a withdrawal / an opt-out, the types matched regardless of case and
+//!   separators (`OPT_OUT`, `opt-out`, `Opt Out`; [`erosion_core::EventType::parse`]). In
+//!   features mode: the table's `consent_withdrawn` / `consent_opted_out` column is set, read by
+//!   meaning whatever the format (`erosion_frame::Table::flags`: `1`, `1.0`, `true`, `yes` set;
+//!   `0`, `false`, `no`, blank or null not set; any other value stops the run, exit 2, naming
+//!   file, column and row), so a CSV and a Parquet of one table exclude the same customers;
+//! - `suppressed`: the id is in `--suppress FILE` ([`consent::parse_suppress`]: one id a line, or
+//!   the first field of `id,reason` lines; double quotes, a UTF-8 byte-order mark, CRLF, a header
+//!   line `customer_id`/`id`/the bundle's id column, blank lines and `#` comments are fine);
 //! - raw mode, customers outside the population ([`erosion_features::membership`], the rule
 //!   `erosion features` applies): `cancelled` (a `cancel` before as-of that no purchase or visit
 //!   followed), `lapsed` (no purchase or visit in the bundle's `active_within_days` before
 //!   as-of), `no_activity` (none ever, or no event at all). A feature table made by
 //!   `erosion features` holds population rows only, so features mode needs no such rule.
+//!
+//! # Consent information
+//! An input must be able to say that a customer objected: raw histories with at least one
+//! `opt_in`, `opt_out` or `consent_withdrawn` event, a feature table with a `consent_opted_out`
+//! or `consent_withdrawn` column, or a `--suppress` list. Without any, the run is refused
+//! (exit 2, before any work, with what to do) unless it passes `--consent-handled-upstream`
+//! (the input already leaves out everyone who objected). Event types spelt almost like a
+//! vocabulary type (`optout`, `opt_outt`; [`erosion_core::EventType::resembling`]) are counted
+//! as custom types and reported as warnings with their count (and named in the refusal when
+//! they look like consent types). stderr says where the consent decisions came from and how
+//! many of the suppression list's ids are input customers (a warning when none is), even with
+//! `--quiet`; the scores carry the same as a run record (JSON under
+//! [`consent::RUN_NOTE_KEY`] in the Parquet key-value metadata, or in `<scores>.erosion.json`
+//! beside a CSV): the input's consent information, the list's file, ids and matches,
+//! `handled_upstream`, and the warnings.
 //!
 //! Every input customer of the partition is in exactly one of the two outputs; the command
 //! prints the counts and fails (exit 1, nothing written) if they do not add up. Without
@@ -64,6 +84,7 @@
 //! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, column and row),
 //! 1 internal error.
 
+pub mod consent;
 pub mod policy;
 pub mod run;
 

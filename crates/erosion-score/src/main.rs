@@ -12,7 +12,7 @@ use std::process::ExitCode;
     name = "erosion-score",
     version,
     group(ArgGroup::new("input").required(true).args(["events", "features"])),
-    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
+    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nConsent: customers whose latest consent event before as-of is opt_out or consent_withdrawn\n(feature tables: the consent_opted_out / consent_withdrawn columns, 1/1.0/true when set, in CSV\nas in Parquet) or who are on the --suppress list are never scored. Input with no consent\ninformation at all (no consent event, no consent column) is refused unless --suppress or\n--consent-handled-upstream is given.\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
 )]
 struct Args {
     /// Model bundle (from `erosion train`).
@@ -37,9 +37,14 @@ struct Args {
     /// Customers not scored, with the reason (default: <out stem>.exclusions.<ext>).
     #[arg(long, value_name = "F")]
     exclusions: Option<PathBuf>,
-    /// Ids never to score, one a line.
+    /// Ids never to score: one a line, the first field of `id,reason` lines; a header line,
+    /// quotes, a UTF-8 BOM, CRLF, blank lines and `#` comments are fine.
     #[arg(long, value_name = "F")]
     suppress: Option<PathBuf>,
+    /// The input already leaves out every customer who opted out or withdrew consent: score it
+    /// even when it carries no consent information (the scores' metadata records this).
+    #[arg(long)]
+    consent_handled_upstream: bool,
     /// Score only the customers whose id hashes (FNV-1a 64) to partition I of N (0-based).
     #[arg(long, value_name = "I/N")]
     partition: Option<String>,
@@ -77,8 +82,16 @@ fn try_main(a: Args) -> Result<(), Failure> {
         exclusions: a.exclusions,
         suppress: a.suppress,
         partition,
+        consent_handled_upstream: a.consent_handled_upstream,
     };
     let s = run(&opts)?;
+    // Consent goes to stderr even with --quiet: a night's log must say how consent was decided.
+    for line in s.consent.lines() {
+        eprintln!("{line}");
+    }
+    if let Some(w) = s.consent.warning() {
+        eprintln!("{w}");
+    }
     if !a.quiet {
         let part = partition
             .map(|(i, n)| format!(" (partition {i}/{n})"))

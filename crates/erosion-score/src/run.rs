@@ -1,5 +1,6 @@
 //! The scoring pipeline: inputs, exclusions, partition, features, model, outputs.
 
+use crate::consent::{self, ConsentReport, Rules, SuppressList};
 use crate::partition_of;
 use crate::policy::{ActionPolicy, Phrases};
 use erosion_bundle::Bundle;
@@ -47,10 +48,13 @@ pub struct Options {
     pub out: PathBuf,
     /// Exclusions output (default: beside `out`).
     pub exclusions: Option<PathBuf>,
-    /// Ids not to score, one a line.
+    /// Ids not to score ([`consent::parse_suppress`]).
     pub suppress: Option<PathBuf>,
     /// `(I, N)`.
     pub partition: Option<(u32, u32)>,
+    /// The input already leaves out every customer who objected: score input that carries no
+    /// consent information (recorded with the scores).
+    pub consent_handled_upstream: bool,
 }
 
 /// Why a run failed: bad input (exit 2) or a bug (exit 1).
@@ -90,6 +94,11 @@ pub struct Summary {
     pub excluded: Vec<(&'static str, usize)>,
     /// Where the exclusions went.
     pub exclusions_path: PathBuf,
+    /// Where the consent decisions came from (also recorded with the scores).
+    pub consent: ConsentReport,
+    /// Warnings about the input (event types spelt almost like consent or other vocabulary
+    /// types, a suppression list that matched no one); also recorded with the scores.
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -118,6 +127,10 @@ struct Prepared {
     in_partition: Vec<u32>,
     /// The input file models errors are reported against.
     path: PathBuf,
+    /// The input's own consent information, if any.
+    consent: Option<String>,
+    /// Warnings about the input.
+    warnings: Vec<String>,
 }
 
 fn internal(e: impl std::fmt::Display) -> Failure {
@@ -126,24 +139,6 @@ fn internal(e: impl std::fmt::Display) -> Failure {
 
 fn in_partition(id: &str, p: Option<(u32, u32)>) -> bool {
     p.is_none_or(|(i, n)| partition_of(id, n) == i)
-}
-
-fn read_suppress(path: Option<&Path>) -> Result<HashSet<String>, Error> {
-    let Some(path) = path else {
-        return Ok(HashSet::new());
-    };
-    if !path.exists() {
-        return Err(Error::MissingFile {
-            path: path.to_path_buf(),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect())
 }
 
 fn date(s: &str) -> Result<i64, Error> {
@@ -155,7 +150,16 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     let t = Instant::now();
     let bundle = Bundle::read(&o.model)?;
     timing(format_args!("read bundle"), t);
-    let suppress = read_suppress(o.suppress.as_deref())?;
+    let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
+    let suppress: Option<SuppressList> = o
+        .suppress
+        .as_deref()
+        .map(|p| consent::read_suppress(p, id_col))
+        .transpose()?;
+    let rules = Rules {
+        suppress: suppress.as_ref(),
+        upstream: o.consent_handled_upstream,
+    };
     let exclusions_path = o
         .exclusions
         .clone()
@@ -187,7 +191,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             events,
             customers,
             date(as_of)?,
-            &suppress,
+            &rules,
             o.partition,
         )?,
         Source::Features { path, as_of } => {
@@ -195,7 +199,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
                 .as_deref()
                 .map(|s| date(s).map(|ms| ms.div_euclid(DAY_MS)))
                 .transpose()?;
-            prepare_table(path, &bundle, as_of, &suppress, o.partition)?
+            prepare_table(path, &bundle, as_of, &rules, o.partition)?
         }
     };
     timing(format_args!("prepare inputs"), t);
@@ -223,12 +227,21 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         }
     }
     by_reason.sort();
+    let consent = ConsentReport {
+        input: prep.consent.clone(),
+        suppress: suppress.as_ref().map(|s| s.count(&prep.ids)),
+        handled_upstream: o.consent_handled_upstream,
+    };
+    let mut warnings = prep.warnings.clone();
+    warnings.extend(consent.warning());
     let summary = Summary {
         input: prep.ids.len(),
         in_partition: prep.in_partition.len(),
         scored: prep.scored.len(),
         excluded: by_reason,
         exclusions_path: exclusions_path.clone(),
+        consent,
+        warnings,
     };
     if seen != expected {
         return Err(Failure::Internal(format!(
@@ -246,8 +259,9 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     let mut exc = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
     timing(format_args!("output frames"), t);
     let t = Instant::now();
+    let note = summary.consent.note(&bundle.model_id, &summary.warnings);
     erosion_io::write_table(&exclusions_path, &mut exc)?;
-    erosion_io::write_table(&o.out, &mut out)?;
+    erosion_io::write_table_noted(&o.out, &mut out, Some((consent::RUN_NOTE_KEY, &note)))?;
     timing(format_args!("write outputs"), t);
     Ok(summary)
 }
@@ -353,13 +367,24 @@ fn prepare_raw(
     events: &Path,
     customers: &Path,
     as_of: i64,
-    suppress: &HashSet<String>,
+    rules: &Rules,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
     let t = Instant::now();
     let customers_t = erosion_io::load_customers(customers, &Default::default())?;
     timing(format_args!("load customers"), t);
     let log = erosion_io::load_events(events, &Default::default())?;
+    // Before any work: near misses of the vocabulary, then the refusal of a log without consent.
+    let warnings: Vec<String> = log
+        .lookalike_types()
+        .iter()
+        .map(|l| format!("warning: {}: {l}", events.display()))
+        .collect();
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let found = consent::in_events(&log);
+    rules.require(&found, events)?;
     let t = Instant::now();
     let consent = consent_exclusions(&log, as_of);
     let index: HashMap<&str, usize> = log
@@ -381,7 +406,7 @@ fn prepare_raw(
         let li = index.get(id.as_str()).copied();
         let reason = li
             .and_then(|i| consent[i])
-            .or_else(|| suppress.contains(id).then_some("suppressed"));
+            .or_else(|| rules.suppressed(id).then_some("suppressed"));
         match (reason, li) {
             (Some(r), _) => excluded.push((c, r)),
             (None, None) => excluded.push((c, "no_activity")),
@@ -453,6 +478,8 @@ fn prepare_raw(
         excluded,
         in_partition: in_part,
         path: events.to_path_buf(),
+        consent: found.ok(),
+        warnings,
     })
 }
 
@@ -460,12 +487,14 @@ fn prepare_table(
     path: &Path,
     bundle: &Bundle,
     as_of: Option<i64>,
-    suppress: &HashSet<String>,
+    rules: &Rules,
     partition: Option<(u32, u32)>,
 ) -> Result<Prepared, Failure> {
     let t = Instant::now();
     let table = Table::read(path)?;
     timing(format_args!("read feature table"), t);
+    let found = consent::in_columns(|c| table.has(c));
+    rules.require(&found, path)?;
     let t = Instant::now();
     let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
     let raw_ids = table.strings(id_col)?;
@@ -519,7 +548,7 @@ fn prepare_table(
             Some("consent_withdrawn")
         } else if flag(&opted_out) {
             Some("opted_out")
-        } else if suppress.contains(id) {
+        } else if rules.suppressed(id) {
             Some("suppressed")
         } else {
             None
@@ -563,6 +592,8 @@ fn prepare_table(
         excluded,
         in_partition: in_part,
         path: path.to_path_buf(),
+        consent: found.ok(),
+        warnings: Vec::new(),
     })
 }
 

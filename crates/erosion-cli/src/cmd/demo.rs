@@ -180,6 +180,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         exclusions: Some(exclusions_path.clone()),
         suppress: None,
         partition: None,
+        consent_handled_upstream: false,
     })
     .map_err(|e| match e {
         erosion_score::run::Failure::Input(e) => anyhow::Error::from(e),
