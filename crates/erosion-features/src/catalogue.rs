@@ -513,6 +513,28 @@ fn emit_change(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
         "less than 4 weeks of history",
         ctx.activity_slope(),
     );
+    s.put(
+        Activity,
+        format_args!("days_since_last_event"),
+        format_args!("days since the customer's latest event of any type, messages sent to them included: long when nothing comes from or reaches them any more"),
+        NEVER,
+        ctx.last_event_days,
+    );
+    s.put(
+        Activity,
+        format_args!("days_since_last_engagement"),
+        format_args!("days since the latest event the customer made (any type but email_sent)"),
+        "only emails sent to them",
+        ctx.last_engagement_days,
+    );
+    s.put(
+        Activity,
+        format_args!("events_missed"),
+        format_args!("events of any type their own rhythm expected since the latest one: events per day over the longest window x days_since_last_event"),
+        "no windows configured",
+        ctx.events_per_day(cfg) * ctx.last_event_days,
+    );
+    emit_response(ctx, cfg, s);
     let q = closest(90);
     let conversion = q.map_or(f64::NAN, |i| {
         ratio(ctx.cur(i, T::Purchase), ctx.cur(i, T::Visit))
@@ -552,6 +574,30 @@ fn emit_change(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
     );
     s.put(
         Voice,
+        format_args!("days_since_nps"),
+        format_args!("days since the latest NPS answer: how old nps_last is"),
+        "no NPS answer",
+        ctx.nps_days,
+    );
+    let half = crate::compute::RECENT_HALF_LIFE_DAYS;
+    s.put(
+        Voice,
+        format_args!("nps_recent"),
+        format_args!("mean NPS answer weighted by recency (an answer {half} days old counts half): the customer's current view"),
+        "no NPS answer",
+        ctx.nps_recent,
+    );
+    s.put(
+        Voice,
+        format_args!("csat_recent"),
+        format_args!(
+            "mean CSAT answer weighted by recency (an answer {half} days old counts half)"
+        ),
+        "no CSAT answer",
+        ctx.csat_recent,
+    );
+    s.put(
+        Voice,
         format_args!("nps_vs_mean"),
         format_args!("latest NPS answer minus the customer's mean answer"),
         "no NPS answer",
@@ -563,5 +609,41 @@ fn emit_change(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
         format_args!("days since the latest NPS answer 2 or more points below the one before"),
         "no such drop",
         ctx.nps_drop_days,
+    );
+}
+
+/// Response rates over the longest window, where counts are largest: how the customer answers
+/// what reaches them (clicks per open, recommendation clicks and bounces per personalised view).
+fn emit_response(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use erosion_core::EventType as T;
+    use Family::*;
+    let ws = &cfg.windows;
+    let Some(i) = (0..ws.len()).max_by_key(|&i| ws[i]) else {
+        return;
+    };
+    let w = ws[i];
+    let views = ctx.cur(i, T::PersonalizedView);
+    s.put(
+        Engagement,
+        format_args!("email_clicks_per_open_{w}d"),
+        format_args!("email clicks / email opens in the last {w} days"),
+        "no email opened in the window",
+        ratio(ctx.cur(i, T::EmailClick), ctx.cur(i, T::EmailOpen)),
+    );
+    s.put(
+        Exposure,
+        format_args!("recommendation_clicks_per_view_{w}d"),
+        format_args!("recommendation clicks / personalised views in the last {w} days"),
+        "no personalised view in the window",
+        ratio(ctx.cur(i, T::RecommendationClick), views),
+    );
+    s.put(
+        Exposure,
+        format_args!("personalized_bounce_rate_{w}d"),
+        format_args!(
+            "bounces after a personalised touch / personalised views in the last {w} days"
+        ),
+        "no personalised view in the window",
+        ratio(ctx.pers_bounce[i], views),
     );
 }

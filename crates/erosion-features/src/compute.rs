@@ -52,6 +52,39 @@ pub(crate) struct Ctx {
     pub(crate) history_days: f64,
     /// Days since the latest NPS answer 2 or more points below the one before it.
     pub(crate) nps_drop_days: f64,
+    /// Days since the customer's latest event of any type (messages sent to them included).
+    pub(crate) last_event_days: f64,
+    /// Days since the latest event the customer made (any type but `email_sent`).
+    pub(crate) last_engagement_days: f64,
+    /// Events of any type in each window (known and custom).
+    pub(crate) events_cur: Vec<f64>,
+    /// Days since the latest NPS answer.
+    pub(crate) nps_days: f64,
+    /// NPS and CSAT answers weighted by recency (half-life [`RECENT_HALF_LIFE_DAYS`]).
+    pub(crate) nps_recent: f64,
+    pub(crate) csat_recent: f64,
+}
+
+/// Half-life of the recency-weighted NPS and CSAT means, in days.
+pub(crate) const RECENT_HALF_LIFE_DAYS: f64 = 180.0;
+
+/// Recency-weighted mean: sums of weight x value and of weights.
+#[derive(Default, Clone, Copy)]
+struct Recent(f64, f64);
+
+impl Recent {
+    fn add(&mut self, value: f64, age_days: f64) {
+        let w = (-age_days * std::f64::consts::LN_2 / RECENT_HALF_LIFE_DAYS).exp();
+        self.0 += w * value;
+        self.1 += w;
+    }
+    fn mean(self) -> f64 {
+        if self.1 > 0.0 {
+            self.0 / self.1
+        } else {
+            f64::NAN
+        }
+    }
 }
 
 /// Weeks of weekly activity counts for the activity slope.
@@ -93,6 +126,12 @@ impl Ctx {
             activity_weeks: [0.0; WEEKS],
             history_days: 0.0,
             nps_drop_days: f64::NAN,
+            last_event_days: f64::NAN,
+            last_engagement_days: f64::NAN,
+            events_cur: vec![0.0; windows],
+            nps_days: f64::NAN,
+            nps_recent: f64::NAN,
+            csat_recent: f64::NAN,
         }
     }
 
@@ -179,6 +218,7 @@ impl Ctx {
         let (mut nps_n, mut nps_sum, mut csat_n, mut csat_sum) = (0u32, 0.0, 0u32, 0.0);
         let (mut rev_n, mut rev_sum) = (0u32, 0.0);
         let first_ts = events.first().map(|&i| log.timestamp[i as usize]);
+        let (mut nps_recent, mut csat_recent) = (Recent::default(), Recent::default());
         for &e in events {
             let e = e as usize;
             let ts = log.timestamp[e];
@@ -187,6 +227,10 @@ impl Ctx {
             let pers = log.personalized[e];
             let kind = log.kind[e];
             let is_activity = matches!(kind, EventKind::Known(t) if cfg.activity.contains(&t));
+            c.last_event_days = days(ts);
+            if kind != EventKind::Known(T::EmailSent) {
+                c.last_engagement_days = days(ts);
+            }
             if is_activity {
                 c.last_activity_days = days(ts);
                 let week = (age / (7 * DAY_MS)) as usize;
@@ -218,6 +262,7 @@ impl Ctx {
                         c.money[i] += v;
                     }
                     c.activity_cur[i] += is_activity as u8 as f64;
+                    c.events_cur[i] += 1.0;
                     c.pers_touches[i] += touch as u8 as f64;
                     c.pers_responses[i] += response as u8 as f64;
                     c.pers_bounce[i] += pbounce as u8 as f64;
@@ -263,12 +308,15 @@ impl Ctx {
                     }
                     c.nps_prev = c.nps_last;
                     c.nps_last = v;
+                    c.nps_days = days(ts);
+                    nps_recent.add(v, days(ts));
                     nps_n += 1;
                     nps_sum += v;
                 }
                 T::Csat if !v.is_nan() => {
                     c.csat_prev = c.csat_last;
                     c.csat_last = v;
+                    csat_recent.add(v, days(ts));
                     csat_n += 1;
                     csat_sum += v;
                 }
@@ -279,6 +327,8 @@ impl Ctx {
                 _ => {}
             }
         }
+        c.nps_recent = nps_recent.mean();
+        c.csat_recent = csat_recent.mean();
         if nps_n > 0 {
             c.nps_mean = nps_sum / nps_n as f64;
         }
@@ -316,6 +366,16 @@ impl Ctx {
         };
         let span = (cfg.windows[i] as f64).min(self.history_days).max(7.0);
         self.activity_cur[i] / span
+    }
+
+    /// Events of any type per day over the longest window, or over the customer's history when
+    /// that is shorter (at least a week).
+    pub(crate) fn events_per_day(&self, cfg: &FeatureConfig) -> f64 {
+        let Some(i) = (0..cfg.windows.len()).max_by_key(|&i| cfg.windows[i]) else {
+            return f64::NAN;
+        };
+        let span = (cfg.windows[i] as f64).min(self.history_days).max(7.0);
+        self.events_cur[i] / span
     }
 
     /// Least-squares slope of the weekly activity counts over the last [`WEEKS`] weeks (or the

@@ -226,8 +226,26 @@ fn change_features() {
         "nps_vs_mean" => -2.0,
         "days_since_nps_drop" => 30.0,
     );
+    // Silence and response: a's latest event (loyalty points) is a day old; 16 events in 95 days.
+    let w = |age: f64| 0.5f64.powf(age / 180.0);
+    check!(t, 0,
+        "days_since_last_event" => 1.0,
+        "days_since_last_engagement" => 1.0,
+        "events_missed" => 16.0 / 95.0,
+        "days_since_nps" => 30.0,
+        "nps_recent" => (9.0 * w(80.0) + 5.0 * w(30.0)) / (w(80.0) + w(30.0)),
+        "csat_recent" => 2.0,
+        "email_clicks_per_open_365d" => 0.0,
+        "recommendation_clicks_per_view_365d" => 0.0,
+        "personalized_bounce_rate_365d" => 0.0,
+    );
     // d: one purchase 95 days ago, no NPS answer
     check!(t, 1,
+        "days_since_last_event" => 95.0,
+        "events_missed" => 1.0,
+        "days_since_nps" => f64::NAN,
+        "nps_recent" => f64::NAN,
+        "email_clicks_per_open_365d" => f64::NAN,
         "activity_missed" => 95.0 * 1.0 / 95.0,
         "nps_vs_mean" => f64::NAN,
         "days_since_nps_drop" => f64::NAN,
