@@ -119,6 +119,45 @@ fn validate_reads_cdnow_through_the_mapping_flags() {
     );
 }
 
+/// Event types match whatever their case and separators, and `validate` and `features` warn
+/// about a near miss of the vocabulary with its count and the type it resembles.
+#[test]
+fn consent_spellings_bind_and_near_misses_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let events = write(
+        d,
+        "events.csv",
+        "customer_id,timestamp,event_type\n\
+         a,2025-01-02,purchase\na,2025-01-03,OPT_OUT\nb,2025-01-02,Purchase\n\
+         b,2025-01-03,opt-out\nc,2025-01-02,visit\nc,2025-01-03,optout\n",
+    );
+    let o = erosion(&["validate", "--events", &events.to_string_lossy()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("opt_out") && !t.contains("OPT_OUT") && !t.contains("opt-out"),
+        "{t}"
+    );
+    assert!(
+        t.contains("warning: event type \"optout\" (1 events)")
+            && t.contains("resembles \"opt_out\""),
+        "{t}"
+    );
+    let o = erosion(&[
+        "features",
+        "--events",
+        &events.to_string_lossy(),
+        "--cutoff",
+        "2025-01-03",
+        "--out",
+        &d.join("f.csv").to_string_lossy(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("events.csv: event type \"optout\""), "{err}");
+}
+
 #[test]
 fn features_on_cdnow_with_a_273_day_churn_label() {
     let dir = tempfile::tempdir().unwrap();

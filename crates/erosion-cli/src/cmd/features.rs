@@ -121,6 +121,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
     let pb = crate::progress::bar(3, "features", quiet);
     let t = Instant::now();
     let log = super::load::events(events, &a.file)?;
+    super::load::warn_lookalikes(events, &log);
     pb.inc(1);
     let customers = a
         .customers

@@ -101,6 +101,7 @@ fn event_series(a: &ForecastArgs, events: &Path) -> Result<Vec<Series>, Error> {
         .map(|d| parse_date(d).ok_or_else(|| Error::usage(format!("--until {d:?} is not a date"))))
         .transpose()?;
     let log = super::load::events(events, &a.file)?;
+    super::load::warn_lookalikes(events, &log);
     let customers = a
         .customers
         .as_deref()

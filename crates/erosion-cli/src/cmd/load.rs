@@ -41,6 +41,14 @@ pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
     erosion_io::load_events(path, &opts)
 }
 
+/// Warns on stderr about event types spelt almost like a vocabulary type (`optout`): they are
+/// counted as custom types, which for a consent type would let an opt-out pass unnoticed.
+pub fn warn_lookalikes(path: &Path, log: &EventLog) {
+    for l in log.lookalike_types() {
+        eprintln!("warning: {}: {l}", path.display());
+    }
+}
+
 /// Loads a customers file (PRODUCT.md columns; the id column follows --customer-id-col).
 pub fn customers(path: &Path, a: &EventFileArgs) -> Result<Customers, Error> {
     let opts = CustomerLoadOptions {
