@@ -7,7 +7,9 @@
 //! crates turn flags into [`EventLoadOptions`].
 
 mod convert;
+mod paths;
 mod read;
+pub mod stdout;
 mod validate;
 mod write;
 
@@ -15,6 +17,7 @@ pub use convert::{
     customers_to_frame, events_to_frame, load_customers, load_events, timing, timings_enabled,
     CustomerLoadOptions, EventColumns, EventLoadOptions,
 };
+pub use paths::{refuse_overlap, resolved};
 pub use read::{read_table, Format, ReadOptions, Separator};
 pub use validate::{summarize, DataSummary};
 pub use write::{

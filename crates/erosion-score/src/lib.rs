@@ -77,14 +77,34 @@
 //! offset basis 0xcbf29ce484222325, prime 0x100000001b3), applied before any feature is computed,
 //! so the N partitions are disjoint and together are the whole, on any machine.
 //!
-//! # Safety
-//! Both outputs are written atomically (temporary file then rename), and only after every check
-//! passed, so a failed or killed run leaves the previous files intact. Reruns give identical bytes.
+//! # Safety: one commit of a night's outputs ([`outputs`])
+//! Before any work, an output path equal to an input (`--model`, `--events`, `--customers`,
+//! `--features`, `--suppress`) or to another output (`--exclusions` equal to `--out`, by any
+//! spelling: paths are compared canonicalised) is refused, exit 2. The run then takes the lock
+//! `<out>.lock` (created exclusively, holding its pid): while another live process holds it the
+//! run is refused, exit 2, naming the lock and what to do; a lock whose process is no longer
+//! running (no `/proc/<pid>`, a killed run) is taken over with a note. The lock is removed at
+//! the end.
 //!
-//! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, column and row),
-//! 1 internal error.
+//! Only after every check passed, the scores, the exclusions and (CSV) the run record
+//! `<out>.erosion.json` are written whole to temporary files beside their destinations; the
+//! previous `<out>.manifest.json` is removed, the files are renamed into place, and the new
+//! manifest (each file's name, rows, bytes and SHA-256) is written last. **Trust a night's
+//! scores and exclusions only when `<out>.manifest.json` is present and matches them**
+//! ([`outputs::verify`]): a run killed before the renames leaves the previous files (and their
+//! manifest) untouched; killed between the renames, it leaves no manifest. Reruns give
+//! identical bytes.
+//!
+//! Nothing is printed with `println!`: a closed stdout (`| head`) ends quietly, a full one is
+//! reported after the outputs are written (exit 1).
+//!
+//! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, column and row;
+//! an output path equal to an input or another output; outputs locked by a running run), 1 an
+//! environment failure (an output that cannot be written, stdout full; the I/O error is the
+//! cause) or an internal error.
 
 pub mod consent;
+pub mod outputs;
 pub mod policy;
 pub mod run;
 

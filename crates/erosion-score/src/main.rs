@@ -12,7 +12,7 @@ use std::process::ExitCode;
     name = "erosion-score",
     version,
     group(ArgGroup::new("input").required(true).args(["events", "features"])),
-    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nConsent: customers whose latest consent event before as-of is opt_out or consent_withdrawn\n(feature tables: the consent_opted_out / consent_withdrawn columns, 1/1.0/true when set, in CSV\nas in Parquet) or who are on the --suppress list are never scored. Input with no consent\ninformation at all (no consent event, no consent column) is refused unless --suppress or\n--consent-handled-upstream is given.\n\nExit codes: 0 success, 2 bad usage or input, 1 internal error."
+    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nConsent: customers whose latest consent event before as-of is opt_out or consent_withdrawn\n(feature tables: the consent_opted_out / consent_withdrawn columns, 1/1.0/true when set, in CSV\nas in Parquet) or who are on the --suppress list are never scored. Input with no consent\ninformation at all (no consent event, no consent column) is refused unless --suppress or\n--consent-handled-upstream is given.\n\nExit codes: 0 success, 2 bad usage or input (an output path equal to an input or to another\noutput, outputs locked by a running run), 1 an environment or internal failure (an output\nthat cannot be written).\n\nOutputs: the scores, the exclusions and (CSV) <out>.erosion.json appear together: written\nto temporary files, renamed, then <out>.manifest.json (names, rows, SHA-256) last, under the\nlock <out>.lock. Trust the outputs only when the manifest is present and matches them."
 )]
 struct Args {
     /// Model bundle (from `erosion train`).
@@ -87,16 +87,16 @@ fn try_main(a: Args) -> Result<(), Failure> {
     let s = run(&opts)?;
     // Consent goes to stderr even with --quiet: a night's log must say how consent was decided.
     for line in s.consent.lines() {
-        eprintln!("{line}");
+        erosion_io::errln!("{line}");
     }
     if let Some(w) = s.consent.warning() {
-        eprintln!("{w}");
+        erosion_io::errln!("{w}");
     }
     if !a.quiet {
         let part = partition
             .map(|(i, n)| format!(" (partition {i}/{n})"))
             .unwrap_or_default();
-        println!(
+        erosion_io::outln!(
             "{} input customers, {} in scope{part}: {} scored + {} excluded",
             s.input,
             s.in_partition,
@@ -104,24 +104,38 @@ fn try_main(a: Args) -> Result<(), Failure> {
             s.excluded_total()
         );
         for (r, n) in &s.excluded {
-            println!("  excluded {r}: {n}");
+            erosion_io::outln!("  excluded {r}: {n}");
         }
-        println!("scores: {}", a.out.display());
-        println!("exclusions: {}", s.exclusions_path.display());
+        erosion_io::outln!("scores: {}", a.out.display());
+        erosion_io::outln!("exclusions: {}", s.exclusions_path.display());
     }
     Ok(())
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match try_main(args) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = try_main(args);
+    // stdout is written without panicking (a closed pipe, a full device); its first error is
+    // kept until the outputs are written.
+    let stdout = erosion_io::stdout::stdout_failure();
+    match result {
+        Ok(()) => match stdout {
+            None => ExitCode::SUCCESS,
+            // a reader that stopped reading (`| head`) is not a failure
+            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Some(e) => {
+                erosion_io::errln!(
+                    "error: writing to standard output: {e} (the outputs were written)"
+                );
+                ExitCode::from(1)
+            }
+        },
         Err(e @ Failure::Input(_)) => {
-            eprintln!("error: {e}");
+            erosion_io::errln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(e @ Failure::Internal(_)) => {
-            eprintln!("error: {e}");
+        Err(e @ (Failure::Environment(_) | Failure::Internal(_))) => {
+            erosion_io::errln!("error: {e}");
             ExitCode::from(1)
         }
     }

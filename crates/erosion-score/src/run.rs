@@ -57,11 +57,14 @@ pub struct Options {
     pub consent_handled_upstream: bool,
 }
 
-/// Why a run failed: bad input (exit 2) or a bug (exit 1).
+/// Why a run failed: bad input (exit 2), the environment (exit 1: a file that cannot be
+/// written, a full disk) or a bug (exit 1).
 #[derive(Debug)]
 pub enum Failure {
     /// Bad usage or input.
     Input(Error),
+    /// The environment failed (writing an output); the error keeps the I/O error's message.
+    Environment(Error),
     /// Internal error (for example the counts do not add up).
     Internal(String),
 }
@@ -75,7 +78,7 @@ impl From<Error> for Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Input(e) => write!(f, "{e}"),
+            Failure::Input(e) | Failure::Environment(e) => write!(f, "{e}"),
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
@@ -94,6 +97,9 @@ pub struct Summary {
     pub excluded: Vec<(&'static str, usize)>,
     /// Where the exclusions went.
     pub exclusions_path: PathBuf,
+    /// The manifest written last ([`crate::outputs`]): trust the outputs only when it is present
+    /// and matches them.
+    pub manifest_path: PathBuf,
     /// Where the consent decisions came from (also recorded with the scores).
     pub consent: ConsentReport,
     /// Warnings about the input (event types spelt almost like consent or other vocabulary
@@ -145,21 +151,9 @@ fn date(s: &str) -> Result<i64, Error> {
     parse_date(s).ok_or_else(|| Error::usage(format!("--as-of {s:?} is not a date (YYYY-MM-DD)")))
 }
 
-/// Runs the whole job; writes both outputs only when every check passed.
+/// Runs the whole job; writes the outputs only when every check passed, as one commit under a
+/// lock ([`crate::outputs`]).
 pub fn run(o: &Options) -> Result<Summary, Failure> {
-    let t = Instant::now();
-    let bundle = Bundle::read(&o.model)?;
-    timing(format_args!("read bundle"), t);
-    let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
-    let suppress: Option<SuppressList> = o
-        .suppress
-        .as_deref()
-        .map(|p| consent::read_suppress(p, id_col))
-        .transpose()?;
-    let rules = Rules {
-        suppress: suppress.as_ref(),
-        upstream: o.consent_handled_upstream,
-    };
     let exclusions_path = o
         .exclusions
         .clone()
@@ -178,8 +172,49 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             .into());
         }
     }
+    // Before any work: no output may be an input or another output, and no other run may be
+    // writing these outputs.
+    let manifest_path = crate::outputs::manifest_path(&o.out);
+    let lock_path = crate::outputs::lock_path(&o.out);
+    let sidecar = erosion_io::note_sidecar(&o.out);
+    let mut outputs: Vec<(&str, &Path)> =
+        vec![("--out", &o.out), ("--exclusions", &exclusions_path)];
+    if !matches!(ext_of(&o.out).as_str(), "parquet" | "pq") {
+        outputs.push(("the scores' run record", &sidecar));
+    }
+    outputs.push(("the manifest", &manifest_path));
+    outputs.push(("the lock", &lock_path));
+    let mut inputs: Vec<(&str, &Path)> = vec![("--model", &o.model)];
+    match &o.source {
+        Source::Raw {
+            events, customers, ..
+        } => {
+            inputs.push(("--events", events));
+            inputs.push(("--customers", customers));
+        }
+        Source::Features { path, .. } => inputs.push(("--features", path)),
+    }
+    if let Some(s) = &o.suppress {
+        inputs.push(("--suppress", s));
+    }
+    erosion_io::refuse_overlap(&outputs, &inputs)?;
+    let _lock = crate::outputs::Lock::acquire(&o.out)?;
+
+    let t = Instant::now();
+    let bundle = Bundle::read(&o.model)?;
+    timing(format_args!("read bundle"), t);
+    let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
+    let suppress: Option<SuppressList> = o
+        .suppress
+        .as_deref()
+        .map(|p| consent::read_suppress(p, id_col))
+        .transpose()?;
+    let rules = Rules {
+        suppress: suppress.as_ref(),
+        upstream: o.consent_handled_upstream,
+    };
     if let Some(note) = cost_note(&bundle) {
-        eprintln!("{note}");
+        erosion_io::errln!("{note}");
     }
     let prep = match &o.source {
         Source::Raw {
@@ -240,6 +275,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         scored: prep.scored.len(),
         excluded: by_reason,
         exclusions_path: exclusions_path.clone(),
+        manifest_path,
         consent,
         warnings,
     };
@@ -260,10 +296,23 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     timing(format_args!("output frames"), t);
     let t = Instant::now();
     let note = summary.consent.note(&bundle.model_id, &summary.warnings);
-    erosion_io::write_table(&exclusions_path, &mut exc)?;
-    erosion_io::write_table_noted(&o.out, &mut out, Some((consent::RUN_NOTE_KEY, &note)))?;
+    let mut staged = crate::outputs::stage("exclusions", &exclusions_path, &mut exc, None)?;
+    staged.extend(crate::outputs::stage(
+        "scores",
+        &o.out,
+        &mut out,
+        Some((consent::RUN_NOTE_KEY, &note)),
+    )?);
+    crate::outputs::commit(&o.out, &bundle.model_id, staged)?;
     timing(format_args!("write outputs"), t);
     Ok(summary)
+}
+
+fn ext_of(p: &Path) -> String {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// Explaining one customer takes more than this many steps ([`erosion_models::Model::explain_steps`])
@@ -381,7 +430,7 @@ fn prepare_raw(
         .map(|l| format!("warning: {}: {l}", events.display()))
         .collect();
     for w in &warnings {
-        eprintln!("{w}");
+        erosion_io::errln!("{w}");
     }
     let found = consent::in_events(&log);
     rules.require(&found, events)?;

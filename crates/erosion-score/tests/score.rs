@@ -811,3 +811,156 @@ fn a_killed_run_leaves_the_previous_output_intact() {
     // the early kills really interrupted the run (the old file survived them)
     assert!(outcomes.contains(&true), "no run was interrupted");
 }
+
+/// The arguments of a features-mode run writing `out` (and `extra`).
+fn features_args<'a>(f: &'a Fixture, out: &'a Path, extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "--model",
+        p(&f.root.join("model.json")),
+        "--features",
+        p(&f.root.join("features.csv")),
+        "--out",
+        p(out),
+    ]
+    .map(String::from)
+    .to_vec();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn run_args(v: &[String]) -> Output {
+    score(&v.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `--exclusions` equal to `--out` (by another spelling too) is refused before any work.
+#[test]
+fn exclusions_equal_to_out_is_refused() {
+    let f = fixture();
+    let out = f.root.join("same_out.csv");
+    let dotted = f.root.join(".").join("same_out.csv");
+    let o = run_args(&features_args(f, &out, &["--exclusions", p(&dotted)]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("same file"), "{err}");
+    assert!(!out.exists());
+    assert!(!f.root.join("same_out.csv.lock").exists());
+}
+
+/// An output path equal to an input (the feature table, the raw histories, the model) is
+/// refused before any work and the input is untouched.
+#[test]
+fn out_equal_to_an_input_is_refused() {
+    let f = fixture();
+    let feats = f.root.join("features.csv");
+    let before = std::fs::read(&feats).unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        features_args(f, &feats, &[]),
+        features_args(f, &f.root.join("x.csv"), &["--exclusions", p(&feats)]),
+        [
+            "--model",
+            p(&f.root.join("model.json")),
+            "--events",
+            p(&f.root.join("events.parquet")),
+            "--customers",
+            p(&f.root.join("customers.parquet")),
+            "--as-of",
+            &format_date(f.as_of),
+            "--out",
+            p(&f.root.join("events.parquet")),
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for argv in cases {
+        let o = run_args(&argv);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{argv:?}: {err}");
+        assert!(err.contains("is the input"), "{argv:?}: {err}");
+    }
+    assert_eq!(before, std::fs::read(&feats).unwrap());
+    erosion_io::load_events(&f.root.join("events.parquet"), &Default::default()).unwrap();
+}
+
+/// A lock held by a running process refuses a second run (exit 2, naming the lock and what to
+/// do) and leaves the outputs and the lock alone.
+#[test]
+fn a_held_lock_refuses_the_run() {
+    let f = fixture();
+    let out = f.root.join("locked.csv");
+    let lock = f.root.join("locked.csv.lock");
+    // this test process is alive
+    std::fs::write(&lock, format!("{}\n", std::process::id())).unwrap();
+    let o = run_args(&features_args(f, &out, &[]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(p(&lock)) && err.contains("still running"),
+        "{err}"
+    );
+    assert!(err.contains("another --out"), "{err}");
+    assert!(!out.exists());
+    assert!(!f.root.join("locked.exclusions.csv").exists());
+    assert!(lock.exists());
+}
+
+/// A lock left by a process that is no longer running (a killed run) is taken over with a note.
+#[test]
+fn a_stale_lock_is_taken_over() {
+    let f = fixture();
+    let out = f.root.join("stale.csv");
+    let lock = f.root.join("stale.csv.lock");
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    std::fs::write(&lock, format!("{dead}\n")).unwrap();
+    let o = run_args(&features_args(f, &out, &[]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("stale lock"), "{err}");
+    assert!(out.exists());
+    assert!(!lock.exists(), "the lock is removed at the end");
+}
+
+/// After a run the outputs are complete: the manifest, written last, names the scores, the
+/// exclusions and the run record with their rows and checksums, and matches them; no lock
+/// and no temporary file is left. A changed file no longer matches.
+#[test]
+fn outputs_are_complete_with_a_manifest() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["csv", "parquet"] {
+        let out = dir.path().join(format!("night.{ext}"));
+        run_args(&features_args(f, &out, &[]));
+        let manifest = dir.path().join(format!("night.{ext}.manifest.json"));
+        let files = erosion_score::outputs::verify(&manifest).unwrap();
+        let roles: Vec<&str> = files.iter().map(|(r, _)| r.as_str()).collect();
+        let want: &[&str] = if ext == "csv" {
+            &["exclusions", "scores", "run_record"]
+        } else {
+            &["exclusions", "scores"]
+        };
+        assert_eq!(roles, want);
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let rows = |i: usize| doc["files"][i]["rows"].as_u64().unwrap() as usize;
+        let exc = dir.path().join(format!("night.exclusions.{ext}"));
+        assert_eq!(rows(0), read(&exc).height());
+        assert_eq!(rows(1), read(&out).height());
+        assert_eq!(rows(0) + rows(1), f.population.len(), "every customer once");
+        assert!(!dir.path().join(format!("night.{ext}.lock")).exists());
+    }
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    std::fs::write(
+        dir.path().join("night.exclusions.csv"),
+        "customer_id,reason\n",
+    )
+    .unwrap();
+    let e =
+        erosion_score::outputs::verify(&dir.path().join("night.csv.manifest.json")).unwrap_err();
+    assert!(e.to_string().contains("does not match"), "{e}");
+}

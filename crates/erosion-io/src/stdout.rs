@@ -1,0 +1,55 @@
+//! Writing to standard output without panicking. `println!` panics when stdout is a closed pipe
+//! (`erosion features --list | head -1`) or a full device; the binaries print through
+//! [`outln!`](crate::outln) / [`out!`](crate::out) and [`errln!`](crate::errln) instead.
+//! A failed write to stdout is remembered (the first error) and later writes are skipped, so
+//! a command still finishes its real work (a model file, scores) and the binary's `main`
+//! then asks [`stdout_failure`]: a broken pipe ends quietly with exit 0 (as `rg` and `grep`
+//! do), any other error (a full device) is an environment failure, exit 1, with the I/O error
+//! as the cause.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+static FAILED: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+/// Writes `args` to stdout (flushed), remembering the first error instead of panicking.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    let mut failed = FAILED.lock().unwrap_or_else(|e| e.into_inner());
+    if failed.is_some() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        *failed = Some(e);
+    }
+}
+
+/// Writes `args` to stderr, ignoring errors (there is nowhere left to report them).
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// The first error writing to stdout, if any (taken: a second call returns `None`).
+pub fn stdout_failure() -> Option<std::io::Error> {
+    FAILED.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
+
+/// `println!` that never panics: see the [module docs](crate::stdout).
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::stdout::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::stdout::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` that never panics.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::stdout::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` that never panics (a closed stderr is ignored).
+#[macro_export]
+macro_rules! errln {
+    () => { $crate::stdout::write_stderr(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::stdout::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
