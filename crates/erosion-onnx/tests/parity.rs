@@ -3,12 +3,64 @@
 //! and missing levels), exports them, and has `tests/onnx_parity.py` score the exports with ONNX
 //! Runtime against `TrainedModel::predict_proba` (max abs difference 1e-5).
 //!
-//! The interpreter is `$EROSION_PYTHON` (default `python3`); it must have `onnxruntime` and
-//! `numpy` (`python3 -m pip install onnxruntime numpy`), or these tests fail and say so.
+//! The interpreter is `$EROSION_PYTHON` when set. Otherwise the tests bring their own: a
+//! virtualenv outside the repository (`$EROSION_ONNX_VENV`, default
+//! `~/.cache/erosion/venv-onnx`) with the pinned `onnxruntime` and `numpy`, made with `python3 -m
+//! venv` and pip the first time (about a minute) and reused after. They never skip: with no
+//! Python or no package index they fail and say what to do.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The packages the parity script needs, pinned to the versions BENCHMARKS.md measured.
+const PACKAGES: [&str; 2] = ["onnxruntime==1.32.0", "numpy==2.4.6"];
+
+/// The interpreter for the parity script: `$EROSION_PYTHON`, or a virtualenv made once.
+fn python() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        if let Ok(p) = std::env::var("EROSION_PYTHON") {
+            return p;
+        }
+        let venv = std::env::var("EROSION_ONNX_VENV").map(PathBuf::from).unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
+            Path::new(&home).join(".cache/erosion/venv-onnx")
+        });
+        let py = venv.join("bin/python");
+        let ready = |py: &Path| {
+            Command::new(py)
+                .args(["-c", "import onnxruntime, numpy"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !ready(&py) {
+            let step = |cmd: &mut Command, what: &str| {
+                let out = cmd.output().unwrap_or_else(|e| {
+                    panic!("cannot {what} ({e}); set EROSION_PYTHON to a Python 3 with onnxruntime and numpy")
+                });
+                assert!(
+                    out.status.success(),
+                    "cannot {what}; set EROSION_PYTHON to a Python 3 with onnxruntime and numpy:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            eprintln!("making {} for the ONNX parity tests (once)", venv.display());
+            step(
+                Command::new("python3").arg("-m").arg("venv").arg(&venv),
+                &format!("make a virtualenv at {}", venv.display()),
+            );
+            step(
+                Command::new(&py)
+                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                    .args(PACKAGES),
+                &format!("pip install {} into {}", PACKAGES.join(" "), venv.display()),
+            );
+        }
+        py.to_string_lossy().into_owned()
+    })
+}
 
 use erosion_models::rng::SplitMix64;
 use erosion_models::{
@@ -241,9 +293,9 @@ struct Run {
 }
 
 fn run_parity(cases: &[(PathBuf, PathBuf)]) -> Run {
-    let python = std::env::var("EROSION_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx_parity.py");
-    let mut cmd = Command::new(&python);
+    let mut cmd = Command::new(python);
     cmd.arg(&script)
         .arg("--tolerance")
         .arg(TOLERANCE.to_string());
@@ -262,8 +314,7 @@ fn run_parity(cases: &[(PathBuf, PathBuf)]) -> Run {
     if run.code == Some(3) {
         panic!(
             "`{python}` lacks onnxruntime: install it with `{python} -m pip install onnxruntime \
-             numpy`, or set EROSION_PYTHON to an interpreter that has it (CI's .ci/run makes a \
-             venv).\n{}",
+             numpy`, or set EROSION_PYTHON to an interpreter that has it.\n{}",
             run.stderr
         );
     }
