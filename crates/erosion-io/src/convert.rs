@@ -52,6 +52,9 @@ pub struct EventLoadOptions {
     pub time_format: Option<String>,
     /// Event type of every row when the file has no event type column (CDNOW: `purchase`).
     pub default_event_type: Option<String>,
+    /// The latest timestamp (epoch ms) accepted; `None` for now plus the tolerance of
+    /// `EROSION_FUTURE_TOLERANCE_DAYS` (default 2 days), see [`crate::latest_allowed_now`].
+    pub latest_allowed: Option<i64>,
 }
 
 /// How to read a customers file.
@@ -220,7 +223,32 @@ fn booleans(col: &Column, path: &Path) -> Result<Vec<Option<bool>>> {
 /// current one is converted), which keeps only the data model and a batch or two in memory.
 /// Should anything go wrong on that path, the file is loaded again whole, so that errors are
 /// exactly those of reading it whole. `EROSION_TIMINGS=1` prints the time spent to stderr.
+///
+/// Then every event passes the checks of [`crate::event_problems`] (the ones `erosion validate`
+/// reports): the first score out of range, value that is infinite or absurdly large, or
+/// timestamp in the future is [`Error::BadValue`] naming the file, the column and the row.
 pub fn load_events(path: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
+    let latest = match opts.latest_allowed {
+        Some(t) => t,
+        None => crate::latest_allowed_now()?,
+    };
+    let log = load_events_unchecked(path, opts)?;
+    if let Some(p) = crate::event_problems(&log, latest, 1).0.into_iter().next() {
+        return Err(Error::BadValue {
+            path: path.to_path_buf(),
+            column: match p.field {
+                crate::Field::Timestamp => opts.columns.timestamp.clone(),
+                crate::Field::Value => opts.columns.value.clone(),
+            },
+            row: p.row,
+            value: p.value,
+            expected: format!("{} (customer {:?})", p.expected, p.customer),
+        });
+    }
+    Ok(log)
+}
+
+fn load_events_unchecked(path: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
     let t0 = Instant::now();
     if matches!(Format::of(path, opts.read.separator), Ok(Format::Parquet))
         && opts.read.names.is_none()
@@ -899,7 +927,7 @@ mod tests {
                 assert_eq!(n, batches, "batches of {batch_rows} rows");
                 same(&got, &want);
             }
-            same(&load_events(&path, &opts).unwrap(), &want);
+            same(&load_events_unchecked(&path, &opts).unwrap(), &want);
         }
     }
 
@@ -953,7 +981,7 @@ mod tests {
             write(&path, &mut df, 64);
             let opts = EventLoadOptions::default();
             assert!(load_events_batched(&path, &opts, 100).is_none());
-            let err = load_events(&path, &opts).unwrap_err().to_string();
+            let err = load_events_unchecked(&path, &opts).unwrap_err().to_string();
             let want = whole(&path, &opts).unwrap_err().to_string();
             assert_eq!(err, want);
             assert!(
@@ -976,7 +1004,7 @@ mod tests {
             text.push_str(&format!("{id},2024-01-01,{kind}\n"));
         }
         std::fs::write(&path, &text).unwrap();
-        let err = load_events(&path, &Default::default())
+        let err = load_events_unchecked(&path, &Default::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("row 6") && err.contains("event_type"), "{err}");
@@ -985,7 +1013,7 @@ mod tests {
             text.replace("a,2024-01-01,\n", "a,2024-01-01,visit\n"),
         )
         .unwrap();
-        let err = load_events(&path, &Default::default())
+        let err = load_events_unchecked(&path, &Default::default())
             .unwrap_err()
             .to_string();
         assert!(
@@ -996,7 +1024,7 @@ mod tests {
             .replace("a,2024-01-01,\n", "a,2024-01-01,visit\n")
             .replace("\n,2024-01-01,visit\n", "\na,2024-01-01,visit\n");
         std::fs::write(&path, only_11).unwrap();
-        let err = load_events(&path, &Default::default())
+        let err = load_events_unchecked(&path, &Default::default())
             .unwrap_err()
             .to_string();
         assert!(
@@ -1012,7 +1040,7 @@ mod tests {
         let mut df = frame(200, false).drop("event_type").unwrap();
         write(&path, &mut df, 64);
         let opts = EventLoadOptions::default();
-        let err = load_events(&path, &opts).unwrap_err().to_string();
+        let err = load_events_unchecked(&path, &opts).unwrap_err().to_string();
         assert_eq!(err, whole(&path, &opts).unwrap_err().to_string());
         assert!(err.contains("event_type"), "{err}");
     }

@@ -19,7 +19,10 @@ pub use convert::{
 };
 pub use paths::{refuse_overlap, resolved};
 pub use read::{read_table, Format, ReadOptions, Separator};
-pub use validate::{summarize, DataSummary};
+pub use validate::{
+    event_problems, latest_allowed_now, summarize, DataSummary, Field, Problem,
+    DEFAULT_FUTURE_TOLERANCE_DAYS, FUTURE_TOLERANCE_ENV, MAX_ABS_VALUE,
+};
 pub use write::{
     atomic_write, note_sidecar, read_table_note, write_table, write_table_noted, ParquetSink,
 };

@@ -35,11 +35,98 @@ pub struct DataSummary {
 
 const MAX_LISTED: usize = 10;
 
-/// Summarises and checks an event log and an optional customer table.
-pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
+/// The environment variable that sets how far past the present (in days, a non-negative
+/// number) an event's timestamp may lie before loading refuses it; default
+/// [`DEFAULT_FUTURE_TOLERANCE_DAYS`].
+pub const FUTURE_TOLERANCE_ENV: &str = "EROSION_FUTURE_TOLERANCE_DAYS";
+/// Days past the present an event may lie by default (clocks and time zones disagree a little).
+pub const DEFAULT_FUTURE_TOLERANCE_DAYS: f64 = 2.0;
+/// The largest magnitude an event value may have: beyond it sums and rates become infinite
+/// (a value of 1e308 gave infinite features), and no purchase or answer is that large.
+pub const MAX_ABS_VALUE: f64 = 1e12;
+
+/// Which field of an event a [`Problem`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The timestamp column.
+    Timestamp,
+    /// The value column.
+    Value,
+}
+
+/// One event that every load refuses: the row (1-based over data rows), the field, the value as
+/// read and what was expected instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Data row, 1-based.
+    pub row: usize,
+    /// The field.
+    pub field: Field,
+    /// The value as read.
+    pub value: String,
+    /// What the value should be.
+    pub expected: String,
+    /// The customer of the event.
+    pub customer: String,
+}
+
+/// The latest timestamp (epoch ms) loading accepts: now plus the tolerance of
+/// [`FUTURE_TOLERANCE_ENV`] (default [`DEFAULT_FUTURE_TOLERANCE_DAYS`]). An unreadable setting is
+/// a usage error naming it.
+pub fn latest_allowed_now() -> Result<i64, erosion_core::Error> {
+    let days = match std::env::var(FUTURE_TOLERANCE_ENV) {
+        Ok(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite() && *d >= 0.0 && *d <= 1e6)
+            .ok_or_else(|| {
+                erosion_core::Error::usage(format!(
+                    "{FUTURE_TOLERANCE_ENV}={v:?} is not a number of days (0 or more)"
+                ))
+            })?,
+        Err(_) => DEFAULT_FUTURE_TOLERANCE_DAYS,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Ok(now + (days * erosion_core::time::DAY_MS as f64) as i64)
+}
+
+/// The checks every event load applies (one function, so `erosion validate` and every other
+/// command refuse the same rows): scores out of their range (NPS 0 to 10, CSAT 1 to 5, review
+/// -1 to 5, a missing score included), values that are infinite or larger in magnitude than
+/// [`MAX_ABS_VALUE`], and timestamps after `latest_allowed`. Returns the first `limit` problems
+/// in row order and how many more there are.
+pub fn event_problems(log: &EventLog, latest_allowed: i64, limit: usize) -> (Vec<Problem>, usize) {
     let mut problems = Vec::new();
     let mut more = 0usize;
+    let mut push = |p: Problem| {
+        if problems.len() < limit {
+            problems.push(p);
+        } else {
+            more += 1;
+        }
+    };
+    let customer = |i: usize| log.customer_ids[log.customer[i] as usize].clone();
     for i in 0..log.len() {
+        let t = log.timestamp[i];
+        if t > latest_allowed {
+            push(Problem {
+                row: i + 1,
+                field: Field::Timestamp,
+                value: format_timestamp(t),
+                expected: format!(
+                    "a time in the past (at most {} days from now, {FUTURE_TOLERANCE_ENV} sets it; {} here)",
+                    std::env::var(FUTURE_TOLERANCE_ENV)
+                        .ok()
+                        .unwrap_or_else(|| DEFAULT_FUTURE_TOLERANCE_DAYS.to_string()),
+                    format_timestamp(latest_allowed)
+                ),
+                customer: customer(i),
+            });
+        }
         let v = log.value[i];
         let range = match log.kind[i] {
             EventKind::Known(EventType::Nps) => Some((0.0, 10.0, "an NPS answer from 0 to 10")),
@@ -49,27 +136,57 @@ pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
             }
             _ => None,
         };
+        let shown = if v.is_nan() {
+            "(empty)".to_string()
+        } else if v.abs() >= 1e15 {
+            format!("{v:e}")
+        } else {
+            v.to_string()
+        };
         if let Some((lo, hi, what)) = range {
-            let bad = v.is_nan() || v < lo || v > hi;
-            if bad {
-                if problems.len() < MAX_LISTED {
-                    problems.push(format!(
-                        "column \"value\", row {}: {} for {} of customer {:?} is not {what}",
-                        i + 1,
-                        if v.is_nan() {
-                            "(empty)".to_string()
-                        } else {
-                            v.to_string()
-                        },
-                        log.kind_name(log.kind[i]),
-                        log.customer_ids[log.customer[i] as usize],
-                    ));
-                } else {
-                    more += 1;
-                }
+            if v.is_nan() || v < lo || v > hi {
+                push(Problem {
+                    row: i + 1,
+                    field: Field::Value,
+                    value: shown,
+                    expected: format!("{what} for {}", log.kind_name(log.kind[i])),
+                    customer: customer(i),
+                });
             }
+        } else if v.is_infinite() || v.abs() > MAX_ABS_VALUE {
+            push(Problem {
+                row: i + 1,
+                field: Field::Value,
+                value: shown,
+                expected: format!("a finite number no larger than {MAX_ABS_VALUE:e} in magnitude"),
+                customer: customer(i),
+            });
         }
     }
+    (problems, more)
+}
+
+/// Summarises and checks an event log and an optional customer table (the checks of
+/// [`event_problems`], with timestamps checked against [`latest_allowed_now`]).
+pub fn summarize(log: &EventLog, customers: Option<&Customers>) -> DataSummary {
+    let latest = latest_allowed_now().unwrap_or(i64::MAX);
+    let (found, more) = event_problems(log, latest, MAX_LISTED);
+    let problems = found
+        .iter()
+        .map(|p| {
+            format!(
+                "column \"{}\", row {}: {} of customer {:?} is not {}",
+                match p.field {
+                    Field::Timestamp => "timestamp",
+                    Field::Value => "value",
+                },
+                p.row,
+                p.value,
+                p.customer,
+                p.expected
+            )
+        })
+        .collect();
     let (customers_n, without, orphan) = match customers {
         Some(c) => {
             let table: HashSet<&str> = c.ids.iter().map(String::as_str).collect();

@@ -37,6 +37,7 @@ pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
         },
         time_format: a.time_format.clone(),
         default_event_type: a.default_event_type.clone(),
+        latest_allowed: None,
     };
     erosion_io::load_events(path, &opts)
 }
