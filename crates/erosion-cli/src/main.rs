@@ -2,7 +2,9 @@
 //! it parses flags, loads through erosion-io, calls the libraries and writes results.
 //!
 //! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, the column and
-//! the row), 1 an internal failure.
+//! the row; an output path equal to an input), 1 an environment or internal failure (standard
+//! output full: the files are written first, the I/O error is the cause). A closed standard
+//! output (`| head`) ends quietly with 0.
 
 mod args;
 mod cmd;
@@ -21,10 +23,24 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match try_main(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = try_main(cli);
+    // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout is
+    // kept (the command still writes its files) and judged here.
+    let stdout = erosion_io::stdout::stdout_failure();
+    match result {
+        Ok(()) => match stdout {
+            None => ExitCode::SUCCESS,
+            // the reader stopped reading (`erosion features --list | head -1`): not a failure
+            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Some(e) => {
+                let err = anyhow::Error::new(e)
+                    .context("writing to standard output (every output file was written)");
+                erosion_io::errln!("error: {err:#}");
+                ExitCode::from(1)
+            }
+        },
         Err(err) => {
-            eprintln!("error: {err:#}");
+            erosion_io::errln!("error: {err:#}");
             if err.downcast_ref::<erosion_core::Error>().is_some() {
                 ExitCode::from(2)
             } else {

@@ -702,3 +702,196 @@ fn audit_of_predictions_writes_the_report_and_rejects_bad_input() {
     assert!(t.contains("three.csv") && t.contains("label"), "{t}");
     assert!(!bad_out.exists());
 }
+
+/// A small table with a target that two columns predict, for `train`.
+fn small_table(d: &Path) -> PathBuf {
+    let mut csv = String::from("id,tenure,plan,label\n");
+    for i in 0..80 {
+        let label = if i % 3 == 0 || i % 7 == 0 {
+            "yes"
+        } else {
+            "no"
+        };
+        csv.push_str(&format!("c{i},{},p{},{label}\n", (i * 5) % 13, i % 2));
+    }
+    write(d, "table.csv", &csv)
+}
+
+/// `--windows 30,30` (or `30,30d`) is refused with exit 2 naming both, before any work.
+#[test]
+fn features_windows_given_twice_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.csv");
+    let p = cdnow();
+    for windows in ["30,30", "30,90,30d"] {
+        let mut args = vec![
+            "features",
+            "--events",
+            p.to_str().unwrap(),
+            "--cutoff",
+            "1997-10-01",
+            "--windows",
+            windows,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(CDNOW_FLAGS);
+        let t = bad(&args);
+        assert!(t.contains("give each window once"), "{t}");
+        let t = bad(&["features", "--list", "--windows", windows]);
+        assert!(t.contains("--windows"), "{t}");
+    }
+    assert!(!out.exists());
+}
+
+/// `erosion features --list | head -1`: a closed stdout ends quietly with exit 0.
+#[test]
+fn features_list_to_a_closed_pipe_exits_0_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // every write to the pipe now fails with EPIPE
+    for extra in [&[][..], &["--json"][..]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
+            .args(["features", "--list"])
+            .args(extra)
+            .stdout(writer.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {err}");
+        assert!(err.is_empty(), "{extra:?}: {err}");
+    }
+}
+
+/// `erosion train ... > /dev/full`: the model and its card are written, and the run fails
+/// with exit 1 naming standard output and the I/O error, without a panic.
+#[test]
+fn train_with_stdout_full_keeps_the_model_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let table = small_table(d);
+    let model = d.join("model.json");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
+        .args(["train", "--features"])
+        .arg(&table)
+        .args(["--target", "label", "--positive", "yes", "--id", "id"])
+        .args(["--model", "logistic", "--out"])
+        .arg(&model)
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("standard output") && err.contains("No space left on device"),
+        "{err}"
+    );
+    let bundle = std::fs::read_to_string(&model).unwrap();
+    assert!(
+        bundle.starts_with('{'),
+        "the model is whole: {}",
+        &bundle[..40]
+    );
+    assert!(d.join("model.card.md").exists());
+    // the same run with a working stdout succeeds and writes the same model
+    let o = erosion(&[
+        "train",
+        "--features",
+        table.to_str().unwrap(),
+        "--target",
+        "label",
+        "--positive",
+        "yes",
+        "--id",
+        "id",
+        "--model",
+        "logistic",
+        "--out",
+        d.join("model2.json").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// An output path equal to an input is refused before any work (exit 2) and the input is
+/// untouched: `features --out` = `--events`, `train --out` = `--features`, `evaluate --out` =
+/// `--features`.
+#[test]
+fn out_equal_to_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let events = d.join("events.csv");
+    std::fs::write(
+        &events,
+        "customer_id,timestamp,event_type\nc1,2024-01-05,purchase\nc2,2024-02-01,visit\n",
+    )
+    .unwrap();
+    let before = std::fs::read(&events).unwrap();
+    let dotted = d.join(".").join("events.csv");
+    let t = bad(&[
+        "features",
+        "--events",
+        events.to_str().unwrap(),
+        "--cutoff",
+        "2024-03-01",
+        "--out",
+        dotted.to_str().unwrap(),
+    ]);
+    assert!(t.contains("is the input --events"), "{t}");
+    assert_eq!(before, std::fs::read(&events).unwrap());
+
+    let table = small_table(d);
+    let before = std::fs::read(&table).unwrap();
+    let train = |out: &Path| {
+        bad(&[
+            "train",
+            "--features",
+            table.to_str().unwrap(),
+            "--target",
+            "label",
+            "--positive",
+            "yes",
+            "--id",
+            "id",
+            "--model",
+            "logistic",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let t = train(&table);
+    assert!(t.contains("is the input --features"), "{t}");
+    assert_eq!(before, std::fs::read(&table).unwrap());
+
+    let model = d.join("model.json");
+    let o = erosion(&[
+        "train",
+        "--features",
+        table.to_str().unwrap(),
+        "--target",
+        "label",
+        "--positive",
+        "yes",
+        "--id",
+        "id",
+        "--model",
+        "logistic",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = bad(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--features",
+        table.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ]);
+    assert!(t.contains("is the input --features"), "{t}");
+    assert_eq!(before, std::fs::read(&table).unwrap());
+}

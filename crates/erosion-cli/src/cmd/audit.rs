@@ -228,15 +228,15 @@ pub fn run(a: &AuditArgs, quiet: bool) -> anyhow::Result<()> {
     };
     let files =
         erosion_report::write_audit(&report, &inputs, &a.out).map_err(|e| Error::io(&a.out, e))?;
-    println!(
+    erosion_io::outln!(
         "audited {} rows by {} at threshold {threshold:.4}",
         labels.len(),
         a.group.join(", ")
     );
     for f in report.findings.iter().take(6) {
-        println!("  - {}", f.text);
+        erosion_io::outln!("  - {}", f.text);
     }
-    println!(
+    erosion_io::outln!(
         "wrote {} files; report: {}",
         files.len(),
         a.out.join("report.html").display()

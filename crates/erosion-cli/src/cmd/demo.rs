@@ -7,13 +7,13 @@ use erosion_sim::SimConfig;
 
 pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let out = &a.out;
-    println!(
+    erosion_io::outln!(
         "== 1. simulate: {} customers over 730 days (seed 7)",
         a.customers
     );
     let sim_config = SimConfig::new(a.customers, 730, 7);
     let w = super::simulate::simulate_to(&sim_config, &out.join("data"), quiet)?;
-    println!(
+    erosion_io::outln!(
         "   wrote {} customers, {} events, {} truth rows to {}",
         w.customers,
         w.events,
@@ -21,7 +21,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         w.dir.display()
     );
 
-    println!("== 2. validate: load the files back as every command does");
+    erosion_io::outln!("== 2. validate: load the files back as every command does");
     let file = EventFileArgs {
         customer_id_col: "customer_id".into(),
         timestamp_col: "timestamp".into(),
@@ -35,12 +35,14 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let customers = super::load::customers(&w.dir.join("customers.parquet"), &file)?;
     let summary = erosion_io::summarize(&log, Some(&customers));
     for line in summary.to_string().lines() {
-        println!("   {line}");
+        erosion_io::outln!("   {line}");
     }
 
-    println!("== 3. features: point in time, 90-day churn and erosion labels, over the population");
+    erosion_io::outln!(
+        "== 3. features: point in time, 90-day churn and erosion labels, over the population"
+    );
     let config = erosion_features::FeatureConfig::default();
-    println!(
+    erosion_io::outln!(
         "   the population: a warning is for customers who are still here, so each cutoff keeps the {}; the rest are counted, not scored",
         config.population_rule()
     );
@@ -57,15 +59,15 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             &origin,
         )?;
         for line in super::features::summary(&table, &config).lines() {
-            println!("   {line}");
+            erosion_io::outln!("   {line}");
         }
-        println!("   wrote {}", path.display());
+        erosion_io::outln!("   wrote {}", path.display());
     }
 
     // The GBDT: the model most users pick, seconds to train and cheap to explain per customer.
     // `--model auto` also fits logistic regression and a 300-tree forest and keeps the best by
     // validation AUC (on this data the three are within 0.01), at many times the cost.
-    println!(
+    erosion_io::outln!(
         "== 4. train: GBDT erosion classifier on the three earlier cutoffs (time-based validation)"
     );
     let model_path = out.join("model.json");
@@ -89,14 +91,16 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         quiet,
     )?;
 
-    println!("== 5. evaluate: on the later cutoff 2025-10-01, which training never saw");
+    erosion_io::outln!("== 5. evaluate: on the later cutoff 2025-10-01, which training never saw");
     let evaluation = super::train::evaluate(&EvaluateArgs {
         model: model_path.clone(),
         features: test_path.clone(),
         out: Some(out.join("evaluation.json")),
     })?;
 
-    println!("== 6. audit: fairness by gender and age band (attributes the model never saw)");
+    erosion_io::outln!(
+        "== 6. audit: fairness by gender and age band (attributes the model never saw)"
+    );
     super::audit::run(
         &AuditArgs {
             model: Some(model_path.clone()),
@@ -120,7 +124,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         quiet,
     )?;
 
-    println!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
+    erosion_io::outln!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
     let incident = config_incident_date(&sim_config);
     for metric in ["optout_rate", "nps"] {
         super::forecast::run(
@@ -152,21 +156,23 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         )?;
     }
 
-    println!("== 8. export: the model as ONNX, preprocessing inside the graph");
+    erosion_io::outln!("== 8. export: the model as ONNX, preprocessing inside the graph");
     let onnx_path = out.join("model.onnx");
     let exported = super::export::export(&ExportArgs {
         model: model_path.clone(),
         format: "onnx".into(),
         out: onnx_path.clone(),
     })?;
-    println!(
+    erosion_io::outln!(
         "   wrote {} ({} bytes, {} inputs)",
         onnx_path.display(),
         exported.bytes,
         exported.inputs
     );
 
-    println!("== 9. score: the nightly job (erosion-score) on the raw histories as of 2025-10-01");
+    erosion_io::outln!(
+        "== 9. score: the nightly job (erosion-score) on the raw histories as of 2025-10-01"
+    );
     let scores_path = out.join("scores.csv");
     let exclusions_path = out.join("exclusions.csv");
     let scored = erosion_score::run::run(&erosion_score::run::Options {
@@ -191,14 +197,14 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         .iter()
         .map(|(r, n)| format!("{n} {r}"))
         .collect();
-    println!(
+    erosion_io::outln!(
         "   {} customers: {} scored, {} not scored ({})",
         scored.in_partition,
         scored.scored,
         scored.excluded_total(),
         excluded.join(", ")
     );
-    println!(
+    erosion_io::outln!(
         "   wrote {} and {}",
         scores_path.display(),
         exclusions_path.display()
@@ -221,8 +227,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         f.write_all(page.as_bytes())
             .map_err(|e| erosion_core::Error::io(&report, e))
     })?;
-    println!("demo files are in {}", out.display());
-    println!("the report is {}", report.display());
+    erosion_io::outln!("demo files are in {}", out.display());
+    erosion_io::outln!("the report is {}", report.display());
     Ok(())
 }
 

@@ -13,7 +13,7 @@ pub struct Exported {
 
 pub fn run(a: &ExportArgs) -> anyhow::Result<()> {
     let e = export(a)?;
-    println!(
+    erosion_io::outln!(
         "wrote {} ({} bytes, {} inputs, output `{}`)",
         a.out.display(),
         e.bytes,

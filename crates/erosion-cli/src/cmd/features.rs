@@ -17,12 +17,31 @@ pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
     } else {
         (s, 1)
     };
-    match num.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(n * mult),
+    match num.parse::<u32>().ok().and_then(|n| n.checked_mul(mult)) {
+        Some(n) if n > 0 => Ok(n),
         _ => Err(Error::usage(format!(
             "{flag} {s:?} is not a positive number of days (e.g. 90d or 13w)"
         ))),
     }
+}
+
+/// `--windows` in days, each once: a window given twice (`30,30`, or `30,30d`) would name two
+/// feature columns alike, so it is refused (exit 2) rather than silently dropped.
+pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
+    let mut windows: Vec<u32> = Vec::with_capacity(given.len());
+    for (i, w) in given.iter().enumerate() {
+        let d = parse_days(w, "--windows")?;
+        if let Some(j) = windows.iter().position(|&x| x == d) {
+            return Err(Error::usage(format!(
+                "--windows {}: {:?} and {:?} are both {d} days; give each window once (e.g. 30,90,365)",
+                given.join(","),
+                given[j],
+                given[i]
+            )));
+        }
+        windows.push(d);
+    }
+    Ok(windows)
 }
 
 /// Expands `--cutoff` values and `--cutoffs START..END/STEP` into sorted, distinct cutoffs.
@@ -60,11 +79,7 @@ pub fn cutoffs(single: &[String], ranges: &[String]) -> Result<Vec<i64>, Error> 
 }
 
 pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
-    let windows = a
-        .windows
-        .iter()
-        .map(|w| parse_days(w, "--windows"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let windows = parse_windows(&a.windows)?;
     let horizon_days = parse_days(&a.horizon, "--horizon")?;
     let active_within_days = match a.active_within.as_deref().map(str::trim) {
         None => Some(horizon_days),
@@ -86,10 +101,10 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         let custom: Vec<String> = Vec::new();
         let cat = catalogue(&config, &custom);
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&cat)?);
+            erosion_io::outln!("{}", serde_json::to_string_pretty(&cat)?);
         } else {
             for d in &cat {
-                println!(
+                erosion_io::outln!(
                     "{:<40} {:<13} {}  [missing: {}]",
                     d.name,
                     d.family.as_str(),
@@ -97,7 +112,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
                     d.missing
                 );
             }
-            println!(
+            erosion_io::outln!(
                 "({} features; custom event types add custom_<type>_<window>d)",
                 cat.len()
             );
@@ -112,6 +127,22 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         .out
         .as_deref()
         .ok_or_else(|| Error::usage("--out is required"))?;
+    let sidecar = erosion_io::note_sidecar(out);
+    let mut outputs = vec![("--out", out)];
+    if !matches!(
+        out.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("parquet" | "pq")
+    ) {
+        outputs.push(("the table's note", sidecar.as_path()));
+    }
+    let mut inputs = vec![("--events", events)];
+    if let Some(c) = a.customers.as_deref() {
+        inputs.push(("--customers", c));
+    }
+    erosion_io::refuse_overlap(&outputs, &inputs)?;
     let cutoffs = cutoffs(&a.cutoff, &a.cutoffs)?;
     if cutoffs.is_empty() {
         return Err(
@@ -158,13 +189,13 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
     timing(format_args!("write {}", out.display()), t);
     pb.finish_and_clear();
     print_summary(&table, &config);
-    println!("wrote {}", out.display());
+    erosion_io::outln!("wrote {}", out.display());
     Ok(())
 }
 
 /// Prints rows per cutoff, label rates and exclusions.
 pub fn print_summary(t: &FeatureTable, config: &FeatureConfig) {
-    print!("{}", summary(t, config));
+    erosion_io::out!("{}", summary(t, config));
 }
 
 /// Rows per cutoff, label rates and who was left out of the population, by reason.

@@ -296,7 +296,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
         .as_deref()
         .ok_or_else(|| Error::usage("--out is required"))?;
     erosion_io::write_table(out, &mut frame(&forecasts))?;
-    println!(
+    erosion_io::outln!(
         "forecast {} series {} periods ahead with {} (season {season}); wrote {}",
         series.len(),
         a.horizon,
@@ -316,7 +316,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
             n += 1.0;
         }
         let skipped = results.iter().filter(|r| r.is_err()).count();
-        println!(
+        erosion_io::outln!(
             "backtest over {k} rolling origins, {} series{}: sMAPE {:.3}, MASE {:.3}, coverage 80 % {:.1} %, 95 % {:.1} %",
             n,
             if skipped > 0 { format!(" ({skipped} too short, skipped)") } else { String::new() },
@@ -350,18 +350,18 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
             use std::io::Write;
             w.write_all(&json).map_err(|e| Error::io(alerts_path, e))
         })?;
-        println!("{} alert(s); wrote {}", all.len(), alerts_path.display());
+        erosion_io::outln!("{} alert(s); wrote {}", all.len(), alerts_path.display());
         for al in all.iter().take(8) {
-            println!("  - {}", al.message);
+            erosion_io::outln!("  - {}", al.message);
         }
         if let (Some(dir), false) = (&a.plot, all.is_empty()) {
-            println!("plots of alerted series in {}", dir.display());
+            erosion_io::outln!("plots of alerted series in {}", dir.display());
         }
     } else if let Some(dir) = &a.plot {
         for (s, f) in series.iter().zip(&forecasts).take(50) {
             plot(s, f, dir)?;
         }
-        println!("plots in {}", dir.display());
+        erosion_io::outln!("plots in {}", dir.display());
     }
     Ok(())
 }

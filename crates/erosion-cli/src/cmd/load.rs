@@ -46,7 +46,7 @@ pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
 /// counted as custom types, which for a consent type would let an opt-out pass unnoticed.
 pub fn warn_lookalikes(path: &Path, log: &EventLog) {
     for l in log.lookalike_types() {
-        eprintln!("warning: {}: {l}", path.display());
+        erosion_io::errln!("warning: {}: {l}", path.display());
     }
 }
 

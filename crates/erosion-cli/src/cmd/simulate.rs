@@ -101,7 +101,7 @@ pub fn run(a: &SimulateArgs, quiet: bool) -> anyhow::Result<()> {
     let config = config(a)?;
     let t0 = std::time::Instant::now();
     let w = simulate_to(&config, &a.out, quiet)?;
-    println!(
+    erosion_io::outln!(
         "simulated {} customers over {} days (seed {}) in {:.1}s: {} events, {} truth rows",
         w.customers,
         config.days,
@@ -111,7 +111,7 @@ pub fn run(a: &SimulateArgs, quiet: bool) -> anyhow::Result<()> {
         w.truth_rows
     );
     for f in ["customers.parquet", "events.parquet", "truth.parquet"] {
-        println!("  {}", w.dir.join(f).display());
+        erosion_io::outln!("  {}", w.dir.join(f).display());
     }
     Ok(())
 }

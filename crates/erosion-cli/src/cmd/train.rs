@@ -63,6 +63,15 @@ by `erosion features --horizon`; leave --horizon out (train reads it from the ta
 }
 
 pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let card = card_path(&a.out);
+    let mut outputs = vec![
+        ("--out", a.out.as_path()),
+        ("the model card", card.as_path()),
+    ];
+    if let Some(m) = &a.metrics_out {
+        outputs.push(("--metrics-out", m.as_path()));
+    }
+    erosion_io::refuse_overlap(&outputs, &[("--features", a.features.as_path())])?;
     let origin = erosion_frame::TableOrigin::read(&a.features)?;
     let horizon = horizon_days(a, origin.as_ref())?;
     let table = Table::read(&a.features)?;
@@ -126,7 +135,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             ))
             .into());
         }
-        println!(
+        erosion_io::outln!(
             "note: {} feature(s) have no value in any labelled row (history too short for the window) and are left out: {}",
             empty.len(),
             empty.join(", ")
@@ -237,7 +246,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             w.write_all(&json).map_err(|e| Error::io(p, e))
         })?;
     }
-    println!(
+    erosion_io::outln!(
         "wrote {} (model {}) and {}",
         a.out.display(),
         bundle.model_id,
@@ -297,7 +306,7 @@ fn select_rows(c: erosion_models::RawColumn, rows: &[usize]) -> erosion_models::
 
 fn print_training(b: &Bundle) {
     let m = &b.model;
-    println!(
+    erosion_io::outln!(
         "trained {} on {} labelled rows ({:.1} % positive) for {}",
         m.kind.as_str(),
         m.training.rows,
@@ -305,24 +314,24 @@ fn print_training(b: &Bundle) {
         b.target.column
     );
     match (&m.validation.plan, &b.fingerprint.cutoff_range) {
-        (ValidationPlan::StratifiedKFold { k, seed }, Some((lo, hi))) if lo == hi => println!(
+        (ValidationPlan::StratifiedKFold { k, seed }, Some((lo, hi))) if lo == hi => erosion_io::outln!(
             "validation: stratified {k}-fold (seed {seed}): the table has one cutoff ({lo}), so there is no earlier cutoff to train on"
         ),
         (ValidationPlan::StratifiedKFold { k, seed }, _) => {
-            println!("validation: stratified {k}-fold (seed {seed})")
+            erosion_io::outln!("validation: stratified {k}-fold (seed {seed})")
         }
-        (ValidationPlan::TimeBased { min_gap, .. }, _) => println!(
+        (ValidationPlan::TimeBased { min_gap, .. }, _) => erosion_io::outln!(
             "validation: time-based, {} fold(s): each latest cutoff validated by a model trained on cutoffs at least {min_gap} days earlier",
             m.validation.folds.len()
         ),
     }
-    println!("{}", m.validation.reason);
+    erosion_io::outln!("{}", m.validation.reason);
     if let Some(c) = &b.feature_config {
-        println!("population: {}", c.population_rule());
+        erosion_io::outln!("population: {}", c.population_rule());
     }
     let op = &m.thresholds.action;
     let rate = m.training.positive_rate;
-    println!(
+    erosion_io::outln!(
         "at the action threshold (p >= {:.3}) on validation: flags {:.1} % of rows, precision {:.3}, captures {:.1} % of positives, lift {:.2}",
         op.probability,
         100.0 * op.flagged_share,
@@ -330,7 +339,7 @@ fn print_training(b: &Bundle) {
         100.0 * op.recall,
         if rate > 0.0 { op.precision / rate } else { f64::NAN }
     );
-    println!(
+    erosion_io::outln!(
         "top features: {}",
         m.importance
             .iter()
@@ -379,6 +388,15 @@ pub fn run_evaluate(a: &EvaluateArgs) -> anyhow::Result<()> {
 
 /// `erosion evaluate`: prints the metrics, writes them to `--out` and returns them.
 pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> {
+    if let Some(out) = &a.out {
+        erosion_io::refuse_overlap(
+            &[("--out", out.as_path())],
+            &[
+                ("--model", a.model.as_path()),
+                ("--features", a.features.as_path()),
+            ],
+        )?;
+    }
     let bundle = Bundle::read(&a.model)?;
     let table = Table::read(&a.features)?;
     let target = table.target(&bundle.target.column, bundle.target.positive.as_deref())?;
@@ -396,7 +414,7 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
     }
     let eval = bundle.model.evaluation(&y, &p);
     let m = &eval.metrics;
-    println!(
+    erosion_io::outln!(
         "model {} ({}) on {}: {} labelled rows, {:.1} % positive",
         bundle.model_id,
         bundle.model.kind.as_str(),
@@ -405,20 +423,24 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
         100.0 * m.positive_rate
     );
     if let Some(o) = erosion_frame::TableOrigin::read(&a.features)? {
-        println!("population: {}", o.feature_config.population_rule());
+        erosion_io::outln!("population: {}", o.feature_config.population_rule());
     }
-    println!(
+    erosion_io::outln!(
         "ROC-AUC {:.4}  PR-AUC {:.4}  Brier {:.4}  log-loss {:.4}  lift@10% {:.2}  capture@10% {:.3}",
         m.roc_auc, m.pr_auc, m.brier, m.log_loss, m.lift_top10, m.capture_top10
     );
     if let Some(act) = &eval.at_action {
-        println!("{}", action_line(act));
+        erosion_io::outln!("{}", action_line(act));
     }
-    println!("calibration:   predicted  observed   rows");
+    erosion_io::outln!("calibration:   predicted  observed   rows");
     for b in eval.calibration_table.iter().filter(|b| b.count > 0) {
-        println!(
+        erosion_io::outln!(
             "  [{:.1}, {:.1})   {:>8.3}  {:>8.3}  {:>5}",
-            b.lower, b.upper, b.mean_predicted, b.observed_rate, b.count
+            b.lower,
+            b.upper,
+            b.mean_predicted,
+            b.observed_rate,
+            b.count
         );
     }
     if let Some(out) = &a.out {
@@ -427,7 +449,7 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
             use std::io::Write;
             w.write_all(&json).map_err(|e| Error::io(out, e))
         })?;
-        println!("wrote {}", out.display());
+        erosion_io::outln!("wrote {}", out.display());
     }
     Ok(eval)
 }

@@ -11,8 +11,8 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<()> {
         .map(|p| super::load::customers(p, &a.file))
         .transpose()?;
     let summary = erosion_io::summarize(&log, customers.as_ref());
-    println!("{}", a.events.display());
-    print!("{summary}");
+    erosion_io::outln!("{}", a.events.display());
+    erosion_io::out!("{summary}");
     if summary.has_problems() {
         return Err(Error::Usage(format!(
             "{}: {} problem(s) in the input, listed above",
