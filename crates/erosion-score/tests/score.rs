@@ -964,3 +964,43 @@ fn outputs_are_complete_with_a_manifest() {
         erosion_score::outputs::verify(&dir.path().join("night.csv.manifest.json")).unwrap_err();
     assert!(e.to_string().contains("does not match"), "{e}");
 }
+
+/// A full stdout costs no output: the scores, the exclusions and the manifest are written, and
+/// the run exits 1 naming standard output and the I/O error. A closed stdout ends with 0.
+#[test]
+fn a_full_or_closed_stdout_never_costs_the_outputs() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("full.csv");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let argv = features_args(f, &out, &[]);
+    let o = Command::new(env!("CARGO_BIN_EXE_erosion-score"))
+        .args(&argv)
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("standard output") && err.contains("No space left on device"),
+        "{err}"
+    );
+    erosion_score::outputs::verify(&dir.path().join("full.csv.manifest.json")).unwrap();
+
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = dir.path().join("closed.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_erosion-score"))
+        .args(features_args(f, &out, &[]))
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    erosion_score::outputs::verify(&dir.path().join("closed.csv.manifest.json")).unwrap();
+}
