@@ -106,6 +106,16 @@ fn try_main(a: Args) -> Result<(), Failure> {
         for (r, n) in &s.excluded {
             erosion_io::outln!("  excluded {r}: {n}");
         }
+        let list = |xs: &[(&str, usize)]| {
+            xs.iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if s.scored > 0 {
+            erosion_io::outln!("bands: {}", list(&s.bands));
+            erosion_io::outln!("actions: {}", list(&s.actions));
+        }
         erosion_io::outln!("scores: {}", a.out.display());
         erosion_io::outln!("exclusions: {}", s.exclusions_path.display());
     }

@@ -95,6 +95,10 @@ pub struct Summary {
     pub scored: usize,
     /// Excluded, per reason (sorted by reason).
     pub excluded: Vec<(&'static str, usize)>,
+    /// Scored customers per band, from healthy to critical (bands with none included).
+    pub bands: Vec<(&'static str, usize)>,
+    /// Scored customers per recommended action, most frequent first.
+    pub actions: Vec<(&'static str, usize)>,
     /// Where the exclusions went.
     pub exclusions_path: PathBuf,
     /// The manifest written last ([`crate::outputs`]): trust the outputs only when it is present
@@ -269,11 +273,14 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     };
     let mut warnings = prep.warnings.clone();
     warnings.extend(consent.warning());
+    let (bands, actions) = band_and_action_counts(&bundle, &scores);
     let summary = Summary {
         input: prep.ids.len(),
         in_partition: prep.in_partition.len(),
         scored: prep.scored.len(),
         excluded: by_reason,
+        bands,
+        actions,
         exclusions_path: exclusions_path.clone(),
         manifest_path,
         consent,
@@ -650,6 +657,34 @@ struct Scores {
     p: Vec<f64>,
     reasons: Vec<[Option<String>; 3]>,
     actions: Vec<&'static str>,
+}
+
+/// How many scored customers landed in each band and each action.
+fn band_and_action_counts(
+    bundle: &Bundle,
+    s: &Scores,
+) -> (Vec<(&'static str, usize)>, Vec<(&'static str, usize)>) {
+    use erosion_models::Band;
+    let mut bands: Vec<(&'static str, usize)> =
+        [Band::Healthy, Band::Watch, Band::AtRisk, Band::Critical]
+            .iter()
+            .map(|b| (b.as_str(), 0))
+            .collect();
+    for &p in &s.p {
+        let b = bundle.model.band(p).as_str();
+        if let Some(e) = bands.iter_mut().find(|(q, _)| *q == b) {
+            e.1 += 1;
+        }
+    }
+    let mut actions: Vec<(&'static str, usize)> = Vec::new();
+    for &a in &s.actions {
+        match actions.iter_mut().find(|(q, _)| *q == a) {
+            Some(e) => e.1 += 1,
+            None => actions.push((a, 1)),
+        }
+    }
+    actions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    (bands, actions)
 }
 
 fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {

@@ -436,6 +436,27 @@ fn consent_exclusions_and_every_customer_once() {
         scored.len(),
         reasons.len()
     )));
+    // The summary says how many landed in each band and action, and they add up.
+    let scores = read(&out);
+    for (line, column) in [("bands: ", "band"), ("actions: ", "recommended_action")] {
+        let said = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(line))
+            .unwrap_or_else(|| panic!("no {line:?} line in {stdout}"));
+        let values = strs(&scores, column);
+        let mut total = 0;
+        for part in said.split(", ") {
+            let (name, n) = part.rsplit_once(' ').expect("name count");
+            let n: usize = n.parse().expect("a count");
+            assert_eq!(
+                values.iter().filter(|v| *v == name).count(),
+                n,
+                "{line}{part}"
+            );
+            total += n;
+        }
+        assert_eq!(total, scored.len(), "{line}{said}");
+    }
 
     // Every customer of the customers file in exactly one output.
     let customers = strs(&read(&cu), "customer_id");
