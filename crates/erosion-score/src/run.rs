@@ -96,9 +96,9 @@ pub struct Summary {
     /// Excluded, per reason (sorted by reason).
     pub excluded: Vec<(&'static str, usize)>,
     /// Scored customers per band, from healthy to critical (bands with none included).
-    pub bands: Vec<(&'static str, usize)>,
+    pub bands: Counts,
     /// Scored customers per recommended action, most frequent first.
-    pub actions: Vec<(&'static str, usize)>,
+    pub actions: Counts,
     /// Where the exclusions went.
     pub exclusions_path: PathBuf,
     /// The manifest written last ([`crate::outputs`]): trust the outputs only when it is present
@@ -659,24 +659,23 @@ struct Scores {
     actions: Vec<&'static str>,
 }
 
+/// A count per named outcome (band, action, exclusion reason).
+pub type Counts = Vec<(&'static str, usize)>;
+
 /// How many scored customers landed in each band and each action.
-fn band_and_action_counts(
-    bundle: &Bundle,
-    s: &Scores,
-) -> (Vec<(&'static str, usize)>, Vec<(&'static str, usize)>) {
+fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
     use erosion_models::Band;
-    let mut bands: Vec<(&'static str, usize)> =
-        [Band::Healthy, Band::Watch, Band::AtRisk, Band::Critical]
-            .iter()
-            .map(|b| (b.as_str(), 0))
-            .collect();
+    let mut bands: Counts = [Band::Healthy, Band::Watch, Band::AtRisk, Band::Critical]
+        .iter()
+        .map(|b| (b.as_str(), 0))
+        .collect();
     for &p in &s.p {
         let b = bundle.model.band(p).as_str();
         if let Some(e) = bands.iter_mut().find(|(q, _)| *q == b) {
             e.1 += 1;
         }
     }
-    let mut actions: Vec<(&'static str, usize)> = Vec::new();
+    let mut actions: Counts = Vec::new();
     for &a in &s.actions {
         match actions.iter_mut().find(|(q, _)| *q == a) {
             Some(e) => e.1 += 1,
