@@ -221,6 +221,14 @@ pub struct TrainArgs {
     /// Sensitive columns: kept out of the inputs, recorded for the audit.
     #[arg(long, value_delimiter = ',')]
     pub sensitive: Vec<String>,
+    /// Columns to leave out of the inputs (repeatable or comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Columns the leakage guard would stop at (single-column ROC-AUC >= 0.99 or <= 0.01, or a
+    /// name that shadows the target) that are known before the outcome: train on them anyway
+    /// (repeatable or comma-separated). Also keeps an id- or date-like text column as an input.
+    #[arg(long, value_delimiter = ',')]
+    pub allow: Vec<String>,
     /// logistic, forest, gbdt or auto.
     #[arg(long, default_value = "auto")]
     pub model: String,

@@ -46,6 +46,7 @@ pub mod error;
 pub mod forest;
 pub mod gbdt;
 mod grower;
+pub mod leakage;
 pub mod logistic;
 pub mod matrix;
 pub mod metrics;
@@ -62,6 +63,7 @@ pub use encode::{EncodeOptions, Encoding, FeatureSpec, InputSpec, RawColumn, Raw
 pub use error::{ModelError, Result};
 pub use forest::{Forest, ForestParams};
 pub use gbdt::{EarlyStopping, Gbdt, GbdtParams};
+pub use leakage::{screen, DropReason, Dropped, GuardOptions, Screening, Suspect};
 pub use logistic::{Logistic, LogisticParams};
 pub use matrix::{ColumnKind, ColumnMeta, FeatureMatrix};
 pub use metrics::{CalibrationBin, MetricSummary, Metrics};

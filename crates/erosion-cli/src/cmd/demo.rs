@@ -78,6 +78,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             positive: None,
             id: None,
             sensitive: Vec::new(),
+            exclude: Vec::new(),
+            allow: Vec::new(),
             model: "gbdt".into(),
             capacity: 0.1,
             cost_ratio: None,

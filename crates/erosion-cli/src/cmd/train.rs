@@ -7,16 +7,86 @@ use erosion_core::Error;
 use erosion_features::FeatureConfig;
 use erosion_frame::{Table, LABEL_COLUMNS};
 use erosion_models::{
-    CardContext, EncodeOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel, ValidationPlan,
+    CardContext, EncodeOptions, GuardOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel,
+    ValidationPlan,
 };
 
-fn all_missing(v: &erosion_models::RawValues) -> bool {
-    match v {
-        erosion_models::RawValues::Number(v) => v.iter().all(|x| x.is_nan()),
-        erosion_models::RawValues::Text(v) => v
+/// The leakage guard ([`erosion_models::leakage`]): says on stderr which columns it leaves out
+/// (no value in any labelled row, id-like or date-like text) and adds them to `excluded`, warns
+/// about columns that predict the target very well alone, and stops the run (exit 2) at a column
+/// that separates the target almost perfectly or shadows its name, unless `--allow`ed.
+fn guard(
+    a: &TrainArgs,
+    raw: Vec<erosion_models::RawColumn>,
+    y: &[u8],
+    excluded: &mut Vec<String>,
+) -> Result<Vec<erosion_models::RawColumn>, Error> {
+    use erosion_models::DropReason;
+    let options = GuardOptions {
+        allow: a.allow.clone(),
+        ..GuardOptions::default()
+    };
+    let s = erosion_models::screen(raw, y, &a.target, &options);
+    let file = a.features.display();
+    let names = |r: fn(&DropReason) -> bool| -> Vec<String> {
+        s.dropped
             .iter()
-            .all(|x| x.as_deref().is_none_or(|s| s.trim().is_empty())),
+            .filter(|d| r(&d.reason))
+            .map(|d| match &d.reason {
+                DropReason::IdLike { distinct, values } => {
+                    format!("{} ({distinct} distinct of {values})", d.name)
+                }
+                DropReason::DateLike { example } => format!("{} (e.g. {example:?})", d.name),
+                DropReason::AllMissing => d.name.clone(),
+            })
+            .collect()
+    };
+    let empty = names(|r| matches!(r, DropReason::AllMissing));
+    if !empty.is_empty() {
+        erosion_io::errln!(
+            "note: {file}: {} column(s) have no value in any labelled row and are left out: {}",
+            empty.len(),
+            empty.join(", ")
+        );
     }
+    let ids = names(|r| matches!(r, DropReason::IdLike { .. }));
+    if !ids.is_empty() {
+        erosion_io::errln!(
+            "note: {file}: id-like text column(s) left out (nearly every value distinct; one-hot \
+encoding would learn each row by heart): {}; name the id with --id, or keep one with --allow",
+            ids.join(", ")
+        );
+    }
+    let dates = names(|r| matches!(r, DropReason::DateLike { .. }));
+    if !dates.is_empty() {
+        erosion_io::errln!(
+            "note: {file}: date column(s) left out (a date is not a category; derive a number such \
+as days since it before training): {}; keep one as text with --allow",
+            dates.join(", ")
+        );
+    }
+    excluded.extend(s.dropped.iter().map(|d| d.name.clone()));
+    excluded.sort();
+    excluded.dedup();
+    for w in &s.warned {
+        erosion_io::errln!(
+            "warning: {file}: {}; check that it is known before the outcome, or leave it out with --exclude {}",
+            w.describe(&a.target),
+            w.name
+        );
+    }
+    for w in &s.allowed {
+        erosion_io::errln!("note: {file}: {} (kept: --allow)", w.describe(&a.target));
+    }
+    if let Some(msg) = s.refusal(&a.target) {
+        return Err(Error::usage(format!("{file}: {msg}")));
+    }
+    if s.kept.is_empty() {
+        return Err(Error::usage(format!(
+            "{file}: no input column is left to train on"
+        )));
+    }
+    Ok(s.kept)
 }
 
 fn model_error(path: &std::path::Path, e: erosion_models::ModelError) -> Error {
@@ -105,43 +175,18 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let raw_all = table.raw_columns(&excluded)?;
-    let mut raw: Vec<erosion_models::RawColumn> = raw_all
+    for c in a.exclude.iter().chain(&a.allow) {
+        table.column(c)?;
+    }
+    excluded.extend(a.exclude.iter().cloned());
+    excluded.sort();
+    excluded.dedup();
+    let raw: Vec<erosion_models::RawColumn> = table
+        .raw_columns(&excluded)?
         .into_iter()
         .map(|c| select_rows(c, &labelled))
         .collect();
-    // A column with no value in any labelled row teaches nothing. In a table that
-    // `erosion features` made (cutoff and label columns present) it is a window the history is
-    // too short to observe (say a 365-day change on 400 days of data): drop it and say so. In
-    // a user's own table it is bad input.
-    let empty: Vec<String> = raw
-        .iter()
-        .filter(|c| all_missing(&c.values))
-        .map(|c| c.name.clone())
-        .collect();
-    if !empty.is_empty() {
-        let ours = table.has("cutoff") && LABEL_COLUMNS.iter().all(|l| table.has(l));
-        if !ours {
-            return Err(Error::usage(format!(
-                "{}: column {:?} is missing in every one of the {} labelled rows: drop it or fill it{}",
-                a.features.display(),
-                empty[0],
-                labelled.len(),
-                if empty.len() > 1 {
-                    format!(" (also empty: {})", empty[1..].join(", "))
-                } else {
-                    String::new()
-                }
-            ))
-            .into());
-        }
-        erosion_io::outln!(
-            "note: {} feature(s) have no value in any labelled row (history too short for the window) and are left out: {}",
-            empty.len(),
-            empty.join(", ")
-        );
-        raw.retain(|c| !empty.contains(&c.name));
-    }
+    let raw = guard(a, raw, &y, &mut excluded)?;
     let cutoffs = table
         .cutoffs()?
         .map(|c| labelled.iter().map(|&i| c[i]).collect::<Vec<i64>>());
