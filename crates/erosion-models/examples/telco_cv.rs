@@ -1,7 +1,7 @@
 //! Telco churn, stratified 5-fold (seed 0), ROC-AUC per model: the bar of issue 4.
 //!
 //! `cargo run --release -p erosion-models --example telco_cv -- [PATH/Telco-Customer-Churn.csv]`
-//! (default path: `../shared/data/telco-customer-churn/Telco-Customer-Churn.csv` from the repo root).
+//! (default path: `notebooks-data/telco/Telco-Customer-Churn.csv` from the repo root).
 //! Target `Churn` = `Yes`, id `customerID` dropped, every other column an input: numeric-looking text
 //! becomes numbers (blank `TotalCharges` = missing), the rest is one-hot encoded.
 
@@ -65,7 +65,7 @@ fn load(path: &str) -> (Vec<RawColumn>, Vec<u8>) {
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/data/telco-customer-churn/Telco-Customer-Churn.csv".into());
+        .unwrap_or_else(|| "notebooks-data/telco/Telco-Customer-Churn.csv".into());
     let (columns, y) = load(&path);
     let (spec, x) = FeatureSpec::fit(&columns, &EncodeOptions::default()).expect("encode");
     println!(
