@@ -257,20 +257,31 @@ pub fn cross_validate(
     folds: &[Fold],
     config: &TrainConfig,
 ) -> Result<CrossValidation> {
+    use rayon::prelude::*;
+    // Folds are independent: they run side by side (each fit is deterministic, so the results
+    // do not depend on which core ran which fold), and are put back in fold order.
+    let fitted: Vec<(Vec<f64>, Vec<f64>, Metrics)> = folds
+        .par_iter()
+        .map(|f| {
+            let xt = x.select_rows(&f.train);
+            let yt: Vec<u8> = f.train.iter().map(|&i| y[i]).collect();
+            let model = fit_kind(kind, &xt, &yt, config)?;
+            drop(xt);
+            let xv = x.select_rows(&f.valid);
+            let yv: Vec<u8> = f.valid.iter().map(|&i| y[i]).collect();
+            let s = model.score(&xv);
+            let p: Vec<f64> = match &model {
+                Model::Forest(_) => model.predict_raw(&xv),
+                _ => s.iter().map(|&z| Model::score_to_probability(z)).collect(),
+            };
+            let m = Metrics::compute(&yv, &p);
+            Ok((s, p, m))
+        })
+        .collect::<Result<_>>()?;
     let mut per_fold = Vec::new();
     let (mut rows, mut score, mut probability) = (Vec::new(), Vec::new(), Vec::new());
-    for f in folds {
-        let xt = x.select_rows(&f.train);
-        let yt: Vec<u8> = f.train.iter().map(|&i| y[i]).collect();
-        let model = fit_kind(kind, &xt, &yt, config)?;
-        let xv = x.select_rows(&f.valid);
-        let yv: Vec<u8> = f.valid.iter().map(|&i| y[i]).collect();
-        let s = model.score(&xv);
-        let p: Vec<f64> = match &model {
-            Model::Forest(_) => model.predict_raw(&xv),
-            _ => s.iter().map(|&z| Model::score_to_probability(z)).collect(),
-        };
-        per_fold.push(Metrics::compute(&yv, &p));
+    for (f, (s, p, m)) in folds.iter().zip(fitted) {
+        per_fold.push(m);
         rows.extend_from_slice(&f.valid);
         score.extend(s);
         probability.extend(p);
