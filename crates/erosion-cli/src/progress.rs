@@ -12,9 +12,11 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
         pb.set_draw_target(ProgressDrawTarget::stderr());
     }
     pb.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "[{bar:30}] {pos}/{len} {elapsed} elapsed, about {eta} left: {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb.set_message(what.to_string());
     pb

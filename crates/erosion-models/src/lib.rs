@@ -70,8 +70,8 @@ pub use metrics::{CalibrationBin, MetricSummary, Metrics};
 pub use model::{Contributions, Model, ModelKind, RawScale, Reason, SourceGroups};
 pub use thresholds::{Band, Bands, OperatingPoint, ThresholdRule, Thresholds};
 pub use train::{
-    cross_validate, importance_rows, train, train_table, ActionMetrics, CandidateResult,
-    CrossValidation, Evaluation, FeatureImportance, FoldInfo, TrainConfig, TrainedModel,
-    TrainingSummary, ValidationReport, FORMAT_VERSION,
+    cross_validate, importance_rows, train, train_table, train_table_with, train_with,
+    ActionMetrics, CandidateResult, CrossValidation, Evaluation, FeatureImportance, FoldInfo,
+    TrainConfig, TrainStep, TrainedModel, TrainingSummary, ValidationReport, FORMAT_VERSION,
 };
 pub use validation::{stratified_k_fold, time_based_folds, Fold, ValidationPlan};

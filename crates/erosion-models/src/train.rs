@@ -257,12 +257,35 @@ pub fn cross_validate(
     folds: &[Fold],
     config: &TrainConfig,
 ) -> Result<CrossValidation> {
+    cross_validate_with(kind, x, y, folds, config, &|_| {})
+}
+
+/// What [`train_with`] reports as it goes, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrainStep {
+    /// The run will take this many steps (folds of every candidate, the final fit, importance).
+    Planned(u64),
+    /// The step now under way, in words ("gbdt: fold 2 of 5 fitted").
+    Done(String),
+}
+
+/// [`cross_validate`], calling `on_fold` with the fold's index as each fold ends (from the thread
+/// that fitted it).
+fn cross_validate_with(
+    kind: ModelKind,
+    x: &FeatureMatrix,
+    y: &[u8],
+    folds: &[Fold],
+    config: &TrainConfig,
+    on_fold: &(dyn Fn(usize) + Sync),
+) -> Result<CrossValidation> {
     use rayon::prelude::*;
     // Folds are independent: they run side by side (each fit is deterministic, so the results
     // do not depend on which core ran which fold), and are put back in fold order.
     let fitted: Vec<(Vec<f64>, Vec<f64>, Metrics)> = folds
         .par_iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let xt = x.select_rows(&f.train);
             let yt: Vec<u8> = f.train.iter().map(|&i| y[i]).collect();
             let model = fit_kind(kind, &xt, &yt, config)?;
@@ -275,6 +298,7 @@ pub fn cross_validate(
                 _ => s.iter().map(|&z| Model::score_to_probability(z)).collect(),
             };
             let m = Metrics::compute(&yv, &p);
+            on_fold(i);
             Ok((s, p, m))
         })
         .collect::<Result<_>>()?;
@@ -305,6 +329,17 @@ pub fn train(
     y: &[u8],
     cutoffs: Option<&[i64]>,
     config: &TrainConfig,
+) -> Result<TrainedModel> {
+    train_with(x, y, cutoffs, config, &|_| {})
+}
+
+/// [`train`], reporting each step to `progress` (from whichever thread finished it).
+pub fn train_with(
+    x: &FeatureMatrix,
+    y: &[u8],
+    cutoffs: Option<&[i64]>,
+    config: &TrainConfig,
+    progress: &(dyn Fn(TrainStep) + Sync),
 ) -> Result<TrainedModel> {
     x.check_trainable()?;
     check_labels(y, x.n_rows())?;
@@ -339,9 +374,18 @@ pub fn train(
         ModelKind::Auto => vec![ModelKind::Logistic, ModelKind::Forest, ModelKind::Gbdt],
         k => vec![k],
     };
+    progress(TrainStep::Planned((kinds.len() * folds.len()) as u64 + 2));
     let mut results = Vec::new();
     for &k in &kinds {
-        results.push((k, cross_validate(k, x, y, &folds, config)?));
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let on_fold = |_| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(TrainStep::Done(format!(
+                "{k}: {n} of {} folds validated",
+                folds.len()
+            )));
+        };
+        results.push((k, cross_validate_with(k, x, y, &folds, config, &on_fold)?));
     }
     let (chosen, reason) = select(&results, config);
     let cv = &results
@@ -360,7 +404,11 @@ pub fn train(
     let calibrated: Vec<f64> = cv.score.iter().map(|&s| calibrator.apply(s)).collect();
     let thresholds = choose_thresholds(&calibrated, &y_oof, &config.threshold)?;
     let model = fit_kind(chosen, x, y, config)?;
+    progress(TrainStep::Done(format!(
+        "{chosen}: final model fitted on every row"
+    )));
     let importance = importance(&model, x);
+    progress(TrainStep::Done("global importance computed".into()));
     let positives = y.iter().filter(|&&v| v == 1).count();
     let cutoff_list = cutoffs.map(|c| {
         let mut d = c.to_vec();
@@ -409,8 +457,20 @@ pub fn train_table(
     encode: &EncodeOptions,
     config: &TrainConfig,
 ) -> Result<TrainedModel> {
+    train_table_with(columns, y, cutoffs, encode, config, &|_| {})
+}
+
+/// [`train_table`], reporting each step to `progress`.
+pub fn train_table_with(
+    columns: &[RawColumn],
+    y: &[u8],
+    cutoffs: Option<&[i64]>,
+    encode: &EncodeOptions,
+    config: &TrainConfig,
+    progress: &(dyn Fn(TrainStep) + Sync),
+) -> Result<TrainedModel> {
     let (spec, x) = FeatureSpec::fit(columns, encode)?;
-    let mut model = train(&x, y, cutoffs, config)?;
+    let mut model = train_with(&x, y, cutoffs, config, progress)?;
     model.spec = Some(spec);
     Ok(model)
 }

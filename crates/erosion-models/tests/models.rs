@@ -787,6 +787,25 @@ fn auto_picks_a_model_and_says_why_and_scores_are_bit_identical() {
             assert_eq!(a.to_bits(), c.to_bits());
         }
     }
+    // Folds run side by side; the model does not depend on how many threads ran them, and
+    // the progress steps add up to the plan.
+    let steps = std::sync::Mutex::new(Vec::new());
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let c = one
+        .install(|| train_with(&x, &y, None, &config, &|s| steps.lock().unwrap().push(s)))
+        .unwrap();
+    assert_eq!(a.to_json().unwrap(), c.to_json().unwrap());
+    let steps = steps.into_inner().unwrap();
+    assert_eq!(steps[0], TrainStep::Planned(3 * 5 + 2));
+    assert_eq!(steps.len(), 1 + 3 * 5 + 2);
+    assert!(steps[1..].iter().all(|s| matches!(s, TrainStep::Done(_))));
+    assert_eq!(
+        steps.last(),
+        Some(&TrainStep::Done("global importance computed".into()))
+    );
     // an unknown format version is refused
     let text = a
         .to_json()

@@ -149,11 +149,16 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
             Error::usage("give at least one --cutoff DATE or --cutoffs START..END/STEP").into(),
         );
     }
-    let pb = crate::progress::bar(3, "features", quiet);
+    let pb = crate::progress::bar(3, "loading events and customers", quiet);
     let t = Instant::now();
     let log = super::load::events(events, &a.file)?;
     super::load::warn_lookalikes(events, &log);
     pb.inc(1);
+    pb.set_message(format!(
+        "features of {} customers at {} cutoff(s)",
+        log.customer_ids.len(),
+        cutoffs.len()
+    ));
     let customers = a
         .customers
         .as_deref()
@@ -167,6 +172,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
     drop(log);
     drop(customers);
     pb.inc(1);
+    pb.set_message(format!("writing {} rows to {}", table.len(), out.display()));
     if table.is_empty() {
         return Err(Error::usage(format!(
             "{}: no customer is in the population ({}) at the cutoff(s) {}",

@@ -215,12 +215,20 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         ..TrainConfig::default()
     };
     let pb = crate::progress::bar(1, "training", quiet);
-    let trained = erosion_models::train_table(
+    let step = |s: erosion_models::TrainStep| match s {
+        erosion_models::TrainStep::Planned(n) => pb.set_length(n),
+        erosion_models::TrainStep::Done(what) => {
+            pb.set_message(what);
+            pb.inc(1);
+        }
+    };
+    let trained = erosion_models::train_table_with(
         &raw,
         &y,
         cutoffs.as_deref(),
         &EncodeOptions::default(),
         &config,
+        &step,
     )
     .map_err(|e| model_error(&a.features, e))?;
     pb.finish_and_clear();
