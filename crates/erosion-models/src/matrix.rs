@@ -195,6 +195,20 @@ impl FeatureMatrix {
         })
     }
 
+    /// Indices of the columns with no value in any row.
+    pub fn all_missing_columns(&self) -> Vec<usize> {
+        (0..self.n_cols())
+            .filter(|&j| self.column(j).iter().all(|v| v.is_nan()))
+            .collect()
+    }
+
+    /// Sets every value of the given columns to `value` (a column a model must not use).
+    pub fn set_columns(&mut self, columns: &[usize], value: f64) {
+        for &j in columns {
+            self.data[j * self.n_rows..(j + 1) * self.n_rows].fill(value);
+        }
+    }
+
     /// Checks this matrix can be trained on: rows present, no column entirely missing.
     pub fn check_trainable(&self) -> Result<()> {
         if self.n_rows == 0 {

@@ -286,11 +286,16 @@ fn cross_validate_with(
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let xt = x.select_rows(&f.train);
+            let mut xt = x.select_rows(&f.train);
+            // A column with values only at later cutoffs (a window longer than the history
+            // of the earliest ones) tells this fold's model nothing: it sees a constant.
+            let unseen = xt.all_missing_columns();
+            xt.set_columns(&unseen, 0.0);
             let yt: Vec<u8> = f.train.iter().map(|&i| y[i]).collect();
             let model = fit_kind(kind, &xt, &yt, config)?;
             drop(xt);
-            let xv = x.select_rows(&f.valid);
+            let mut xv = x.select_rows(&f.valid);
+            xv.set_columns(&unseen, 0.0);
             let yv: Vec<u8> = f.valid.iter().map(|&i| y[i]).collect();
             let s = model.score(&xv);
             let p: Vec<f64> = match &model {

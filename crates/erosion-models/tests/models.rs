@@ -148,6 +148,24 @@ fn time_based_split_never_trains_on_a_later_cutoff() {
     for f in &model.validation.folds {
         assert!(f.latest_train_cutoff.unwrap() < f.cutoff.unwrap());
     }
+    // A column with values only from the third cutoff on (a 365-day change window on two years
+    // of history) is missing in every training row of the first fold: every family still trains.
+    let mut cols: Vec<(String, Vec<f64>)> = (0..x.n_cols())
+        .map(|j| (x.columns()[j].name.clone(), x.column(j).to_vec()))
+        .collect();
+    let late: Vec<f64> = (0..n)
+        .map(|i| {
+            if cutoffs[i] >= 70 {
+                x.get(i, 0)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    cols.push(("late_window".into(), late));
+    let xl = FeatureMatrix::from_numeric_columns(cols).unwrap();
+    let m = train(&xl, &yx, Some(&cutoffs), &quick_config(ModelKind::Auto)).unwrap();
+    assert_eq!(m.validation.candidates.len(), 3);
     // one cutoff only (CDNOW at 1997-10-01, say): no earlier cutoff to train on, so the plan is
     // stratified k-fold, recorded as such, exactly as for the same table without the cutoff key
     let single = vec![5i64; n];
