@@ -126,7 +126,7 @@ impl Bundle {
                 .and_then(|_| w.write_all(b"\n"))
                 .and_then(|_| w.write_all(&payload))
                 .and_then(|_| w.write_all(b"\n"))
-                .map_err(|e| Error::io(path, e))
+                .map_err(|e| Error::write(path, e))
         })?;
         Ok(())
     }

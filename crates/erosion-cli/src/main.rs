@@ -41,10 +41,9 @@ fn main() -> ExitCode {
         },
         Err(err) => {
             erosion_io::errln!("error: {err:#}");
-            if err.downcast_ref::<erosion_core::Error>().is_some() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
+            match err.downcast_ref::<erosion_core::Error>() {
+                Some(e) if !e.is_environment() => ExitCode::from(2),
+                _ => ExitCode::from(1),
             }
         }
     }

@@ -913,3 +913,39 @@ fn out_equal_to_an_input_is_refused() {
     assert!(t.contains("is the input --features"), "{t}");
     assert_eq!(before, std::fs::read(&table).unwrap());
 }
+
+/// An output that cannot be written (here: larger than the process may write, as on a full
+/// disk) is the environment's failure: exit 1 with the I/O error as the cause, and nothing
+/// half-written at the output path.
+#[test]
+fn an_output_that_cannot_be_written_exits_1_with_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let table = small_table(d);
+    let model = d.join("model.json");
+    // 4 KiB: the bundle is larger. SIGXFSZ ignored, so the write fails with EFBIG instead.
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 4; exec '{}' train --features '{}' --target label \
+             --positive yes --id id --model logistic --out '{}'",
+            env!("CARGO_BIN_EXE_erosion"),
+            table.display(),
+            model.display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("File too large"),
+        "{err}"
+    );
+    assert!(!model.exists(), "no half-written model");
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 /// Result with erosion's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Bad input or bad usage. The CLI maps every variant to exit code 2.
+/// Bad input or bad usage (exit code 2), or an output that could not be written
+/// ([`Error::Write`], exit code 1).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input file does not exist.
@@ -57,6 +58,14 @@ pub enum Error {
     /// Flags or arguments that do not make sense together.
     #[error("{0}")]
     Usage(String),
+    /// An output could not be written (disk full, file too large, no permission): a failure of
+    /// the environment, not of the input, so the CLIs exit with 1. The I/O error is the cause.
+    #[error("{path}: cannot write")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -66,6 +75,20 @@ impl Error {
             path: path.into(),
             message: err.to_string(),
         }
+    }
+
+    /// Shorthand for a failed write of an output.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether the failure is the environment's (an output could not be written) rather than
+    /// the input's or the usage's: exit code 1 instead of 2.
+    pub fn is_environment(&self) -> bool {
+        matches!(self, Error::Write { .. })
     }
 
     /// Shorthand for a usage error.

@@ -18,7 +18,7 @@ where
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let name = path
         .file_name()
         .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
@@ -26,13 +26,15 @@ where
         .to_string();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         fill(&mut w)?;
-        w.flush().map_err(|e| Error::io(&tmp, e))?;
-        let file = w.into_inner().map_err(|e| Error::io(&tmp, e.error()))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        w.flush().map_err(|e| Error::write(&tmp, e))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::write(&tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::write(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -67,17 +69,17 @@ pub fn write_table_noted(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let polars_err = |e: PolarsError| Error::io(path, e);
+    let polars_err = |e: PolarsError| write_error(path, e);
     match ext.as_str() {
         "csv" => {
             let sidecar = note_sidecar(path);
             match note {
                 Some((_, text)) => atomic_write(&sidecar, |w| {
                     w.write_all(text.as_bytes())
-                        .map_err(|e| Error::io(&sidecar, e))
+                        .map_err(|e| Error::write(&sidecar, e))
                 })?,
                 None if sidecar.exists() => {
-                    std::fs::remove_file(&sidecar).map_err(|e| Error::io(&sidecar, e))?
+                    std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))?
                 }
                 None => {}
             }
@@ -149,7 +151,7 @@ impl ParquetSink {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
         let name = path
             .file_name()
             .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
@@ -166,10 +168,10 @@ impl ParquetSink {
     /// Appends a batch; every batch must have the first batch's schema.
     pub fn write(&mut self, df: &DataFrame) -> Result<()> {
         if self.writer.is_none() {
-            let file = File::create(&self.tmp).map_err(|e| Error::io(&self.tmp, e))?;
+            let file = File::create(&self.tmp).map_err(|e| Error::write(&self.tmp, e))?;
             let w = ParquetWriter::new(file)
                 .batched(df.schema())
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| write_error(&self.path, e))?;
             self.writer = Some(w);
         }
         self.rows += df.height();
@@ -177,7 +179,7 @@ impl ParquetSink {
             .as_mut()
             .expect("created above")
             .write_batch(df)
-            .map_err(|e| Error::io(&self.path, e))
+            .map_err(|e| write_error(&self.path, e))
     }
 
     /// Rows written so far.
@@ -191,12 +193,12 @@ impl ParquetSink {
             .writer
             .take()
             .ok_or_else(|| Error::usage(format!("{}: nothing to write", self.path.display())))?;
-        w.finish().map_err(|e| Error::io(&self.path, e))?;
+        w.finish().map_err(|e| write_error(&self.path, e))?;
         drop(w);
         File::open(&self.tmp)
             .and_then(|f| f.sync_all())
-            .map_err(|e| Error::io(&self.tmp, e))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))
+            .map_err(|e| Error::write(&self.tmp, e))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::write(&self.path, e))
     }
 }
 
@@ -206,4 +208,13 @@ impl Drop for ParquetSink {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// A failed write through polars as [`Error::Write`], keeping the I/O error when there is one.
+fn write_error(path: &Path, e: PolarsError) -> Error {
+    let source = match e {
+        PolarsError::IO { error, .. } => std::io::Error::new(error.kind(), error.to_string()),
+        other => std::io::Error::other(other.to_string()),
+    };
+    Error::write(path, source)
 }

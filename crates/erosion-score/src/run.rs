@@ -71,14 +71,27 @@ pub enum Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure::Input(e)
+        if e.is_environment() {
+            Failure::Environment(e)
+        } else {
+            Failure::Input(e)
+        }
     }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Input(e) | Failure::Environment(e) => write!(f, "{e}"),
+            Failure::Input(e) | Failure::Environment(e) => {
+                write!(f, "{e}")?;
+                // the causes, as anyhow's `{:#}` prints them
+                let mut cause = std::error::Error::source(e);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }
     }

@@ -41,7 +41,7 @@ pub fn export(a: &ExportArgs) -> Result<Exported, Error> {
         .map(|i| i.len())
         .unwrap_or(0);
     erosion_io::atomic_write(&a.out, |w| {
-        w.write_all(&bytes).map_err(|e| Error::io(&a.out, e))
+        w.write_all(&bytes).map_err(|e| Error::write(&a.out, e))
     })?;
     Ok(Exported {
         bytes: bytes.len(),

@@ -348,7 +348,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
         let json = serde_json::to_vec_pretty(&all)?;
         erosion_io::atomic_write(alerts_path, |w| {
             use std::io::Write;
-            w.write_all(&json).map_err(|e| Error::io(alerts_path, e))
+            w.write_all(&json).map_err(|e| Error::write(alerts_path, e))
         })?;
         erosion_io::outln!("{} alert(s); wrote {}", all.len(), alerts_path.display());
         for al in all.iter().take(8) {

@@ -289,14 +289,14 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     erosion_io::atomic_write(&card_path, |w| {
         use std::io::Write;
         w.write_all(card.as_bytes())
-            .map_err(|e| Error::io(&card_path, e))
+            .map_err(|e| Error::write(&card_path, e))
     })?;
     print_training(&bundle);
     if let Some(p) = &a.metrics_out {
         let json = serde_json::to_vec_pretty(&bundle.model.validation)?;
         erosion_io::atomic_write(p, |w| {
             use std::io::Write;
-            w.write_all(&json).map_err(|e| Error::io(p, e))
+            w.write_all(&json).map_err(|e| Error::write(p, e))
         })?;
     }
     erosion_io::outln!(
@@ -500,7 +500,7 @@ pub fn evaluate(a: &EvaluateArgs) -> anyhow::Result<erosion_models::Evaluation> 
         let json = serde_json::to_vec_pretty(&eval)?;
         erosion_io::atomic_write(out, |w| {
             use std::io::Write;
-            w.write_all(&json).map_err(|e| Error::io(out, e))
+            w.write_all(&json).map_err(|e| Error::write(out, e))
         })?;
         erosion_io::outln!("wrote {}", out.display());
     }
