@@ -147,6 +147,29 @@ pub fn point(p: &[f64], y: &[u8], t: f64) -> OperatingPoint {
     }
 }
 
+/// The threshold that flags the share of rows (`p >= t`) closest to `fraction`, over
+/// probabilities sorted from the highest. A calibrator that maps many scores to one value (an
+/// isotonic step) makes ties: the k-th highest value alone may flag far more than asked, so the
+/// next higher distinct value is taken when its share is closer.
+fn capacity_threshold(sorted_desc: &[f64], fraction: f64) -> f64 {
+    let n = sorted_desc.len();
+    let k = ((n as f64 * fraction).ceil() as usize).clamp(1, n);
+    let t = sorted_desc[k - 1];
+    // rows flagged at t: every value >= t (ties included)
+    let at_t = sorted_desc.partition_point(|&v| v >= t);
+    // the next higher distinct value flags the rows strictly above t
+    let above = sorted_desc.partition_point(|&v| v > t);
+    if above == 0 {
+        return t;
+    }
+    let miss = |flagged: usize| (flagged as f64 / n as f64 - fraction).abs();
+    if miss(above) < miss(at_t) {
+        sorted_desc[above - 1]
+    } else {
+        t
+    }
+}
+
 /// Picks the action threshold by `rule` on calibrated probabilities `p` with labels `y`, and
 /// derives the bands.
 pub fn choose_thresholds(p: &[f64], y: &[u8], rule: &ThresholdRule) -> Result<Thresholds> {
@@ -166,8 +189,7 @@ pub fn choose_thresholds(p: &[f64], y: &[u8], rule: &ThresholdRule) -> Result<Th
             if !(*fraction > 0.0 && *fraction < 1.0) {
                 return bad("fraction must be in (0, 1)");
             }
-            let k = ((p.len() as f64 * fraction).ceil() as usize).clamp(1, p.len());
-            sorted[k - 1]
+            capacity_threshold(&sorted, *fraction)
         }
         ThresholdRule::CostRatio {
             false_negative_cost,

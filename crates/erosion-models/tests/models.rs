@@ -737,6 +737,28 @@ fn thresholds_follow_their_rule_and_bands_are_ordered() {
     let y: Vec<u8> = p.iter().map(|&q| u8::from(rng.unit() < q)).collect();
     let t = choose_thresholds(&p, &y, &ThresholdRule::Capacity { fraction: 0.1 }).unwrap();
     assert!((t.action.flagged_share - 0.1).abs() < 0.005);
+    // Ties from an isotonic step: 6 % of rows at 0.9, 12 % at 0.5, the rest lower. The 10th
+    // percentile sits in the 0.5 block, which would flag 18 %; 6 % is closer to the 10 % asked.
+    let stepped: Vec<f64> = (0..1000)
+        .map(|i| match i {
+            0..60 => 0.9,
+            60..180 => 0.5,
+            _ => 0.1,
+        })
+        .collect();
+    let ties = choose_thresholds(&stepped, &y, &ThresholdRule::Capacity { fraction: 0.1 }).unwrap();
+    assert_eq!(ties.action.probability, 0.9);
+    assert!((ties.action.flagged_share - 0.06).abs() < 1e-12);
+    // ...and when the tied block is the closer one, it is kept (14 % against 5 %)
+    let near: Vec<f64> = (0..1000)
+        .map(|i| match i {
+            0..50 => 0.9,
+            50..140 => 0.5,
+            _ => 0.1,
+        })
+        .collect();
+    let kept = choose_thresholds(&near, &y, &ThresholdRule::Capacity { fraction: 0.1 }).unwrap();
+    assert_eq!(kept.action.probability, 0.5);
     let cost = choose_thresholds(
         &p,
         &y,

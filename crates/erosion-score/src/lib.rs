@@ -72,6 +72,12 @@
 //! - `recommended_action`: [`policy::ActionPolicy`] (default table in its docs) applied to the band
 //!   and the family (from `erosion_features::catalogue`) of `reason_1`.
 //!
+//! The summary counts the scored customers per band and per action. `critical` is the bundle's
+//! action threshold, a fixed probability: when the model was trained to flag a share
+//! (`--capacity`) and tonight's share differs from it by more than three binomial standard
+//! errors (100 or more scored), a warning says so and why (the scores moved since training) and
+//! is recorded with the scores; the threshold itself is not moved.
+//!
 //! # Partitions (`--partition I/N`)
 //! A customer belongs to partition `fnv1a64(id bytes) % N` ([`partition_of`]: 64-bit FNV-1a,
 //! offset basis 0xcbf29ce484222325, prime 0x100000001b3), applied before any feature is computed,

@@ -287,6 +287,10 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     let mut warnings = prep.warnings.clone();
     warnings.extend(consent.warning());
     let (bands, actions) = band_and_action_counts(&bundle, &scores);
+    if let Some(w) = capacity_warning(&bundle.model.thresholds, &bands) {
+        erosion_io::errln!("{w}");
+        warnings.push(w);
+    }
     let summary = Summary {
         input: prep.ids.len(),
         in_partition: prep.in_partition.len(),
@@ -675,6 +679,40 @@ struct Scores {
 /// A count per named outcome (band, action, exclusion reason).
 pub type Counts = Vec<(&'static str, usize)>;
 
+/// When the model's action threshold was set to flag a share of customers (`--capacity`) and
+/// tonight it flags a share that chance alone would not give (beyond three binomial standard
+/// errors, with at least 100 scored), says so and why: the scores have moved since training.
+fn capacity_warning(thresholds: &erosion_models::Thresholds, bands: &Counts) -> Option<String> {
+    let erosion_models::ThresholdRule::Capacity { fraction } = thresholds.rule else {
+        return None;
+    };
+    let n: usize = bands.iter().map(|(_, k)| k).sum();
+    let flagged = bands
+        .iter()
+        .find(|(b, _)| *b == "critical")
+        .map_or(0, |b| b.1);
+    if n < 100 {
+        return None;
+    }
+    let share = flagged as f64 / n as f64;
+    let se = (fraction * (1.0 - fraction) / n as f64).sqrt();
+    if (share - fraction).abs() <= 3.0 * se {
+        return None;
+    }
+    Some(format!(
+        "warning: the action threshold (p >= {:.4}) flags {:.1} % of the {n} scored customers; \
+         it was set to flag {:.1} % on validation ({:.1} to {:.1} % expected by chance here). \
+         Tonight's scores have moved from the training data's (another population, or drift): \
+         retrain on recent cutoffs, or act on the top {:.1} % by probability",
+        thresholds.action.probability,
+        100.0 * share,
+        100.0 * fraction,
+        100.0 * (fraction - 3.0 * se).max(0.0),
+        100.0 * (fraction + 3.0 * se),
+        100.0 * fraction,
+    ))
+}
+
 /// How many scored customers landed in each band and each action.
 fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
     use erosion_models::Band;
@@ -831,4 +869,58 @@ fn exclusions_frame(ids: &[String], excluded: &[(u32, &'static str)]) -> PolarsR
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use erosion_models::{Bands, OperatingPoint, ThresholdRule, Thresholds};
+
+    fn thresholds(rule: ThresholdRule) -> Thresholds {
+        Thresholds {
+            rule,
+            action: OperatingPoint {
+                probability: 0.393,
+                flagged_share: 0.1,
+                precision: 0.5,
+                recall: 0.2,
+                f1: 0.28,
+            },
+            bands: Bands {
+                watch: 80.0,
+                at_risk: 70.0,
+                critical: 60.7,
+            },
+        }
+    }
+
+    fn bands(critical: usize, others: usize) -> Counts {
+        vec![
+            ("healthy", others),
+            ("watch", 0),
+            ("at_risk", 0),
+            ("critical", critical),
+        ]
+    }
+
+    #[test]
+    fn a_capacity_the_scores_no_longer_keep_is_named() {
+        let cap = thresholds(ThresholdRule::Capacity { fraction: 0.1 });
+        // 10.5 % of 2,000: within chance (3 standard errors are 2 points)
+        assert_eq!(capacity_warning(&cap, &bands(210, 1790)), None);
+        // 25 % of 2,000: the promise is not kept, and the warning says so and why
+        let w = capacity_warning(&cap, &bands(500, 1500)).expect("a warning");
+        for needle in [
+            "flags 25.0 %",
+            "2000 scored",
+            "10.0 % on validation",
+            "moved",
+        ] {
+            assert!(w.contains(needle), "{needle}: {w}");
+        }
+        // too few to tell, or a rule that promises no share: nothing to say
+        assert_eq!(capacity_warning(&cap, &bands(25, 25)), None);
+        let f1 = thresholds(ThresholdRule::BestF1);
+        assert_eq!(capacity_warning(&f1, &bands(500, 1500)), None);
+    }
 }
