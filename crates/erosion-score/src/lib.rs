@@ -63,14 +63,31 @@
 //!
 //! # Output (`--out F`, CSV or Parquet by extension), ordered by customer id
 //! `customer_id, as_of, erosion_probability, trust_score, band, reason_1, reason_2, reason_3,
-//! recommended_action, model_id`:
-//! - `erosion_probability`: the bundle's calibrated probability;
-//! - `trust_score` = 100 × (1 − probability), so 0 to 100 and higher is more trust;
-//! - `band`: `healthy`, `watch`, `at_risk` or `critical` from the bundle's band edges;
-//! - `reason_1..3`: the source columns that raised the risk most, with the customer's value and
-//!   the signed contribution (see [`policy::describe`]); empty when fewer raise it;
-//! - `recommended_action`: [`policy::ActionPolicy`] (default table in its docs) applied to the band
-//!   and the family (from `erosion_features::catalogue`) of `reason_1`.
+//! recommended_action, model_id, reason_weights` (this order; new columns are added at the end):
+//! - `erosion_probability`: the bundle's calibrated probability; in a CSV rounded to 4 decimals,
+//!   in Parquet in full precision (equal to `erosion evaluate`'s bit for bit);
+//! - `trust_score` = 100 × (1 − probability), so 0 to 100 and higher is more trust; in a CSV
+//!   rounded to 1 decimal, in Parquet in full precision;
+//! - `band`: `healthy`, `watch`, `at_risk` or `critical` from the bundle's band edges (always
+//!   from the full-precision probability);
+//! - `reason_1..3`, for people: for a customer in `watch`, `at_risk` or `critical`, the source
+//!   columns that raised the risk most; for a `healthy` customer, those that lowered it most
+//!   (what protects them). Each is a plain phrase with a rounded value in its unit and the
+//!   direction, for example `no purchase or visit for 529 days (raises risk)`,
+//!   `opens 45 % of emails (30 days) (lowers risk)`, `no NPS answer yet (raises risk)`
+//!   ([`policy::PHRASES`] holds every phrase; columns it does not know read as their name in
+//!   words with the value to 3 significant digits). A column whose value is missing where
+//!   missing says nothing a person can use (an open-rate change with no email in either window)
+//!   is skipped and the next one taken. Empty when fewer contribute;
+//! - `recommended_action`: [`policy::ActionPolicy`] (default table and rule in its docs)
+//!   applied to the band and the families (from `erosion_features::catalogue`) of the reasons:
+//!   `reason_1`'s action when it applies to the customer (no
+//!   `reduce_personalization_frequency` for a customer sent no email or no personalised touch
+//!   in the shortest window), else the next reason's, else `none`;
+//! - `reason_weights`, for analysts: the signed contributions of `reason_1..3` on the model's
+//!   raw scale (log-odds for logistic regression and GBDT, probability for the forest),
+//!   `;`-separated in the reasons' order with 4 decimals (`+2.6412;+0.4100;+0.1021`; negative
+//!   for a healthy customer's protective reasons); empty when there is no reason.
 //!
 //! The summary counts the scored customers per band and per action. `critical` is the bundle's
 //! action threshold, a fixed probability: when the model was trained to flag a share

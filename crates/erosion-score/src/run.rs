@@ -2,7 +2,7 @@
 
 use crate::consent::{self, ConsentReport, Rules, SuppressList};
 use crate::partition_of;
-use crate::policy::{ActionPolicy, Phrases};
+use crate::policy::{ActionPolicy, Messaged, Phrases};
 use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::{Error, EventKind, EventLog, EventType};
@@ -315,7 +315,10 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
 
     timing(format_args!("check counts"), t);
     let t = Instant::now();
-    let mut out = scores_frame(&bundle, &prep, &scores).map_err(internal)?;
+    // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
+    // precision (the probabilities equal `erosion evaluate`'s bit for bit).
+    let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
+    let mut out = scores_frame(&bundle, &prep, &scores, for_people).map_err(internal)?;
     let mut exc = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
     timing(format_args!("output frames"), t);
     let t = Instant::now();
@@ -670,9 +673,34 @@ fn prepare_table(
     })
 }
 
+/// Reasons shown per customer.
+const REASONS: usize = 3;
+/// Candidates looked at beyond [`REASONS`], for phrases skipped because their value is missing.
+const SPARE: usize = 3;
+
+/// One customer's reasons in words and their signed contributions (same order).
+#[derive(Default)]
+struct Reasons {
+    text: [Option<String>; REASONS],
+    weights: Vec<f64>,
+}
+
+impl Reasons {
+    /// `+2.6412;+0.4100;-0.0031`, or `None` when there is no reason.
+    fn weights(&self) -> Option<String> {
+        (!self.weights.is_empty()).then(|| {
+            self.weights
+                .iter()
+                .map(|w| format!("{w:+.4}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        })
+    }
+}
+
 struct Scores {
     p: Vec<f64>,
-    reasons: Vec<[Option<String>; 3]>,
+    reasons: Vec<Reasons>,
     actions: Vec<&'static str>,
 }
 
@@ -756,6 +784,7 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
     let policy = ActionPolicy::default();
     let groups = SourceGroups::of(&m.features);
     let phrases = Phrases::new(&groups.names, &prep.columns);
+    let messaged = Messaged::new(&prep.columns);
     let family: Vec<Option<Family>> = groups
         .names
         .iter()
@@ -766,18 +795,41 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
     // action of each row, without holding every row's contributions at once.
     let blocks = m
         .score_blocks(&x, |start, p, values| {
+            let mut flipped = vec![0.0; width];
             p.iter()
                 .enumerate()
                 .map(|(r, &pi)| {
-                    let top = groups.top(&values[r * width..(r + 1) * width], 3);
-                    let mut reasons: [Option<String>; 3] = Default::default();
-                    for (slot, &(g, c)) in reasons.iter_mut().zip(&top) {
-                        *slot = Some(phrases.describe(g, c, start + r));
+                    let row = &values[r * width..(r + 1) * width];
+                    let band = m.band(pi);
+                    // Healthy customers: what protects them (the largest contributions that
+                    // lower the risk); the others: what raises it. A few more candidates than
+                    // shown, for phrases skipped because their value is missing.
+                    let candidates = if band == erosion_models::Band::Healthy {
+                        for (f, v) in flipped.iter_mut().zip(row) {
+                            *f = -v;
+                        }
+                        groups
+                            .top(&flipped, REASONS + SPARE)
+                            .into_iter()
+                            .map(|(g, c)| (g, -c))
+                            .collect()
+                    } else {
+                        groups.top(row, REASONS + SPARE)
+                    };
+                    let mut reasons = Reasons::default();
+                    let mut shown: Vec<(&str, Option<Family>)> = Vec::with_capacity(REASONS);
+                    for (g, c) in candidates {
+                        if shown.len() == REASONS {
+                            break;
+                        }
+                        if let Some(text) = phrases.describe(g, c, start + r) {
+                            reasons.text[shown.len()] = Some(text);
+                            reasons.weights.push(c);
+                            shown.push((groups.names[g].as_str(), family[g]));
+                        }
                     }
-                    let first = top
-                        .first()
-                        .map(|&(g, _)| (groups.names[g].as_str(), family[g]));
-                    (pi, reasons, policy.action(m.band(pi), first))
+                    let action = policy.choose(band, &shown, messaged.at(start + r));
+                    (pi, reasons, action)
                 })
                 .collect::<Vec<_>>()
         })
@@ -798,7 +850,24 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
     Ok(s)
 }
 
-fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<DataFrame> {
+/// Rounds `x` to `decimals` when `round` (the CSV output), else keeps it whole.
+fn rounded(x: f64, decimals: i32, round: bool) -> f64 {
+    if round {
+        let k = 10f64.powi(decimals);
+        (x * k).round() / k
+    } else {
+        x
+    }
+}
+
+/// The scores as written: `round` (CSV) writes probabilities to 4 decimals and trust scores
+/// to 1; bands and actions always come from the full-precision probability.
+fn scores_frame(
+    bundle: &Bundle,
+    prep: &Prepared,
+    s: &Scores,
+    round: bool,
+) -> PolarsResult<DataFrame> {
     // ids are unique, so an unstable sort is deterministic
     let id = |i: usize| prep.ids[prep.scored[i] as usize].as_str();
     let mut order: Vec<usize> = (0..prep.scored.len()).collect();
@@ -838,14 +907,23 @@ fn scores_frame(bundle: &Bundle, prep: &Prepared, s: &Scores) -> PolarsResult<Da
                 .and_then(|d| labels.get(&d))
                 .map(String::as_str)
         }),
-        nums(&order, "erosion_probability", |i| s.p[i]),
-        nums(&order, "trust_score", |i| m.trust_score(s.p[i])),
+        nums(&order, "erosion_probability", |i| rounded(s.p[i], 4, round)),
+        nums(&order, "trust_score", |i| {
+            rounded(m.trust_score(s.p[i]), 1, round)
+        }),
         strs(&order, "band", |i| Some(m.band(s.p[i]).as_str())),
-        strs(&order, "reason_1", |i| s.reasons[i][0].as_deref()),
-        strs(&order, "reason_2", |i| s.reasons[i][1].as_deref()),
-        strs(&order, "reason_3", |i| s.reasons[i][2].as_deref()),
+        strs(&order, "reason_1", |i| s.reasons[i].text[0].as_deref()),
+        strs(&order, "reason_2", |i| s.reasons[i].text[1].as_deref()),
+        strs(&order, "reason_3", |i| s.reasons[i].text[2].as_deref()),
         strs(&order, "recommended_action", |i| Some(s.actions[i])),
         strs(&order, "model_id", |_| Some(bundle.model_id.as_str())),
+        Column::new(
+            "reason_weights".into(),
+            order
+                .par_iter()
+                .map(|&i| s.reasons[i].weights())
+                .collect::<Vec<Option<String>>>(),
+        ),
     ];
     DataFrame::new(order.len(), columns)
 }

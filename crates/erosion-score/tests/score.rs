@@ -282,6 +282,7 @@ fn features_mode_matches_predict_proba_bit_for_bit() {
         "reason_3",
         "recommended_action",
         "model_id",
+        "reason_weights",
     ];
     let names: Vec<String> = df
         .get_column_names()
@@ -334,9 +335,17 @@ fn features_mode_matches_predict_proba_bit_for_bit() {
         let pr = got[id];
         assert_eq!(trust.get(i).unwrap(), 100.0 * (1.0 - pr));
         assert_eq!(bands[i], bundle.model.band(pr).as_str());
-        assert_eq!(actions[i] == "none", bands[i] == "healthy", "row {i}");
+        if bands[i] == "healthy" {
+            assert_eq!(actions[i], "none", "row {i}");
+        }
         if !r1[i].is_empty() {
-            assert!(r1[i].ends_with(')') && r1[i].contains("(+"), "{}", r1[i]);
+            let direction = if bands[i] == "healthy" {
+                " (lowers risk)"
+            } else {
+                " (raises risk)"
+            };
+            assert!(r1[i].ends_with(direction), "{}", r1[i]);
+            assert!(!r1[i].contains("(+"), "{}", r1[i]);
         }
     }
     assert!(bands.iter().any(|b| b != "healthy"));
@@ -1024,4 +1033,140 @@ fn a_full_or_closed_stdout_never_costs_the_outputs() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     erosion_score::outputs::verify(&dir.path().join("closed.csv.manifest.json")).unwrap();
+}
+
+/// Reasons for people: risk reasons for customers at risk and what protects healthy ones, in
+/// direction words, the signed contributions in `reason_weights` (one per reason, same
+/// order and sign); no frequency reduction for customers sent no email in the shortest window;
+/// CSV probabilities to 4 decimals and trust scores to 1, Parquet in full precision.
+#[test]
+fn reasons_protect_the_healthy_and_csv_rounds_for_people() {
+    let f = fixture();
+    let model = f.root.join("model.json");
+    let feats = f.root.join("features.parquet");
+    let (csv, parquet) = (f.root.join("people.csv"), f.root.join("people.parquet"));
+    for out in [&csv, &parquet] {
+        ok(&[
+            "--model",
+            p(&model),
+            "--features",
+            p(&feats),
+            "--out",
+            p(out),
+        ]);
+    }
+    let full = read(&parquet);
+    let bands = strs(&full, "band");
+    let actions = strs(&full, "recommended_action");
+    let weights = strs(&full, "reason_weights");
+    let reasons: Vec<Vec<String>> = ["reason_1", "reason_2", "reason_3"]
+        .iter()
+        .map(|c| strs(&full, c))
+        .collect();
+    let (mut healthy_with_reasons, mut at_risk_with_reasons) = (0, 0);
+    for i in 0..bands.len() {
+        let healthy = bands[i] == "healthy";
+        let texts: Vec<&String> = reasons
+            .iter()
+            .map(|r| &r[i])
+            .filter(|t| !t.is_empty())
+            .collect();
+        let w: Vec<f64> = weights[i]
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(texts.len(), w.len(), "row {i}: {texts:?} {w:?}");
+        for (t, w) in texts.iter().zip(&w) {
+            assert!(!t.contains("(+") && !t.contains("(-"), "{t}");
+            if healthy {
+                assert!(t.ends_with(" (lowers risk)") && *w < 0.0, "{t} {w}");
+            } else {
+                assert!(t.ends_with(" (raises risk)") && *w > 0.0, "{t} {w}");
+            }
+        }
+        if !texts.is_empty() {
+            if healthy {
+                healthy_with_reasons += 1;
+            } else {
+                at_risk_with_reasons += 1;
+            }
+        }
+    }
+    assert!(healthy_with_reasons > 0 && at_risk_with_reasons > 0);
+
+    // No frequency reduction for customers sent no email in the last 30 days.
+    let table = read(&feats);
+    let sent: BTreeMap<String, f64> = strs(&table, "customer_id")
+        .into_iter()
+        .zip(
+            table
+                .column("emails_sent_30d")
+                .unwrap()
+                .cast(&DataType::Float64)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or(0.0)),
+        )
+        .collect();
+    let ids = strs(&full, "customer_id");
+    let silent = ids.iter().filter(|id| sent[*id] == 0.0).count();
+    assert!(silent > 0, "no customer without email");
+    for (id, a) in ids.iter().zip(&actions) {
+        if sent[id] == 0.0 {
+            assert_ne!(a, "reduce_personalization_frequency", "{id}");
+        }
+    }
+
+    // CSV for people, Parquet in full.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let (pc, tc) = (
+        header
+            .iter()
+            .position(|h| *h == "erosion_probability")
+            .unwrap(),
+        header.iter().position(|h| *h == "trust_score").unwrap(),
+    );
+    let decimals = |s: &str| s.split_once('.').map_or(0, |(_, d)| d.len());
+    for line in text.lines().skip(1).take(50) {
+        // the id, as-of and numbers come before any quoted reason
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(decimals(cells[pc]) <= 4, "{line}");
+        assert!(decimals(cells[tc]) <= 1, "{line}");
+    }
+    // (a CSV is read back as text)
+    let people = read(&csv);
+    let numbers = |df: &DataFrame, c: &str| -> Vec<f64> {
+        strs(df, c).iter().map(|v| v.parse().unwrap()).collect()
+    };
+    let pp: BTreeMap<String, f64> = strs(&people, "customer_id")
+        .into_iter()
+        .zip(numbers(&people, "erosion_probability"))
+        .collect();
+    let pf = probs(&full);
+    let tp = numbers(&people, "trust_score");
+    let tf: Vec<f64> = full
+        .column("trust_score")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let mut more_than_4 = 0;
+    for (id, full_p) in &pf {
+        assert_eq!(pp[id], (full_p * 1e4).round() / 1e4, "{id}");
+        if (full_p * 1e4).round() / 1e4 != *full_p {
+            more_than_4 += 1;
+        }
+    }
+    assert!(more_than_4 > 0, "Parquet keeps full precision");
+    for (a, b) in tp.iter().zip(&tf) {
+        assert_eq!(*a, (b * 10.0).round() / 10.0);
+    }
+    assert_eq!(strs(&people, "band"), bands);
+    assert_eq!(strs(&people, "reason_1"), reasons[0]);
 }
