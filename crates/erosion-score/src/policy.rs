@@ -293,310 +293,84 @@ const fn flag(stem: &'static str, on: &'static str, off: &'static str) -> Phrase
 /// The phrase of every catalogue feature (`erosion_features::catalogue`), in one place.
 /// Columns not listed (a user's own table) read as their name in words and the value to
 /// three significant digits ([`words`]).
+#[rustfmt::skip]
 pub const PHRASES: &[PhraseRule] = {
     use Unit::*;
     &[
         // Activity.
-        pm(
-            "recency_days",
-            "no purchase for {v} day{s}",
-            Days,
-            "no purchase yet",
-        ),
-        p(
-            "days_since_last_activity",
-            "no purchase or visit for {v} day{s}",
-            Days,
-        ),
+        pm("recency_days", "no purchase for {v} day{s}", Days, "no purchase yet"),
+        p("days_since_last_activity", "no purchase or visit for {v} day{s}", Days),
         p("tenure_days", "customer for {v} day{s}", Days),
         p("purchases_total", "{v} purchase{s} in all", Count),
         p("monetary_total", "spent {v} in all", Money),
-        pm(
-            "monetary_mean",
-            "spends {v} a purchase on average",
-            Money,
-            "no purchase yet",
-        ),
-        pm(
-            "purchase_gap_mean_days",
-            "buys every {v} day{s} on average",
-            Days,
-            "fewer than 2 purchases",
-        ),
-        pm(
-            "purchase_gap_std_days",
-            "purchase gaps vary by {v} day{s}",
-            Days,
-            "fewer than 3 purchases",
-        ),
-        pm(
-            "overdue_ratio",
-            "{v} times their usual gap since the last purchase",
-            Decimal1,
-            "fewer than 2 purchases",
-        ),
-        flag(
-            "has_cancelled",
-            "cancelled a subscription",
-            "never cancelled a subscription",
-        ),
+        pm("monetary_mean", "spends {v} a purchase on average", Money, "no purchase yet"),
+        pm("purchase_gap_mean_days", "buys every {v} day{s} on average", Days, "fewer than 2 purchases"),
+        pm("purchase_gap_std_days", "purchase gaps vary by {v} day{s}", Days, "fewer than 3 purchases"),
+        pm("overdue_ratio", "{v} times their usual gap since the last purchase", Decimal1, "fewer than 2 purchases"),
+        flag("has_cancelled", "cancelled a subscription", "never cancelled a subscription"),
         p("purchases", "{v} purchase{s} in {w} days", Count),
         p("monetary", "spent {v} in {w} days", Money),
         p("returns", "{v} return{s} in {w} days", Count),
         p("activity", "{v} purchase{s} or visit{s} in {w} days", Count),
-        p(
-            "activity_trend",
-            "activity {v} on the {w} days before",
-            LogChange,
-        ),
-        p(
-            "activity_per_week",
-            "usually {v} purchases or visits a week",
-            Decimal1,
-        ),
-        p(
-            "activity_missed",
-            "{v} usual purchases or visits missed since the last one",
-            Decimal1,
-        ),
-        p(
-            "activity_vs_baseline",
-            "activity {v} on their usual",
-            LogChange,
-        ),
-        p(
-            "activity_slope_13w",
-            "weekly activity {v} a week over 13 weeks",
-            Change,
-        ),
-        p(
-            "days_since_last_event",
-            "nothing from or to them for {v} day{s}",
-            Days,
-        ),
-        pm(
-            "days_since_last_engagement",
-            "no action of theirs for {v} day{s}",
-            Days,
-            "never acted on a message",
-        ),
-        p(
-            "events_missed",
-            "{v} usual events missed since the last one",
-            Decimal1,
-        ),
-        pm(
-            "purchases_per_visit",
-            "buys on {v} of visits ({w} days)",
-            Rate,
-            "no visit in {w} days",
-        ),
+        p("activity_trend", "activity {v} on the {w} days before", LogChange),
+        p("activity_per_week", "usually {v} purchases or visits a week", Decimal1),
+        p("activity_missed", "about {v} usual purchase{s} or visit{s} missed since the last one", Count),
+        p("activity_vs_baseline", "activity {v} on their usual", LogChange),
+        p("activity_slope_13w", "weekly activity {v} a week over 13 weeks", Change),
+        p("days_since_last_event", "nothing from or to them for {v} day{s}", Days),
+        pm("days_since_last_engagement", "no action of theirs for {v} day{s}", Days, "never acted on a message"),
+        p("events_missed", "about {v} usual event{s} missed since the last one", Count),
+        pm("purchases_per_visit", "buys on {v} of visits ({w} days)", Rate, "no visit in {w} days"),
         // Engagement.
         p("emails_sent", "{v} email{s} sent in {w} days", Count),
-        pm(
-            "email_open_rate",
-            "opens {v} of emails ({w} days)",
-            Rate,
-            "no email sent in {w} days",
-        ),
-        pm(
-            "email_click_rate",
-            "clicks {v} of emails ({w} days)",
-            Rate,
-            "no email sent in {w} days",
-        ),
-        p(
-            "email_open_rate_change",
-            "open rate {v} on the {w} days before",
-            RateChange,
-        ),
-        p(
-            "email_open_rate_vs_baseline",
-            "open rate {v} on their usual",
-            RateChange,
-        ),
-        pm(
-            "email_clicks_per_open",
-            "clicks in {v} of the emails they open ({w} days)",
-            Rate,
-            "opened no email in {w} days",
-        ),
+        pm("email_open_rate", "opens {v} of emails ({w} days)", Rate, "no email sent in {w} days"),
+        pm("email_click_rate", "clicks {v} of emails ({w} days)", Rate, "no email sent in {w} days"),
+        p("email_open_rate_change", "open rate {v} on the {w} days before", RateChange),
+        p("email_open_rate_vs_baseline", "open rate {v} on their usual", RateChange),
+        pm("email_clicks_per_open", "clicks in {v} of the emails they open ({w} days)", Rate, "opened no email in {w} days"),
         p("visits", "{v} visit{s} in {w} days", Count),
-        p(
-            "personalized_bounces",
-            "left {v} personalised page{s} at once in {w} days",
-            Count,
-        ),
-        p(
-            "recommendation_clicks",
-            "{v} recommendation click{s} in {w} days",
-            Count,
-        ),
-        flag(
-            "unsubscribed",
-            "unsubscribed from emails",
-            "subscribed to emails",
-        ),
+        p("personalized_bounces", "left {v} personalised page{s} at once in {w} days", Count),
+        p("recommendation_clicks", "{v} recommendation click{s} in {w} days", Count),
+        flag("unsubscribed", "unsubscribed from emails", "subscribed to emails"),
         p("spam_reports_total", "{v} email{s} reported as spam", Count),
         // Exposure.
-        p(
-            "personalized_touches_per_week",
-            "{v} personalised messages a week ({w} days)",
-            Decimal1,
-        ),
-        pm(
-            "personalized_response_rate",
-            "responds to {v} of personalised messages ({w} days)",
-            Rate,
-            "no personalised message in {w} days",
-        ),
-        p(
-            "personalization_fatigue",
-            "{v} unanswered personalised messages a week ({w} days)",
-            Decimal1,
-        ),
-        p(
-            "recommendation_clicks_per_view",
-            "clicks recommendations on {v} of personalised pages ({w} days)",
-            Rate,
-        ),
-        p(
-            "personalized_bounce_rate",
-            "leaves {v} of personalised pages at once ({w} days)",
-            Rate,
-        ),
+        p("personalized_touches_per_week", "{v} personalised messages a week ({w} days)", Decimal1),
+        pm("personalized_response_rate", "responds to {v} of personalised messages ({w} days)", Rate, "no personalised message in {w} days"),
+        p("personalization_fatigue", "{v} unanswered personalised messages a week ({w} days)", Decimal1),
+        p("recommendation_clicks_per_view", "clicks recommendations on {v} of personalised pages ({w} days)", Rate),
+        p("personalized_bounce_rate", "leaves {v} of personalised pages at once ({w} days)", Rate),
         // Transparency.
-        p(
-            "why_this_clicks",
-            "asked \"why am I seeing this?\" {v} time{s} in {w} days",
-            Count,
-        ),
-        p(
-            "why_this_per_personalized_touch",
-            "asks \"why am I seeing this?\" on {v} of personalised messages ({w} days)",
-            Rate,
-        ),
-        p(
-            "preference_changes",
-            "{v} preference change{s} in {w} days",
-            Count,
-        ),
-        p(
-            "data_access_requests",
-            "{v} data access request{s} in {w} days",
-            Count,
-        ),
-        p(
-            "data_access_requests_total",
-            "{v} data access request{s} in all",
-            Count,
-        ),
-        flag(
-            "consent_opted_in",
-            "opted in to personalisation",
-            "not opted in to personalisation",
-        ),
-        flag(
-            "consent_opted_out",
-            "opted out of personalisation",
-            "not opted out of personalisation",
-        ),
-        flag(
-            "consent_withdrawn",
-            "withdrew consent",
-            "consent not withdrawn",
-        ),
-        pm(
-            "days_since_consent_change",
-            "consent choice changed {v} day{s} ago",
-            Days,
-            "no consent choice recorded",
-        ),
+        p("why_this_clicks", "asked \"why am I seeing this?\" {v} time{s} in {w} days", Count),
+        p("why_this_per_personalized_touch", "asks \"why am I seeing this?\" on {v} of personalised messages ({w} days)", Rate),
+        p("preference_changes", "{v} preference change{s} in {w} days", Count),
+        p("data_access_requests", "{v} data access request{s} in {w} days", Count),
+        p("data_access_requests_total", "{v} data access request{s} in all", Count),
+        flag("consent_opted_in", "opted in to personalisation", "not opted in to personalisation"),
+        flag("consent_opted_out", "opted out of personalisation", "not opted out of personalisation"),
+        flag("consent_withdrawn", "withdrew consent", "consent not withdrawn"),
+        pm("days_since_consent_change", "consent choice changed {v} day{s} ago", Days, "no consent choice recorded"),
         // Voice.
         pm("nps_last", "NPS {v} of 10", Score, "no NPS answer yet"),
-        pm(
-            "nps_mean",
-            "NPS {v} of 10 on average",
-            Score,
-            "no NPS answer yet",
-        ),
-        pm(
-            "nps_recent",
-            "recent NPS {v} of 10",
-            Score,
-            "no NPS answer yet",
-        ),
+        pm("nps_mean", "NPS {v} of 10 on average", Score, "no NPS answer yet"),
+        pm("nps_recent", "recent NPS {v} of 10", Score, "no NPS answer yet"),
         p("nps_change", "NPS {v} on the answer before", ScoreChange),
-        p(
-            "nps_vs_mean",
-            "latest NPS {v} on their average",
-            ScoreChange,
-        ),
-        pm(
-            "days_since_nps",
-            "last NPS answer {v} day{s} ago",
-            Days,
-            "no NPS answer yet",
-        ),
-        pm(
-            "days_since_nps_drop",
-            "NPS fell 2 points or more {v} day{s} ago",
-            Days,
-            "no drop in NPS",
-        ),
+        p("nps_vs_mean", "latest NPS {v} on their average", ScoreChange),
+        pm("days_since_nps", "last NPS answer {v} day{s} ago", Days, "no NPS answer yet"),
+        pm("days_since_nps_drop", "NPS fell 2 points or more {v} day{s} ago", Days, "no drop in NPS"),
         pm("csat_last", "CSAT {v} of 5", Score, "no CSAT answer yet"),
-        pm(
-            "csat_mean",
-            "CSAT {v} of 5 on average",
-            Score,
-            "no CSAT answer yet",
-        ),
-        pm(
-            "csat_recent",
-            "recent CSAT {v} of 5",
-            Score,
-            "no CSAT answer yet",
-        ),
+        pm("csat_mean", "CSAT {v} of 5 on average", Score, "no CSAT answer yet"),
+        pm("csat_recent", "recent CSAT {v} of 5", Score, "no CSAT answer yet"),
         p("csat_change", "CSAT {v} on the answer before", ScoreChange),
-        pm(
-            "review_mean",
-            "reviews {v} on average",
-            Score,
-            "no review yet",
-        ),
+        pm("review_mean", "reviews {v} on average", Score, "no review yet"),
         p("complaints", "{v} complaint{s} in {w} days", Count),
-        p(
-            "support_tickets",
-            "{v} support ticket{s} in {w} days",
-            Count,
-        ),
-        p(
-            "privacy_complaints",
-            "{v} privacy complaint{s} in {w} days",
-            Count,
-        ),
-        p(
-            "privacy_complaints_total",
-            "{v} privacy complaint{s} in all",
-            Count,
-        ),
+        p("support_tickets", "{v} support ticket{s} in {w} days", Count),
+        p("privacy_complaints", "{v} privacy complaint{s} in {w} days", Count),
+        p("privacy_complaints_total", "{v} privacy complaint{s} in all", Count),
         // Trust equation.
-        p(
-            "trust_credibility",
-            "credibility with their data {v} of 1",
-            Decimal2,
-        ),
-        p(
-            "trust_reliability",
-            "service reliability {v} of 1",
-            Decimal2,
-        ),
+        p("trust_credibility", "credibility with their data {v} of 1", Decimal2),
+        p("trust_reliability", "service reliability {v} of 1", Decimal2),
         p("trust_intimacy", "engagement with us {v} of 1", Decimal2),
-        p(
-            "trust_self_orientation",
-            "unsolicited volume {v} of 10",
-            Decimal1,
-        ),
+        p("trust_self_orientation", "unsolicited volume {v} of 10", Decimal1),
         p("trust_index", "trust index {v} of 3", Decimal2),
         // Custom event types.
         p("custom_", "{v} {name} event{s} in {w} days", Count),
@@ -627,6 +401,11 @@ fn change(v: f64, digits: usize, suffix: &str) -> String {
         return "unchanged".into();
     }
     let dir = if v < 0.0 { "down" } else { "up" };
+    // "up 1 point", "down 3 points"
+    let suffix = match suffix.strip_suffix('s') {
+        Some(one) if s == "1" => one,
+        _ => suffix,
+    };
     format!("{dir} {s}{suffix}")
 }
 
@@ -651,8 +430,9 @@ fn format_value(v: f64, unit: Unit) -> (String, bool) {
         }
         Unit::RateChange => (change(100.0 * v, 0, " points"), false),
         Unit::ScoreChange => {
-            let c = change(v, 1, " points");
-            (c.replace(".0 points", " points"), false)
+            // whole points when whole: "down 3 points", "up 1 point", "down 0.5 points"
+            let whole = (v - v.round()).abs() < 0.05;
+            (change(v, if whole { 0 } else { 1 }, " points"), false)
         }
         Unit::LogChange => (change(100.0 * v.exp_m1(), 0, " %"), false),
         Unit::Change => (change(100.0 * v, 0, " %"), false),
@@ -874,6 +654,21 @@ mod tests {
                 "nps_change",
                 Some(-3.0),
                 Some("NPS down 3 points on the answer before"),
+            ),
+            (
+                "csat_change",
+                Some(1.0),
+                Some("CSAT up 1 point on the answer before"),
+            ),
+            (
+                "nps_vs_mean",
+                Some(-0.5),
+                Some("latest NPS down 0.5 points on their average"),
+            ),
+            (
+                "events_missed",
+                Some(6.1),
+                Some("about 6 usual events missed since the last one"),
             ),
             (
                 "activity_trend_30d",
