@@ -482,14 +482,23 @@ pub fn direction(contribution: f64) -> &'static str {
     }
 }
 
+/// A second column that completes a phrase: `no purchase for 94 days, usually every 30`,
+/// `opens 19 % of emails (30 days), down from 41 %`.
+#[derive(Clone, Copy)]
+enum Companion {
+    /// `purchase_gap_mean_days` beside `recency_days`.
+    UsualGap,
+    /// `email_open_rate_change_<w>d` beside `email_open_rate_<w>d`: the rate of the window before.
+    RateBefore,
+}
+
 /// What [`describe`] needs of one source column, looked up once: its rule with the window and
-/// custom name filled in, its input column, and for `recency_days` the usual gap between
-/// purchases.
+/// custom name filled in, its input column, and its [`Companion`] column.
 struct Phrase<'a> {
     feature: &'a str,
     rule: Option<(Unit, String, String, Option<String>)>,
     input: Option<&'a RawColumn>,
-    gap: Option<&'a RawColumn>,
+    companion: Option<(&'a RawColumn, Companion)>,
 }
 
 impl<'a> Phrase<'a> {
@@ -503,9 +512,14 @@ impl<'a> Phrase<'a> {
             feature,
             rule,
             input: find(feature),
-            gap: (feature == "recency_days")
-                .then(|| find("purchase_gap_mean_days"))
-                .flatten(),
+            companion: match split_window(feature) {
+                ("recency_days", None) => {
+                    find("purchase_gap_mean_days").map(|c| (c, Companion::UsualGap))
+                }
+                ("email_open_rate", Some(w)) => find(&format!("email_open_rate_change_{w}d"))
+                    .map(|c| (c, Companion::RateBefore)),
+                _ => None,
+            },
         }
     }
 
@@ -528,11 +542,24 @@ impl<'a> Phrase<'a> {
         let mut out = text
             .replace("{v}", &s)
             .replace("{s}", if one { "" } else { "s" });
-        if let Some(g) = self.gap.and_then(|c| value_at(c, row)) {
-            out.push_str(&format!(
-                ", usually every {}",
-                format_value(g, Unit::Days).0
-            ));
+        match self
+            .companion
+            .and_then(|(c, k)| value_at(c, row).map(|x| (x, k)))
+        {
+            Some((gap, Companion::UsualGap)) => {
+                out.push_str(&format!(
+                    ", usually every {}",
+                    format_value(gap, Unit::Days).0
+                ));
+            }
+            Some((change, Companion::RateBefore)) => {
+                let (before, _) = format_value(v - change, Unit::Rate);
+                if before != s {
+                    let dir = if change < 0.0 { "down" } else { "up" };
+                    out.push_str(&format!(", {dir} from {before}"));
+                }
+            }
+            None => {}
         }
         Some(out)
     }
@@ -736,6 +763,21 @@ mod tests {
             describe(&r("email_open_rate_30d", -0.3), 0, &inputs).unwrap(),
             "opens 45 % of emails (30 days) (lowers risk)"
         );
+        // with the change on the window before: where the rate comes from
+        let inputs = vec![
+            RawColumn::number("email_open_rate_30d", vec![Some(0.19), Some(0.3), None]),
+            RawColumn::number(
+                "email_open_rate_change_30d",
+                vec![Some(-0.22), Some(0.001), None],
+            ),
+        ];
+        let opens = |row| phrase("email_open_rate_30d", row, &inputs);
+        assert_eq!(
+            opens(0).unwrap(),
+            "opens 19 % of emails (30 days), down from 41 %"
+        );
+        assert_eq!(opens(1).unwrap(), "opens 30 % of emails (30 days)");
+        assert_eq!(opens(2).unwrap(), "no email sent in 30 days");
     }
 
     /// Every catalogue feature of the default configuration has its own phrase.
