@@ -248,7 +248,8 @@ pub struct PhraseRule {
     pub text: &'static str,
     /// How the value is written.
     pub unit: Unit,
-    /// For flags, the phrase when not set.
+    /// For flags, the phrase when not set; for counts, when not empty, the phrase when the
+    /// value rounds to 0 (`no usual event missed` rather than `about 0 usual events missed`).
     pub off: &'static str,
     /// The phrase when the value is missing (what missing means), or `None` when missing says
     /// nothing a person can use: the reason is then skipped and the next one taken.
@@ -314,12 +315,12 @@ pub const PHRASES: &[PhraseRule] = {
         p("activity", "{v} purchase{s} or visit{s} in {w} days", Count),
         p("activity_trend", "activity {v} on the {w} days before", LogChange),
         p("activity_per_week", "usually {v} purchases or visits a week", Decimal1),
-        p("activity_missed", "about {v} usual purchase{s} or visit{s} missed since the last one", Count),
+        PhraseRule { off: "no usual purchase or visit missed since the last one", ..p("activity_missed", "about {v} usual purchase{s} or visit{s} missed since the last one", Count) },
         p("activity_vs_baseline", "activity {v} on their usual", LogChange),
         p("activity_slope_13w", "weekly activity {v} a week over 13 weeks", Change),
         p("days_since_last_event", "nothing from or to them for {v} day{s}", Days),
         pm("days_since_last_engagement", "no action of theirs for {v} day{s}", Days, "never acted on a message"),
-        p("events_missed", "about {v} usual event{s} missed since the last one", Count),
+        PhraseRule { off: "no usual event missed since the last one", ..p("events_missed", "about {v} usual event{s} missed since the last one", Count) },
         pm("purchases_per_visit", "buys on {v} of visits ({w} days)", Rate, "no visit in {w} days"),
         // Engagement.
         p("emails_sent", "{v} email{s} sent in {w} days", Count),
@@ -539,6 +540,9 @@ impl<'a> Phrase<'a> {
             return Some(if v >= 0.5 { text.clone() } else { off.clone() });
         }
         let (s, one) = format_value(v, *unit);
+        if *unit == Unit::Count && s == "0" && !off.is_empty() {
+            return Some(off.clone());
+        }
         let mut out = text
             .replace("{v}", &s)
             .replace("{s}", if one { "" } else { "s" });
@@ -696,6 +700,11 @@ mod tests {
                 "events_missed",
                 Some(6.1),
                 Some("about 6 usual events missed since the last one"),
+            ),
+            (
+                "events_missed",
+                Some(0.3),
+                Some("no usual event missed since the last one"),
             ),
             (
                 "activity_trend_30d",
