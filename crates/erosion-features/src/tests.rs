@@ -108,12 +108,15 @@ fn population_deletions_and_order() {
     assert_eq!(t.left_out_counts(day(100)), [1, 0, 1, 1]);
 }
 
+/// A hand-made history: a name, (day, event type) pairs, and whether it is in the population.
+type Case<'a> = (&'a str, &'a [(i64, &'a str)], Result<(), LeftOut>);
+
 /// The population rule on hand-made histories: one customer per case, cutoff day 200.
 #[test]
 fn population_rule_cases() {
     let mut b = EventLogBuilder::default();
     let n = f64::NAN;
-    let cases: &[(&str, &[(i64, &str)], Result<(), LeftOut>)] = &[
+    let cases: &[Case] = &[
         ("active", &[(10, "purchase"), (150, "visit")], Ok(())),
         ("boundary", &[(110, "visit")], Ok(())), // exactly 90 days before
         (
