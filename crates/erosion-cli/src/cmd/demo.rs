@@ -272,11 +272,71 @@ fn alert_messages(path: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// The audit's findings whose difference is unlikely to be chance, as their sentences.
+fn significant_findings(path: &std::path::Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    doc.get("findings")
+        .and_then(|f| f.as_array())
+        .map(|fs| {
+            fs.iter()
+                .filter(|f| f.get("significant").and_then(|s| s.as_bool()) == Some(true))
+                .filter_map(|f| f.get("text").and_then(|t| t.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The box on top of the demo page: one line per question a reader brings, with its answer.
+fn verdict_box(f: &IndexFacts, alerts: usize) -> String {
+    let skill = match &f.at_action {
+        Some(a) => format!(
+            "ROC-AUC {:.3} on {} customers still here at a cutoff training never saw; acting on \
+             the {:.0} % it flags reaches {:.0} % of those who erode, {:.1}x what a random pick would",
+            f.test_auc,
+            f.test_rows,
+            100.0 * a.flagged_share,
+            100.0 * a.capture,
+            a.lift
+        ),
+        None => format!("ROC-AUC {:.3} on {} customers still here", f.test_auc, f.test_rows),
+    };
+    let findings = significant_findings(&f.out.join("audit/fairness.json"));
+    let fairness = if findings.is_empty() {
+        "no difference between groups that chance would not explain".to_string()
+    } else {
+        format!(
+            "{} difference(s) between groups unlikely to be chance, the first: {}",
+            findings.len(),
+            escape(&findings[0])
+        )
+    };
+    format!(
+        "<div class=\"verdict\"><b>In short</b><ul>\
+         <li><b>Early warning:</b> {skill}.</li>\
+         <li><b>Fairness:</b> {fairness} (<a href=\"audit/report.html\">the audit</a>).</li>\
+         <li><b>Trust metrics:</b> {alerts} forecast alert(s) after the simulated incident.</li>\
+         <li><b>Tonight:</b> {} customers scored; {} not scored, each listed with the reason.</li>\
+         </ul></div>",
+        f.scored,
+        f.excluded
+            .iter()
+            .filter_map(|e| e.split(' ').next()?.parse::<usize>().ok())
+            .sum::<usize>()
+    )
+}
+
 /// The demo's front page: what each step made, with links (relative, so the folder can move).
 fn index_page(f: &IndexFacts) -> String {
     let mut alerts = String::new();
+    let mut n_alerts = 0;
     for metric in ["optout_rate", "nps"] {
         let msgs = alert_messages(&f.out.join(format!("forecast/{metric}_alerts.json")));
+        n_alerts += msgs.len();
         alerts.push_str(&format!(
             "<li><b>{metric}</b>: <a href=\"forecast/{metric}.csv\">forecasts</a>, \
              <a href=\"forecast/{metric}_alerts.json\">{} alert(s)</a><ul>",
@@ -305,9 +365,11 @@ fn index_page(f: &IndexFacts) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>erosion demo</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}}code{{background:#eee}}</style>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}}code{{background:#eee}}
+.verdict{{background:#eef4fb;border-left:4px solid #2a6fb0;padding:.6em 1em;margin:1em 0}}</style>
 </head><body>
 <h1>erosion demo</h1>
+{verdict}
 <p>Simulated {customers} customers with {events} events over 730 days (seed 7; a company-wide
 privacy incident half way). Everything below was made by <code>erosion demo</code> in this folder.</p>
 <h2>1. The model</h2>
@@ -333,6 +395,7 @@ never saw: metrics with 95 % intervals, disparities, plots and an equal-opportun
 recommended action; <a href="exclusions.csv">exclusions.csv</a>: not scored ({excluded}).</p>
 </body></html>
 "#,
+        verdict = verdict_box(f, n_alerts),
         customers = f.customers,
         events = f.events,
         auc = f.test_auc,
@@ -362,4 +425,58 @@ fn config_incident_date(config: &SimConfig) -> String {
     use chrono::Datelike;
     let monday = date - chrono::Days::new(date.weekday().num_days_from_monday() as u64);
     monday.format("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verdict_box_answers_each_question_from_the_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("audit")).unwrap();
+        std::fs::write(
+            dir.path().join("audit/fairness.json"),
+            r#"{"findings": [
+                {"significant": false, "text": "could be chance"},
+                {"significant": true, "text": "The model flags A 2x as often as B"},
+                {"significant": true, "text": "second"}]}"#,
+        )
+        .unwrap();
+        let facts = IndexFacts {
+            customers: 5000,
+            events: 1,
+            test_auc: 0.6236,
+            test_rows: 3082,
+            at_action: Some(erosion_models::ActionMetrics {
+                threshold: 0.39,
+                flagged_share: 0.123,
+                precision: 0.348,
+                capture: 0.222,
+                lift: 1.81,
+            }),
+            population: "customers still here".into(),
+            scored: 2723,
+            excluded: vec!["763 cancelled".into(), "1514 lapsed".into()],
+            out: dir.path(),
+        };
+        let html = verdict_box(&facts, 5);
+        for needle in [
+            "ROC-AUC 0.624 on 3082 customers still here",
+            "reaches 22 % of those who erode, 1.8x",
+            "2 difference(s) between groups unlikely to be chance, the first: The model flags A",
+            "5 forecast alert(s)",
+            "2723 customers scored; 2277 not scored",
+        ] {
+            assert!(html.contains(needle), "{needle}: {html}");
+        }
+        assert!(!html.contains("could be chance"));
+        // no audit: nothing claimed about fairness differences
+        let empty = tempfile::tempdir().unwrap();
+        let facts = IndexFacts {
+            out: empty.path(),
+            ..facts
+        };
+        assert!(verdict_box(&facts, 0).contains("no difference between groups"));
+    }
 }
