@@ -788,10 +788,10 @@ def sec_scoring(c: SCtx) -> dict:
     se = tsum(ero_f)
     sl = tsum([t for t, _ in lg])
     so = tsum([t for t, _ in ox])
-    # Rows of the feature table (customers active before the cutoff), as the peers read it.
+    # Rows of the feature table (the population at the cutoff), as the peers read it.
     n = next((j["rows"] for _, j in lg + ox if j and j.get("rows")), n)
-    c.notes.append(f"The feature table has {n:,} rows (the customers of the 1M simulated who were active before "
-                   "2025-10-01); rows/s divides that by the median wall time. erosion-score writes customers who "
+    c.notes.append(f"The feature table has {n:,} rows (the population of the 1M simulated at "
+                   "2025-10-01: customers still here, active in the 90 days before it); rows/s divides that by the median wall time. erosion-score writes customers who "
                    "objected to profiling to its exclusions file instead of scoring them; the peers score every row.")
 
     def rate(s):
