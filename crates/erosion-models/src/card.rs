@@ -24,6 +24,37 @@ pub struct CardContext {
     pub caveats: Vec<String>,
 }
 
+/// A cutoff key (days since 1970-01-01, as `erosion train` passes them) as `YYYY-MM-DD`.
+fn day(days: i64) -> String {
+    // Howard Hinnant's civil_from_days
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The threshold rule in words.
+fn rule_words(rule: &crate::ThresholdRule) -> String {
+    match rule {
+        crate::ThresholdRule::Capacity { fraction } => {
+            format!("capacity: act on the top {:.1} % of customers", 100.0 * fraction)
+        }
+        crate::ThresholdRule::CostRatio {
+            false_negative_cost,
+            false_positive_cost,
+        } => format!(
+            "least cost: a missed customer costs {false_negative_cost}, a needless action {false_positive_cost}"
+        ),
+        crate::ThresholdRule::BestF1 => "best F1 on validation".to_string(),
+    }
+}
+
 fn metric_row(out: &mut String, name: &str, pick: fn(&Metrics) -> f64, s: &MetricSummary) {
     let mean = pick(&s.mean);
     let spread = s
@@ -83,9 +114,9 @@ impl TrainedModel {
         let a = &self.thresholds.action;
         let _ = writeln!(
             o,
-            "- Action threshold: probability >= {:.4} ({:?}); on validation rows it flags {:.1} % of customers with precision {:.3} and recall {:.3}",
+            "- Action threshold: probability >= {:.4} ({}); on validation rows it flags {:.1} % of customers with precision {:.3} and recall {:.3}",
             a.probability,
-            self.thresholds.rule,
+            rule_words(&self.thresholds.rule),
             100.0 * a.flagged_share,
             a.precision,
             a.recall
@@ -111,10 +142,7 @@ impl TrainedModel {
             let _ = writeln!(
                 o,
                 "- Cutoffs: {} ({} distinct)",
-                c.iter()
-                    .map(|v| v.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                c.iter().map(|&v| day(v)).collect::<Vec<_>>().join(", "),
                 c.len()
             );
         }
@@ -127,15 +155,15 @@ impl TrainedModel {
             ValidationPlan::TimeBased { min_gap, .. } => {
                 let _ = writeln!(
                     o,
-                    "Time-based: each validated cutoff is predicted by a model trained only on cutoffs at least {min_gap} earlier.\n"
+                    "Time-based: each validated cutoff is predicted by a model trained only on cutoffs at least {min_gap} days earlier.\n"
                 );
                 for f in &self.validation.folds {
                     let _ = writeln!(
                         o,
                         "- validate cutoff {} ({} rows) ← trained on cutoffs up to {} ({} rows)",
-                        f.cutoff.unwrap_or_default(),
+                        day(f.cutoff.unwrap_or_default()),
                         f.valid_rows,
-                        f.latest_train_cutoff.unwrap_or_default(),
+                        day(f.latest_train_cutoff.unwrap_or_default()),
                         f.train_rows
                     );
                 }
@@ -166,7 +194,7 @@ impl TrainedModel {
         }
         let _ = writeln!(o, "## Sensitive attributes\n");
         if ctx.excluded_sensitive.is_empty() {
-            let _ = writeln!(o, "- None were declared. Declare them so that they stay out of the inputs and are audited.");
+            let _ = writeln!(o, "- None were declared in the training table (`--sensitive`). Attributes outside it, such as a customers file's gender or age band, are not inputs and can still be audited (`erosion audit --customers`); declare those inside the table so that they stay out of the inputs.");
         } else {
             let _ = writeln!(
                 o,

@@ -888,6 +888,33 @@ fn model_card_reports_metrics_spread_and_sensitive_attributes() {
         .unwrap()
         .roc_auc;
     assert!(card.contains(&format!("{std:.4}")));
+    assert!(
+        card.contains("(capacity: act on the top 10.0 % of customers)"),
+        "{card}"
+    );
+    assert!(!card.contains("Capacity {"), "{card}");
+    // Time-based validation: cutoffs are days since 1970-01-01, written as dates, gaps in days
+    let n = x.n_rows();
+    let cutoffs: Vec<i64> = (0..n).map(|i| [20089, 20180, 20271][i % 3]).collect();
+    let mut config = quick_config(ModelKind::Logistic);
+    config.time_min_gap = 90;
+    let t = train(&x, &y, Some(&cutoffs), &config).unwrap();
+    let card = t.model_card(&CardContext {
+        title: "Test".into(),
+        target: "churn".into(),
+        data_description: String::new(),
+        excluded_sensitive: vec![],
+        sensitive_derived_features: vec![],
+        caveats: vec![],
+    });
+    for needle in [
+        "- Cutoffs: 2025-01-01, 2025-04-02, 2025-07-02 (3 distinct)",
+        "at least 90 days earlier",
+        "validate cutoff 2025-07-02",
+        "can still be audited",
+    ] {
+        assert!(card.contains(needle), "card lacks {needle}:\n{card}");
+    }
 }
 
 #[test]
