@@ -644,7 +644,12 @@ pub(crate) fn run(
                     (Some((a, b)), false) => format!(" (interval {a:.2} to {b:.2}, which straddles 0.8: not conclusive)"),
                     (None, _) => String::new(),
                 };
-                let word = if verdict == Verdict::Pass { "passes" } else { "fails" };
+                let word = match (verdict == Verdict::Pass, clear || ratio.interval_pair().is_none()) {
+                    (true, true) => "passes",
+                    (false, true) => "fails",
+                    (true, false) => "passes on the estimate alone",
+                    (false, false) => "fails on the estimate alone",
+                };
                 (
                     verdict,
                     clear,

@@ -469,6 +469,31 @@ fn four_fifths_and_findings_speak_plainly() {
 }
 
 #[test]
+fn a_four_fifths_pass_the_interval_does_not_make_clear_says_so() {
+    // Two small groups flagged at about the same rate: the ratio is above 0.8, but its
+    // interval straddles 0.8, so the pass rests on the estimate alone.
+    let (labels, scores, groups) = synth(&[("a", 60, 0.3), ("b", 60, 0.3)], 9, None);
+    let data = AuditData {
+        labels: &labels,
+        scores: &scores,
+        decisions: None,
+        groups: &groups,
+    };
+    let r = audit(&data, &quick()).unwrap();
+    let ff = &r.grouping("g").unwrap().four_fifths;
+    assert_eq!(ff.verdict, Verdict::Pass, "{}", ff.explanation);
+    assert!(!ff.clear, "{}", ff.explanation);
+    assert!(
+        ff.explanation.contains("not conclusive")
+            && ff
+                .explanation
+                .ends_with("so it passes on the estimate alone."),
+        "{}",
+        ff.explanation
+    );
+}
+
+#[test]
 fn mitigation_meets_its_tolerance_and_reports_its_cost() {
     let (labels, scores, groups) = synth(&[("a", 600, 0.15), ("b", 600, 0.45)], 5, None);
     let data = AuditData {

@@ -233,7 +233,7 @@ pub(crate) fn render(report: &FairnessReport, inputs: &AuditInputs, images: &[Im
     meta.push(if s.decisions == "given" {
         "Decisions: <b>given</b>".to_string()
     } else {
-        format!("Decision: <b>flag when score &ge; {}</b>", s.threshold)
+        format!("Decision: <b>flag when score &ge; {:.4}</b>", s.threshold)
     });
     meta.push(format!(
         "Groups: <b>{}</b>",
@@ -263,10 +263,13 @@ pub(crate) fn render(report: &FairnessReport, inputs: &AuditInputs, images: &[Im
     for gr in &report.groupings {
         h.push_str(&format!("<h2>By {}</h2>\n", esc(&gr.name)));
         let ff = &gr.four_fifths;
-        let class = match ff.verdict {
-            erosion_fairness::Verdict::Pass => "pass",
-            erosion_fairness::Verdict::Fail => "fail",
-            erosion_fairness::Verdict::InsufficientEvidence => "muted",
+        // Green only for a pass the interval makes clear: a point estimate above 0.8 whose
+        // interval straddles it is not conclusive, and is never shown as a pass.
+        let class = match (ff.verdict, ff.clear) {
+            (erosion_fairness::Verdict::Pass, true) => "pass",
+            (erosion_fairness::Verdict::Pass, false) => "muted",
+            (erosion_fairness::Verdict::Fail, _) => "fail",
+            (erosion_fairness::Verdict::InsufficientEvidence, _) => "muted",
         };
         h.push_str(&format!("<p class={class}>{}</p>", esc(&ff.explanation)));
         h.push_str(&format!(
