@@ -24,21 +24,10 @@ fn main() -> ExitCode {
         }
     };
     let result = try_main(cli);
-    // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout is
-    // kept (the command still writes its files) and judged here.
-    let stdout = erosion_io::stdout::stdout_failure();
     match result {
-        Ok(()) => match stdout {
-            None => ExitCode::SUCCESS,
-            // the reader stopped reading (`erosion features --list | head -1`): not a failure
-            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Some(e) => {
-                let err = anyhow::Error::new(e)
-                    .context("writing to standard output (every output file was written)");
-                erosion_io::errln!("error: {err:#}");
-                ExitCode::from(1)
-            }
-        },
+        // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout
+        // is kept (the command still writes its files) and judged here.
+        Ok(()) => erosion_io::stdout::exit_after_success(),
         Err(err) => {
             erosion_io::errln!("error: {err:#}");
             match err.downcast_ref::<erosion_core::Error>() {

@@ -361,21 +361,23 @@ impl Ctx {
     /// Activity events per day over the longest window, or over the customer's history when
     /// that is shorter (at least a week): their own baseline rhythm.
     pub(crate) fn activity_per_day(&self, cfg: &FeatureConfig) -> f64 {
-        let Some(i) = (0..cfg.windows.len()).max_by_key(|&i| cfg.windows[i]) else {
-            return f64::NAN;
-        };
-        let span = (cfg.windows[i] as f64).min(self.history_days).max(7.0);
-        self.activity_cur[i] / span
+        self.per_day_over_longest(&self.activity_cur, cfg)
     }
 
     /// Events of any type per day over the longest window, or over the customer's history when
     /// that is shorter (at least a week).
     pub(crate) fn events_per_day(&self, cfg: &FeatureConfig) -> f64 {
+        self.per_day_over_longest(&self.events_cur, cfg)
+    }
+
+    /// A per-window count (`counts[i]` for window `i`) per day over the longest window, or over
+    /// the customer's history when that is shorter (at least a week); NaN with no window.
+    fn per_day_over_longest(&self, counts: &[f64], cfg: &FeatureConfig) -> f64 {
         let Some(i) = (0..cfg.windows.len()).max_by_key(|&i| cfg.windows[i]) else {
             return f64::NAN;
         };
         let span = (cfg.windows[i] as f64).min(self.history_days).max(7.0);
-        self.events_cur[i] / span
+        counts[i] / span
     }
 
     /// Least-squares slope of the weekly activity counts over the last [`WEEKS`] weeks (or the

@@ -34,6 +34,22 @@ pub fn stdout_failure() -> Option<std::io::Error> {
     FAILED.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
+/// How a command that did its work ends, judged by its stdout: exit 0 when every write
+/// succeeded or the reader stopped reading (a broken pipe: `| head`), otherwise exit 1 with the
+/// I/O error on stderr (the command's files were written first). One judgement for both binaries.
+pub fn exit_after_success() -> std::process::ExitCode {
+    match stdout_failure() {
+        None => std::process::ExitCode::SUCCESS,
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
+        Some(e) => {
+            write_stderr(format_args!(
+                "error: writing to standard output (every output file was written): {e}\n"
+            ));
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
 /// `println!` that never panics: see the [module docs](crate::stdout).
 #[macro_export]
 macro_rules! outln {

@@ -125,21 +125,9 @@ fn try_main(a: Args) -> Result<(), Failure> {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = try_main(args);
-    // stdout is written without panicking (a closed pipe, a full device); its first error is
-    // kept until the outputs are written.
-    let stdout = erosion_io::stdout::stdout_failure();
     match result {
-        Ok(()) => match stdout {
-            None => ExitCode::SUCCESS,
-            // a reader that stopped reading (`| head`) is not a failure
-            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-            Some(e) => {
-                erosion_io::errln!(
-                    "error: writing to standard output: {e} (the outputs were written)"
-                );
-                ExitCode::from(1)
-            }
-        },
+        // stdout is written without panicking; its first error is judged once the outputs exist
+        Ok(()) => erosion_io::stdout::exit_after_success(),
         Err(e @ Failure::Input(_)) => {
             erosion_io::errln!("error: {e}");
             ExitCode::from(2)
