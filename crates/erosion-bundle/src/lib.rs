@@ -5,13 +5,17 @@
 
 use erosion_core::Error;
 use erosion_features::FeatureConfig;
-use erosion_models::TrainedModel;
+use erosion_inference::TrainedModel;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// The bundle layout this erosion writes and reads.
-pub const BUNDLE_FORMAT_VERSION: u32 = 1;
+/// The bundle layout this erosion writes; it reads this one and every earlier one. The one
+/// version number of a model's layout (the payload's model has none of its own since format 2).
+///
+/// - 1: the first layout; its model also carried a `format_version` (ignored on reading).
+/// - 2: the model types moved to `erosion-inference`, without that second number.
+pub const BUNDLE_FORMAT_VERSION: u32 = 2;
 const FORMAT: &str = "erosion-model-bundle";
 /// The erosion version writing bundles.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,6 +4,7 @@
 
 use erosion_bundle::{Bundle, Fingerprint, TargetDef};
 use erosion_models::{EncodeOptions, ModelKind, RawColumn, TrainConfig};
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 /// A small table with a known signal: churn rises with `complaints` and falls with `tenure`.
@@ -144,8 +145,8 @@ fn newer_format_and_newer_tool_are_refused() {
     let (header, payload) = parts(&path);
 
     let mut h = header.clone();
-    h["format_version"] = 2.into();
-    let e = refusal(&with_header(dir.path(), "v2.json", &h, &payload));
+    h["format_version"] = (erosion_bundle::BUNDLE_FORMAT_VERSION + 1).into();
+    let e = refusal(&with_header(dir.path(), "next.json", &h, &payload));
     assert!(e.contains("newer") && e.contains("upgrade erosion"), "{e}");
 
     let mut h = header.clone();
@@ -165,6 +166,25 @@ fn newer_format_and_newer_tool_are_refused() {
     let mut h = header;
     h["tool_version"] = "0.0.1".into();
     assert!(Bundle::read(&with_header(dir.path(), "old.json", &h, &payload)).is_ok());
+}
+
+/// Format 1 kept a second version number inside the model (`format_version`); format 2 has the
+/// header's only. A format-1 bundle still reads, and scores as it did.
+#[test]
+fn a_format_1_bundle_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, written) = written(dir.path());
+    let (header, payload) = parts(&path);
+    let mut value: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    value["model"]["format_version"] = 1.into();
+    let old_payload = serde_json::to_vec(&value).unwrap();
+    let mut h = header;
+    h["format_version"] = 1.into();
+    let digest = sha2::Sha256::digest(&old_payload);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    h["checksum"] = format!("sha256:{hex}").into();
+    let read = Bundle::read(&with_header(dir.path(), "v1.json", &h, &old_payload)).unwrap();
+    assert_eq!(read.model, written.model);
 }
 
 #[test]

@@ -10,8 +10,8 @@
 use erosion_core::time::DAY_MS;
 use erosion_core::Error;
 use erosion_features::{FeatureConfig, FeatureTable};
+use erosion_inference::RawColumn;
 use erosion_io::polars::prelude::*;
-use erosion_models::RawColumn;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -521,7 +521,7 @@ mod tests {
         // every row when there is no mask; nulls and NaN both missing
         let all = table.raw_columns(&exclude).unwrap();
         match &all[0].values {
-            erosion_models::RawValues::Number(v) => {
+            erosion_inference::RawValues::Number(v) => {
                 assert_eq!(v.len(), 12);
                 for (r, x) in v.iter().enumerate() {
                     assert_eq!(x.is_nan(), r % 3 != 0, "row {r}: {x}");

@@ -19,7 +19,7 @@
 use std::time::Instant;
 
 use erosion_models::metrics::roc_auc;
-use erosion_models::{FeatureMatrix, Gbdt, GbdtParams};
+use erosion_models::{FeatureMatrix, Gbdt, GbdtParams, Learner};
 
 const P: usize = 30;
 

@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use erosion_models::{
-    cross_validate, stratified_k_fold, train_table, EncodeOptions, FeatureSpec, GbdtParams,
-    ModelKind, RawColumn, TrainConfig,
+    cross_validate, stratified_k_fold, train_table, EncodeOptions, GbdtParams, ModelKind,
+    RawColumn, TrainConfig,
 };
 
 /// Splits one CSV line (double quotes allowed around a field, `""` inside quotes).
@@ -67,7 +67,7 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "notebooks-data/telco/Telco-Customer-Churn.csv".into());
     let (columns, y) = load(&path);
-    let (spec, x) = FeatureSpec::fit(&columns, &EncodeOptions::default()).expect("encode");
+    let (spec, x) = erosion_models::fit_spec(&columns, &EncodeOptions::default()).expect("encode");
     println!(
         "Telco: {} rows, {} inputs -> {} features, churn rate {:.4}; stratified 5-fold, seed 0",
         x.n_rows(),

@@ -69,10 +69,16 @@ fn metric_row(out: &mut String, name: &str, pick: fn(&Metrics) -> f64, s: &Metri
     );
 }
 
-impl TrainedModel {
+/// A trained model's card, written from the record it carries (`use erosion_models::ModelCard`
+/// to call `model.model_card(&ctx)`).
+pub trait ModelCard {
     /// The model card: intended use, data, metrics with spread, excluded sensitive attributes,
     /// explanations and caveats.
-    pub fn model_card(&self, ctx: &CardContext) -> String {
+    fn model_card(&self, ctx: &CardContext) -> String;
+}
+
+impl ModelCard for TrainedModel {
+    fn model_card(&self, ctx: &CardContext) -> String {
         let mut o = String::new();
         let title = if ctx.title.is_empty() {
             "Churn / trust-erosion model"

@@ -6,165 +6,78 @@
 //! small trees (8 leaves, depth 4), learning rate 0.05, at least 20 rows a leaf, L2 1, and rounds
 //! chosen by early stopping on a stratified 15 % split, then refit on all rows for that many rounds.
 
-use serde::{Deserialize, Serialize};
+pub use erosion_inference::gbdt::*;
 
 use crate::binning::{fit_bins, Binned};
 use crate::error::{ModelError, Result};
 use crate::grower::{grow, predict_binned, GrowParams};
 use crate::matrix::{check_labels, FeatureMatrix};
 use crate::rng::SplitMix64;
-use crate::tree::{predict_sum, Tree};
+use crate::tree::Tree;
 use crate::validation::stratified_holdout;
+use crate::Learner;
 
-/// Early stopping on a held-out part of the training rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EarlyStopping {
-    /// Share of training rows held out (stratified) to watch the validation log-loss.
-    pub validation_fraction: f64,
-    /// Stop after this many rounds without improvement.
-    pub patience: usize,
-    /// After stopping, refit on all rows for the best number of rounds (else keep the model
-    /// trained without the held-out rows).
-    pub refit: bool,
-}
-
-impl Default for EarlyStopping {
-    fn default() -> Self {
-        Self {
-            validation_fraction: 0.15,
-            patience: 50,
-            refit: true,
+/// Refuses parameters no GBDT can be fitted with, naming the parameter.
+fn check(params: &GbdtParams) -> Result<()> {
+    let bad = |name: &str, value: String, why: &str| {
+        Err(ModelError::InvalidParameter {
+            name: name.into(),
+            value,
+            why: why.into(),
+        })
+    };
+    if params.max_rounds == 0 {
+        return bad("max_rounds", "0".into(), "must be at least 1");
+    }
+    if !(params.learning_rate > 0.0 && params.learning_rate <= 1.0) {
+        return bad(
+            "learning_rate",
+            params.learning_rate.to_string(),
+            "must be in (0, 1]",
+        );
+    }
+    if params.num_leaves < 2 {
+        return bad(
+            "num_leaves",
+            params.num_leaves.to_string(),
+            "must be at least 2",
+        );
+    }
+    if !(2..=255).contains(&params.max_bin) {
+        return bad("max_bin", params.max_bin.to_string(), "must be in 2..=255");
+    }
+    for (name, v) in [
+        ("feature_fraction", params.feature_fraction),
+        ("bagging_fraction", params.bagging_fraction),
+    ] {
+        if !(v > 0.0 && v <= 1.0) {
+            return bad(name, v.to_string(), "must be in (0, 1]");
         }
     }
-}
-
-/// Hyperparameters of [`Gbdt`] (names as in LightGBM).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GbdtParams {
-    /// Most boosting rounds (trees).
-    pub max_rounds: usize,
-    /// Shrinkage of each tree's leaf values.
-    pub learning_rate: f64,
-    /// Most leaves per tree.
-    pub num_leaves: usize,
-    /// Most depth per tree (`None`: only `num_leaves` limits).
-    pub max_depth: Option<usize>,
-    /// Fewest training rows in a leaf.
-    pub min_data_in_leaf: usize,
-    /// Smallest hessian sum in a leaf.
-    pub min_sum_hessian_in_leaf: f64,
-    /// L2 penalty on leaf values.
-    pub lambda_l2: f64,
-    /// Smallest loss reduction that makes a split.
-    pub min_gain_to_split: f64,
-    /// Share of features each tree may use.
-    pub feature_fraction: f64,
-    /// Share of rows each tree is fit on (1 = all rows, deterministic).
-    pub bagging_fraction: f64,
-    /// Bins per feature (2..=255).
-    pub max_bin: usize,
-    /// Early stopping, or `None` to always grow `max_rounds` trees.
-    pub early_stopping: Option<EarlyStopping>,
-    /// Seed of the validation split and the subsampling.
-    pub seed: u64,
-}
-
-impl Default for GbdtParams {
-    fn default() -> Self {
-        Self {
-            max_rounds: 2000,
-            learning_rate: 0.05,
-            num_leaves: 8,
-            max_depth: Some(4),
-            min_data_in_leaf: 20,
-            min_sum_hessian_in_leaf: 1e-3,
-            lambda_l2: 1.0,
-            min_gain_to_split: 0.0,
-            feature_fraction: 1.0,
-            bagging_fraction: 1.0,
-            max_bin: 255,
-            early_stopping: Some(EarlyStopping::default()),
-            seed: 0,
+    if params.lambda_l2 < 0.0
+        || params.min_gain_to_split < 0.0
+        || params.min_sum_hessian_in_leaf < 0.0
+    {
+        return bad(
+            "lambda_l2/min_gain_to_split/min_sum_hessian_in_leaf",
+            "negative".into(),
+            "must be >= 0",
+        );
+    }
+    if let Some(es) = &params.early_stopping {
+        if !(es.validation_fraction > 0.0 && es.validation_fraction < 0.5) {
+            return bad(
+                "early_stopping.validation_fraction",
+                es.validation_fraction.to_string(),
+                "must be in (0, 0.5)",
+            );
+        }
+        if es.patience == 0 {
+            return bad("early_stopping.patience", "0".into(), "must be at least 1");
         }
     }
+    Ok(())
 }
-
-impl GbdtParams {
-    fn check(&self) -> Result<()> {
-        let bad = |name: &str, value: String, why: &str| {
-            Err(ModelError::InvalidParameter {
-                name: name.into(),
-                value,
-                why: why.into(),
-            })
-        };
-        if self.max_rounds == 0 {
-            return bad("max_rounds", "0".into(), "must be at least 1");
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return bad(
-                "learning_rate",
-                self.learning_rate.to_string(),
-                "must be in (0, 1]",
-            );
-        }
-        if self.num_leaves < 2 {
-            return bad(
-                "num_leaves",
-                self.num_leaves.to_string(),
-                "must be at least 2",
-            );
-        }
-        if !(2..=255).contains(&self.max_bin) {
-            return bad("max_bin", self.max_bin.to_string(), "must be in 2..=255");
-        }
-        for (name, v) in [
-            ("feature_fraction", self.feature_fraction),
-            ("bagging_fraction", self.bagging_fraction),
-        ] {
-            if !(v > 0.0 && v <= 1.0) {
-                return bad(name, v.to_string(), "must be in (0, 1]");
-            }
-        }
-        if self.lambda_l2 < 0.0
-            || self.min_gain_to_split < 0.0
-            || self.min_sum_hessian_in_leaf < 0.0
-        {
-            return bad(
-                "lambda_l2/min_gain_to_split/min_sum_hessian_in_leaf",
-                "negative".into(),
-                "must be >= 0",
-            );
-        }
-        if let Some(es) = &self.early_stopping {
-            if !(es.validation_fraction > 0.0 && es.validation_fraction < 0.5) {
-                return bad(
-                    "early_stopping.validation_fraction",
-                    es.validation_fraction.to_string(),
-                    "must be in (0, 0.5)",
-                );
-            }
-            if es.patience == 0 {
-                return bad("early_stopping.patience", "0".into(), "must be at least 1");
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A trained GBDT: `log-odds = base_score + sum of tree outputs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gbdt {
-    /// Log-odds of the training positive rate.
-    pub base_score: f64,
-    /// Trees in boosting order (leaf values already shrunk).
-    pub trees: Vec<Tree>,
-    /// Number of input features.
-    pub n_features: usize,
-    /// Rounds chosen by early stopping (`None` when it was off).
-    pub early_stopped_at: Option<usize>,
-}
-
 struct Boosted {
     base: f64,
     trees: Vec<Tree>,
@@ -307,10 +220,12 @@ fn boost(
     }
 }
 
-impl Gbdt {
+impl Learner for Gbdt {
+    type Params = GbdtParams;
+
     /// Fits on all rows of `x`, with early stopping on an internal stratified split when enabled.
-    pub fn fit(x: &FeatureMatrix, y: &[u8], params: &GbdtParams) -> Result<Gbdt> {
-        params.check()?;
+    fn fit(x: &FeatureMatrix, y: &[u8], params: &GbdtParams) -> Result<Gbdt> {
+        check(params)?;
         x.check_trainable()?;
         check_labels(y, x.n_rows())?;
         let (n, p) = (x.n_rows(), x.n_cols());
@@ -349,15 +264,5 @@ impl Gbdt {
             n_features: p,
             early_stopped_at: Some(rounds),
         })
-    }
-
-    /// Log-odds for every row of a column-major buffer of `n` rows (columns in training order).
-    pub fn predict_raw_buffer(&self, data: &[f64], n: usize) -> Vec<f64> {
-        predict_sum(&self.trees, data, n, self.n_features, self.base_score, 1.0)
-    }
-
-    /// Log-odds for every row of `x` (columns in training order).
-    pub fn predict_raw(&self, x: &FeatureMatrix) -> Vec<f64> {
-        self.predict_raw_buffer(x.data(), x.n_rows())
     }
 }

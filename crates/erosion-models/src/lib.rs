@@ -1,12 +1,15 @@
 //! # erosion-models
 //!
-//! The classifiers behind `erosion train`, `erosion evaluate` and `erosion-score`: they predict which
-//! customers are about to churn or lose trust, say how sure they are, and say why.
+//! The learners behind `erosion train`: they fit the classifiers that predict which customers are
+//! about to churn or lose trust. The fitted model and everything that applies it (prediction,
+//! TreeSHAP, calibration, thresholds, reasons) is `erosion-inference`, which this crate
+//! re-exports; `erosion-score` depends on that crate alone, so the nightly scorer cannot contain
+//! a learner.
 //!
 //! What this crate does:
 //! - encodes raw table columns (text or numbers) into a dense matrix with a serialisable
-//!   [`FeatureSpec`] that re-applies identically at scoring time ([`encode`]);
-//! - fits three families on that matrix: regularised [`Logistic`] regression, a random [`Forest`],
+//!   [`FeatureSpec`] learnt by [`fit_spec`] that re-applies identically at scoring time ([`encode`]);
+//! - fits three families on that matrix ([`Learner`]): regularised [`Logistic`] regression, a random [`Forest`],
 //!   and a LightGBM-style histogram [`Gbdt`] with native missing values and early stopping; `auto`
 //!   keeps the best by validation ROC-AUC and says why;
 //! - validates them (stratified k-fold, or time-based over a cutoff key so no model trains on a
@@ -42,36 +45,44 @@ mod binning;
 pub mod calibration;
 pub mod card;
 pub mod encode;
-pub mod error;
 pub mod forest;
 pub mod gbdt;
 mod grower;
 pub mod leakage;
 pub mod logistic;
-pub mod matrix;
-pub mod metrics;
-pub mod model;
 pub mod rng;
 pub mod thresholds;
 pub mod train;
-pub mod tree;
 pub mod validation;
 
-pub use calibration::{CalibrationChoice, CalibrationReport, Calibrator};
-pub use card::CardContext;
-pub use encode::{EncodeOptions, Encoding, FeatureSpec, InputSpec, RawColumn, RawValues};
-pub use error::{ModelError, Result};
-pub use forest::{Forest, ForestParams};
-pub use gbdt::{EarlyStopping, Gbdt, GbdtParams};
+// The model itself and everything that applies it: `erosion-inference`, re-exported whole so
+// that training code names one crate.
+pub use erosion_inference::{error, matrix, metrics, model, trained, tree};
+pub use erosion_inference::{
+    ActionMetrics, Band, Bands, CalibrationBin, CalibrationChoice, CalibrationReport, Calibrator,
+    CandidateResult, ColumnKind, ColumnMeta, Contributions, EarlyStopping, EncodeOptions, Encoding,
+    Evaluation, FeatureImportance, FeatureMatrix, FeatureSpec, FoldInfo, Forest, ForestParams,
+    Gbdt, GbdtParams, InputSpec, Logistic, LogisticParams, MetricSummary, Metrics, Model,
+    ModelError, ModelKind, OperatingPoint, RawColumn, RawScale, RawValues, Reason, Result,
+    SourceGroups, ThresholdRule, Thresholds, TrainConfig, TrainedModel, TrainingSummary,
+    ValidationPlan, ValidationReport,
+};
+
+pub use card::{CardContext, ModelCard};
+pub use encode::fit_spec;
 pub use leakage::{screen, DropReason, Dropped, GuardOptions, Screening, Suspect};
-pub use logistic::{Logistic, LogisticParams};
-pub use matrix::{ColumnKind, ColumnMeta, FeatureMatrix};
-pub use metrics::{CalibrationBin, MetricSummary, Metrics};
-pub use model::{Contributions, Model, ModelKind, RawScale, Reason, SourceGroups};
-pub use thresholds::{Band, Bands, OperatingPoint, ThresholdRule, Thresholds};
 pub use train::{
     cross_validate, importance_rows, train, train_table, train_table_with, train_with,
-    ActionMetrics, CandidateResult, CrossValidation, Evaluation, FeatureImportance, FoldInfo,
-    TrainConfig, TrainStep, TrainedModel, TrainingSummary, ValidationReport, FORMAT_VERSION,
+    CrossValidation, TrainStep,
 };
-pub use validation::{stratified_k_fold, time_based_folds, Fold, ValidationPlan};
+pub use validation::{stratified_k_fold, time_based_folds, Fold};
+
+/// A model family that learns from a matrix and labels: the training side of the fitted forms
+/// in `erosion-inference` ([`Logistic`], [`Forest`], [`Gbdt`]), which hold only what scoring
+/// needs.
+pub trait Learner: Sized {
+    /// Hyperparameters.
+    type Params;
+    /// Fits on all rows of `x` with 0/1 labels `y`.
+    fn fit(x: &FeatureMatrix, y: &[u8], params: &Self::Params) -> Result<Self>;
+}

@@ -4,49 +4,11 @@
 //! unpenalised intercept): `sum_i logloss_i + |w|^2 / (2c)`, over inputs imputed with the
 //! training median and standardised with the training mean and standard deviation.
 
-use serde::{Deserialize, Serialize};
+pub use erosion_inference::logistic::*;
 
 use crate::error::{ModelError, Result};
 use crate::matrix::{check_labels, FeatureMatrix};
-
-/// Hyperparameters of [`Logistic`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogisticParams {
-    /// Inverse regularisation strength (scikit-learn's `C`).
-    pub c: f64,
-    /// Most Newton iterations.
-    pub max_iter: usize,
-    /// Stop when the largest coefficient change falls below this.
-    pub tol: f64,
-}
-
-impl Default for LogisticParams {
-    fn default() -> Self {
-        Self {
-            c: 1.0,
-            max_iter: 100,
-            tol: 1e-10,
-        }
-    }
-}
-
-/// A trained logistic regression: `log-odds = intercept + sum_j coef_j * z_j` where
-/// `z_j = (x_j - mean_j) / scale_j` and a missing `x_j` is replaced by `impute_j`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Logistic {
-    /// Median of each training column (replaces missing values).
-    pub impute: Vec<f64>,
-    /// Mean of each (imputed) training column.
-    pub mean: Vec<f64>,
-    /// Standard deviation of each (imputed) training column; 1 for a constant column.
-    pub scale: Vec<f64>,
-    /// Coefficients on the standardised scale.
-    pub coef: Vec<f64>,
-    /// Intercept.
-    pub intercept: f64,
-    /// Newton iterations used.
-    pub iterations: usize,
-}
+use crate::Learner;
 
 fn median_of(col: &[f64]) -> f64 {
     let mut v: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -96,9 +58,11 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], d: usize) -> bool {
     true
 }
 
-impl Logistic {
+impl Learner for Logistic {
+    type Params = LogisticParams;
+
     /// Fits on all rows of `x`.
-    pub fn fit(x: &FeatureMatrix, y: &[u8], params: &LogisticParams) -> Result<Logistic> {
+    fn fit(x: &FeatureMatrix, y: &[u8], params: &LogisticParams) -> Result<Logistic> {
         x.check_trainable()?;
         check_labels(y, x.n_rows())?;
         if !(params.c > 0.0 && params.c.is_finite()) {
@@ -229,28 +193,5 @@ impl Logistic {
             intercept,
             iterations,
         })
-    }
-
-    /// Standardised value of `v` in column `j`.
-    #[inline]
-    pub fn standardise(&self, j: usize, v: f64) -> f64 {
-        let v = if v.is_nan() { self.impute[j] } else { v };
-        (v - self.mean[j]) / self.scale[j]
-    }
-
-    /// Log-odds for every row of a column-major buffer of `n` rows.
-    pub fn predict_raw_buffer(&self, data: &[f64], n: usize) -> Vec<f64> {
-        let mut out = vec![self.intercept; n];
-        for (j, &b) in self.coef.iter().enumerate() {
-            for (o, &v) in out.iter_mut().zip(&data[j * n..(j + 1) * n]) {
-                *o += b * self.standardise(j, v);
-            }
-        }
-        out
-    }
-
-    /// Log-odds for every row of `x` (columns in training order).
-    pub fn predict_raw(&self, x: &FeatureMatrix) -> Vec<f64> {
-        self.predict_raw_buffer(x.data(), x.n_rows())
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use erosion_inference::validation::ValidationPlan;
+
 use crate::error::{ModelError, Result};
 use crate::rng::SplitMix64;
 
@@ -14,28 +16,6 @@ pub struct Fold {
     pub valid: Vec<usize>,
     /// For time-based folds, the cutoff validated on.
     pub cutoff: Option<i64>,
-}
-
-/// How models are validated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ValidationPlan {
-    /// Stratified k-fold: each class is shuffled with the seed and dealt round robin to folds.
-    StratifiedKFold {
-        /// Folds.
-        k: usize,
-        /// Shuffle seed.
-        seed: u64,
-    },
-    /// Rolling origin over cutoffs: each of the latest `max_folds` cutoffs is validated by a model
-    /// trained only on cutoffs at least `min_gap` earlier (use the label horizon, in the key's units,
-    /// so that no training label looks past the validation cutoff).
-    TimeBased {
-        /// Most validation cutoffs (the latest ones).
-        max_folds: usize,
-        /// Smallest distance between a training cutoff and the validated one (>= 1).
-        min_gap: i64,
-    },
 }
 
 /// Stratified k-fold: per class, rows are shuffled with a SplitMix64 stream from `seed`, then dealt

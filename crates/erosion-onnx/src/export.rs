@@ -1,7 +1,7 @@
 //! Assembles the graph: inputs and preprocessing, the model's score, calibration.
 
-use erosion_models::encode::{MISSING_LEVEL, OTHER_LEVEL};
-use erosion_models::{Calibrator, Encoding, FeatureSpec, Model, TrainedModel};
+use erosion_inference::encode::{MISSING_LEVEL, OTHER_LEVEL};
+use erosion_inference::{Calibrator, Encoding, FeatureSpec, Model, TrainedModel};
 
 use crate::graph::{attr_int, attr_ints, attr_strings, Graph, INTERNAL_PREFIX, ML_DOMAIN};
 use crate::proto::{data_type, ModelProto, OperatorSetIdProto, StringStringEntryProto};
@@ -14,7 +14,7 @@ use crate::{
 const IR_VERSION: i64 = 8;
 
 /// The forest's probability is clipped to `[EPS, 1 - EPS]` before it becomes log-odds; the same
-/// constant as `erosion_models::model`.
+/// constant as `erosion_inference::model`.
 const FOREST_EPS: f64 = 1e-6;
 
 /// The graph inputs of `model` under `layout`, in order.
@@ -131,7 +131,6 @@ pub(crate) fn build(
     let metadata = vec![
         entry("erosion.model_kind", model.kind.as_str()),
         entry("erosion.calibration", model.calibrator.method()),
-        entry("erosion.format_version", &model.format_version.to_string()),
         entry(
             "erosion.inputs",
             &inputs
@@ -165,7 +164,8 @@ pub(crate) fn build(
         producer_name: "erosion".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
         domain: "erosion".into(),
-        model_version: i64::from(model.format_version),
+        // The layout's version is the bundle's (its header); a graph has no version of its own.
+        model_version: 0,
         doc_string: doc.clone(),
         graph: Some(g.finish("erosion", doc)),
         metadata_props: metadata,

@@ -1,13 +1,13 @@
 //! # erosion-onnx
 //!
-//! Exports a trained erosion model ([`erosion_models::TrainedModel`]) as a standard ONNX model, so
+//! Exports a trained erosion model ([`erosion_inference::TrainedModel`]) as a standard ONNX model, so
 //! that ONNX Runtime, and through it Spark (SynapseML), Databricks, Snowflake or any other engine,
 //! scores customers without erosion's binaries and gets the probabilities `erosion evaluate` and
 //! `erosion-score` compute (to about 1e-12 in practice; the test suite holds it to 1e-5).
 //!
 //! One graph holds the whole path from table columns to the calibrated probability:
 //! 1. **preprocessing**: with [`InputLayout::RawColumns`] (the default when the model carries its
-//!    [`FeatureSpec`](erosion_models::FeatureSpec)) the graph takes the raw table columns and
+//!    [`FeatureSpec`](erosion_inference::FeatureSpec)) the graph takes the raw table columns and
 //!    one-hot encodes text columns inside the graph (`ai.onnx.ml.LabelEncoder` then `Equal`):
 //!    every kept level gets its column, unseen levels go to `(other)` when the model has that
 //!    column, blank cells to `(missing)`. Numbers pass through with NaN for missing values;
@@ -81,7 +81,7 @@ mod trees;
 
 use prost::Message;
 
-use erosion_models::TrainedModel;
+use erosion_inference::TrainedModel;
 
 /// ONNX (default domain) operator set version the graph imports.
 pub const ONNX_OPSET: i64 = 15;

@@ -14,7 +14,7 @@
 //! price is ONNX Runtime's multi-target path, about 1.3x (GBDT) to 2x (forest) slower per row
 //! than its single-target one; the number of bands beyond two barely matters.
 
-use erosion_models::tree::Tree;
+use erosion_inference::tree::Tree;
 
 use crate::graph::{attr_int, attr_ints, attr_string, attr_strings, attr_tensor_f64, Graph};
 use crate::proto::{data_type, AttributeProto};
@@ -266,7 +266,7 @@ pub(crate) fn count_at_or_below(knots: &[f64], lo: usize, hi: usize) -> Ensemble
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use erosion_models::tree::Node;
+    use erosion_inference::tree::Node;
 
     /// Walks an ensemble as ONNX Runtime does: per-target sums in double, then the float output.
     pub fn eval(e: &Ensemble, row: &[f64]) -> Vec<f32> {

@@ -6,7 +6,7 @@
 //! to a separate column for analysts (`reason_weights`, see the crate docs).
 
 use erosion_features::Family;
-use erosion_models::{Band, RawColumn, RawValues, Reason};
+use erosion_inference::{Band, RawColumn, RawValues, Reason};
 
 /// No action: the customer is healthy, or nothing the policy knows drives the risk.
 pub const NONE: &str = "none";
@@ -591,7 +591,7 @@ impl<'a> Phrase<'a> {
 }
 
 /// [`describe`] for many rows: the source columns' phrases prepared once (the columns of a
-/// model's [`erosion_models::SourceGroups`], by index).
+/// model's [`erosion_inference::SourceGroups`], by index).
 pub struct Phrases<'a> {
     phrases: Vec<Phrase<'a>>,
 }

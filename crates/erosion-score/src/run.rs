@@ -8,9 +8,9 @@ use erosion_core::time::{format_date, parse_date, DAY_MS};
 use erosion_core::{Error, EventKind, EventLog, EventType};
 use erosion_features::{catalogue, compute, Family};
 use erosion_frame::Table;
+use erosion_inference::{RawColumn, SourceGroups};
 use erosion_io::polars::prelude::*;
 use erosion_io::timing;
-use erosion_models::{RawColumn, SourceGroups};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -342,7 +342,7 @@ fn ext_of(p: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-/// Explaining one customer takes more than this many steps ([`erosion_models::Model::explain_steps`])
+/// Explaining one customer takes more than this many steps ([`erosion_inference::Model::explain_steps`])
 /// before [`cost_note`] warns: about 30 times the demo's GBDT (884 trees of 15 nodes).
 const COSTLY_STEPS: f64 = 1e6;
 
@@ -710,8 +710,8 @@ pub type Counts = Vec<(&'static str, usize)>;
 /// When the model's action threshold was set to flag a share of customers (`--capacity`) and
 /// tonight it flags a share that chance alone would not give (beyond three binomial standard
 /// errors, with at least 100 scored), says so and why: the scores have moved since training.
-fn capacity_warning(thresholds: &erosion_models::Thresholds, bands: &Counts) -> Option<String> {
-    let erosion_models::ThresholdRule::Capacity { fraction } = thresholds.rule else {
+fn capacity_warning(thresholds: &erosion_inference::Thresholds, bands: &Counts) -> Option<String> {
+    let erosion_inference::ThresholdRule::Capacity { fraction } = thresholds.rule else {
         return None;
     };
     let n: usize = bands.iter().map(|(_, k)| k).sum();
@@ -743,7 +743,7 @@ fn capacity_warning(thresholds: &erosion_models::Thresholds, bands: &Counts) -> 
 
 /// How many scored customers landed in each band and each action.
 fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
-    use erosion_models::Band;
+    use erosion_inference::Band;
     let mut bands: Counts = [Band::Healthy, Band::Watch, Band::AtRisk, Band::Critical]
         .iter()
         .map(|b| (b.as_str(), 0))
@@ -773,7 +773,7 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
             actions: Vec::new(),
         });
     }
-    let model_err = |e: erosion_models::ModelError| {
+    let model_err = |e: erosion_inference::ModelError| {
         Failure::Input(Error::Usage(format!("{}: {e}", prep.path.display())))
     };
     let m = &bundle.model;
@@ -804,7 +804,7 @@ fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
                     // Healthy customers: what protects them (the largest contributions that
                     // lower the risk); the others: what raises it. A few more candidates than
                     // shown, for phrases skipped because their value is missing.
-                    let candidates = if band == erosion_models::Band::Healthy {
+                    let candidates = if band == erosion_inference::Band::Healthy {
                         for (f, v) in flipped.iter_mut().zip(row) {
                             *f = -v;
                         }
@@ -952,7 +952,7 @@ fn exclusions_frame(ids: &[String], excluded: &[(u32, &'static str)]) -> PolarsR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use erosion_models::{Bands, OperatingPoint, ThresholdRule, Thresholds};
+    use erosion_inference::{Bands, OperatingPoint, ThresholdRule, Thresholds};
 
     fn thresholds(rule: ThresholdRule) -> Thresholds {
         Thresholds {

@@ -7,8 +7,8 @@ use erosion_core::Error;
 use erosion_features::FeatureConfig;
 use erosion_frame::{Table, LABEL_COLUMNS};
 use erosion_models::{
-    CardContext, EncodeOptions, GuardOptions, ModelKind, ThresholdRule, TrainConfig, TrainedModel,
-    ValidationPlan,
+    CardContext, EncodeOptions, GuardOptions, ModelCard, ModelKind, ThresholdRule, TrainConfig,
+    TrainedModel, ValidationPlan,
 };
 
 /// The leakage guard ([`erosion_models::leakage`]): says on stderr which columns it leaves out

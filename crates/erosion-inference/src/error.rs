@@ -106,16 +106,6 @@ pub enum ModelError {
     /// Serialising or deserialising a trained model failed.
     #[error("model (de)serialisation: {0}")]
     Serde(String),
-    /// A trained model's declared format version is not one this crate reads.
-    #[error(
-        "model format version {found} is not supported (this build reads version {supported})"
-    )]
-    UnsupportedVersion {
-        /// Version in the file.
-        found: u32,
-        /// Version this build reads.
-        supported: u32,
-    },
 }
 
 /// Result alias used across the crate.
