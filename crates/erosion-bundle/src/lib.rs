@@ -38,8 +38,9 @@ pub struct Fingerprint {
     pub file: String,
     /// SHA-256 of the training table's bytes.
     pub sha256: String,
-    /// Rows in the table, and labelled rows trained on.
+    /// Rows in the table.
     pub rows: usize,
+    /// Labelled rows trained on.
     pub labelled_rows: usize,
     /// First and last cutoff (YYYY-MM-DD), when the table has cutoffs.
     pub cutoff_range: Option<(String, String)>,
@@ -50,7 +51,9 @@ pub struct Fingerprint {
 pub struct Bundle {
     /// Short id: the first 12 hex digits of the payload's checksum at training time.
     pub model_id: String,
+    /// The erosion version that wrote the bundle.
     pub tool_version: String,
+    /// What the model predicts.
     pub target: TargetDef,
     /// Id column (never an input).
     pub id_column: Option<String>,
@@ -58,12 +61,14 @@ pub struct Bundle {
     pub sensitive: Vec<String>,
     /// Every column kept out of the inputs (id, labels, cutoff, sensitive).
     pub excluded: Vec<String>,
+    /// Where the training data came from.
     pub fingerprint: Fingerprint,
     /// How the training table was made (windows, horizon, population rule, observed-until),
     /// when `erosion features` made it: raw-mode `erosion-score` computes features with it,
     /// never with a default. `None` for a user's own table.
     #[serde(default)]
     pub feature_config: Option<FeatureConfig>,
+    /// The trained, calibrated model with its thresholds and record.
     pub model: TrainedModel,
 }
 

@@ -13,46 +13,78 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The input file does not exist.
     #[error("{path}: no such file")]
-    MissingFile { path: PathBuf },
+    MissingFile {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The file exists but could not be read or written.
     #[error("{path}: {message}")]
-    Io { path: PathBuf, message: String },
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What went wrong, in words.
+        message: String,
+    },
     /// The extension does not tell a format erosion reads.
     #[error("{path}: unknown extension {ext:?}; expected .csv, .parquet, .ndjson or .jsonl (or .txt/.tsv with a separator flag)")]
-    UnknownExtension { path: PathBuf, ext: String },
+    UnknownExtension {
+        /// The file concerned.
+        path: PathBuf,
+        /// The extension found.
+        ext: String,
+    },
     /// The file has no data rows.
     #[error("{path}: the file is empty (no data rows)")]
-    EmptyFile { path: PathBuf },
+    EmptyFile {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// A required column is absent.
     #[error("{path}: missing required column {column:?}; the file has columns {available:?}")]
     MissingColumn {
+        /// The file concerned.
         path: PathBuf,
+        /// The column concerned.
         column: String,
+        /// The columns the file has.
         available: Vec<String>,
     },
     /// A value that does not parse or is out of range. `row` is 1-based over data rows.
     #[error("{path}: column {column:?}, row {row}: {value:?} is not {expected}")]
     BadValue {
+        /// The file concerned.
         path: PathBuf,
+        /// The column concerned.
         column: String,
+        /// Data row, 1-based.
         row: usize,
+        /// The value as written in the file.
         value: String,
+        /// What was expected, in words.
         expected: String,
     },
     /// A customer appears twice in a table that must have one row per customer.
     #[error("{path}: column {column:?}, row {row}: duplicate customer {id:?} (first seen at row {first_row})")]
     DuplicateCustomer {
+        /// The file concerned.
         path: PathBuf,
+        /// The column concerned.
         column: String,
+        /// Data row, 1-based.
         row: usize,
+        /// The repeated customer id.
         id: String,
+        /// Data row of its first appearance, 1-based.
         first_row: usize,
     },
     /// The file could not be parsed at all (malformed CSV, not Parquet, ...).
     #[error("{path}: cannot be read as {format}: {message}")]
     Unreadable {
+        /// The file concerned.
         path: PathBuf,
+        /// The format it was read as.
         format: String,
+        /// What went wrong, in words.
         message: String,
     },
     /// Flags or arguments that do not make sense together.
@@ -62,8 +94,11 @@ pub enum Error {
     /// the environment, not of the input, so the CLIs exit with 1. The I/O error is the cause.
     #[error("{path}: cannot write")]
     Write {
+        /// The file concerned.
         path: PathBuf,
+        /// The I/O error, the cause.
         #[source]
+        /// The I/O error, the cause.
         source: std::io::Error,
     },
 }
