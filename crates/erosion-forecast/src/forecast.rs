@@ -226,21 +226,8 @@ pub(crate) fn fit_values(y: &[f64], model: Model, cfg: &ForecastConfig) -> Fitte
 /// AutoETS; for seasons longer than 24 the series is seasonally adjusted first (classical
 /// multiplicative decomposition, when M4's test finds seasonality) and re-seasonalised after.
 pub(crate) fn auto_ets(y: &[f64], m: usize, h: usize) -> Fitted {
-    let n = y.len();
-    if m > ets::MAX_ETS_SEASON && crate::stats::seasonality_test(y, m) {
-        if let Some(si) = crate::stats::classical_seasonal_indices(y, m, true) {
-            let des: Vec<f64> = y.iter().enumerate().map(|(t, v)| v / si[t % m]).collect();
-            let mut f = ets::auto(&des, 1, h);
-            f.name = format!("{} on seasonally adjusted[{m}]", f.name);
-            let factors: Vec<f64> = (0..h).map(|i| si[(n + i) % m]).collect();
-            f.scale_by(&factors);
-            let off = n - f.residuals.len();
-            f.residuals = f
-                .residuals
-                .iter()
-                .enumerate()
-                .map(|(i, r)| r * si[(off + i) % m])
-                .collect();
+    if m > ets::MAX_ETS_SEASON {
+        if let Some(f) = models::on_seasonally_adjusted(y, m, |des| Some(ets::auto(des, 1, h))) {
             return f;
         }
     }

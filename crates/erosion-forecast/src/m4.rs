@@ -70,12 +70,7 @@ pub fn parse_wide_csv(text: &str, source: &str) -> Result<Vec<M4Row>> {
 /// decomposition when M4's 90 % seasonality test at lag `m` passes (`m = 1`: plain naive).
 pub fn naive2(insample: &[f64], m: usize, h: usize) -> Vec<f64> {
     let n = insample.len();
-    let si = if m > 1 && stats::seasonality_test(insample, m) {
-        stats::classical_seasonal_indices(insample, m, true)
-    } else {
-        None
-    };
-    match si {
+    match stats::m4_seasonal_indices(insample, m) {
         Some(si) => {
             let last = insample[n - 1] / si[(n - 1) % m];
             (0..h).map(|i| last * si[(n + i) % m]).collect()

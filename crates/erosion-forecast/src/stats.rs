@@ -43,6 +43,23 @@ pub(crate) fn seasonality_test(y: &[f64], m: usize) -> bool {
     r[m - 1].abs() > limit
 }
 
+/// M4's seasonal adjustment: the multiplicative classical indices of `y` at season `m` when
+/// M4's seasonality test passes, else `None` (also for `m < 2` and for series too short or not
+/// strictly positive). The one rule behind Naive2, Theta and the long-season ETS and ARIMA.
+pub(crate) fn m4_seasonal_indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
+    if seasonality_test(y, m) {
+        classical_seasonal_indices(y, m, true)
+    } else {
+        None
+    }
+}
+
+/// `y` divided by its multiplicative seasonal indices (`si[t % m]` for observation `t`).
+pub(crate) fn deseasonalise(y: &[f64], si: &[f64]) -> Vec<f64> {
+    let m = si.len();
+    y.iter().enumerate().map(|(t, v)| v / si[t % m]).collect()
+}
+
 /// Seasonal indices of a classical decomposition (R's `decompose`), one per position in the
 /// season, aligned so that `index[t % m]` belongs to observation `t`. Multiplicative indices
 /// average 1, additive ones 0. Returns `None` when the series is too short (< 2 seasons) or,

@@ -138,28 +138,16 @@ fn css_into(w: &[f64], mu: f64, ar: &[f64], ma: &[f64], out: &mut Vec<f64>) -> f
     sse
 }
 
-/// Conditional sum of squares residuals of `w - mu` under the ARMA polynomials.
+/// Conditional sum of squares residuals of `w - mu` under the ARMA polynomials, one per
+/// observation (0 before the first the AR terms can predict), with the SSE and their count:
+/// [`css_into`]'s residuals, the very numbers the optimiser minimised.
 fn css_residuals(w: &[f64], mu: f64, ar: &[f64], ma: &[f64]) -> (f64, usize, Vec<f64>) {
-    let n = w.len();
-    let start = ar.len();
-    let mut e = vec![0.0; n];
-    let mut sse = 0.0;
-    let (ar_nz, ma_nz) = (sparse(ar), sparse(ma));
-    for t in start..n {
-        let mut v = w[t] - mu;
-        for &(lag, a) in &ar_nz {
-            v -= a * (w[t - lag] - mu);
-        }
-        for &(lag, b) in &ma_nz {
-            if lag > t {
-                break;
-            }
-            v -= b * e[t - lag];
-        }
-        e[t] = v;
-        sse += v * v;
-    }
-    (sse, n.saturating_sub(start), e)
+    let start = ar.len().min(w.len());
+    let mut out = Vec::new();
+    let sse = css_into(w, mu, ar, ma, &mut out);
+    let mut e = vec![0.0; start];
+    e.extend(out);
+    (sse, w.len() - start, e)
 }
 
 fn fit_order(w: &[f64], order: Order, m: usize) -> Option<ArimaFit> {
@@ -586,23 +574,9 @@ fn auto_core(y: &[f64], m: usize, h: usize) -> Option<Fitted> {
 /// Automatic ARIMA. See the module documentation for how long seasons are handled.
 /// Falls back to the naive forecast when nothing can be fitted (very short or constant series).
 pub(crate) fn auto(y: &[f64], m: usize, h: usize) -> Fitted {
-    let n = y.len();
-    if m > MAX_SARIMA_SEASON && stats::seasonality_test(y, m) {
-        if let Some(si) = stats::classical_seasonal_indices(y, m, true) {
-            let des: Vec<f64> = y.iter().enumerate().map(|(t, v)| v / si[t % m]).collect();
-            if let Some(mut f) = auto_core(&des, 1, h) {
-                f.name = format!("{} on seasonally adjusted[{m}]", f.name);
-                let factors: Vec<f64> = (0..h).map(|i| si[(n + i) % m]).collect();
-                f.scale_by(&factors);
-                let off = n - f.residuals.len();
-                f.residuals = f
-                    .residuals
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| r * si[(off + i) % m])
-                    .collect();
-                return f;
-            }
+    if m > MAX_SARIMA_SEASON {
+        if let Some(f) = super::on_seasonally_adjusted(y, m, |des| auto_core(des, 1, h)) {
+            return f;
         }
     }
     auto_core(y, m, h).unwrap_or_else(|| simple::naive(y, h))

@@ -6,7 +6,7 @@ pub(crate) mod ets;
 pub(crate) mod simple;
 pub(crate) mod theta;
 
-use crate::stats::{Z80, Z95};
+use crate::stats::{self, Z80, Z95};
 
 /// What every model returns.
 #[derive(Debug, Clone)]
@@ -55,6 +55,18 @@ impl Fitted {
             for (x, f) in v.iter_mut().zip(factors) {
                 *x *= f;
             }
+        }
+    }
+
+    /// Puts multiplicative seasonal indices `si` back into forecasts, bands and residuals of a
+    /// model fitted on the adjusted series of `n` observations.
+    fn reseasonalise(&mut self, si: &[f64], n: usize) {
+        let m = si.len();
+        let factors: Vec<f64> = (0..self.mean.len()).map(|i| si[(n + i) % m]).collect();
+        self.scale_by(&factors);
+        let off = n - self.residuals.len();
+        for (i, r) in self.residuals.iter_mut().enumerate() {
+            *r *= si[(off + i) % m];
         }
     }
 
@@ -119,4 +131,20 @@ pub(crate) fn combine(name: String, members: &[Fitted]) -> Fitted {
         hi95: avg(&|f| &f.hi95),
         residuals,
     }
+}
+
+/// A non-seasonal `fit` of the series seasonally adjusted by M4's rule
+/// ([`stats::m4_seasonal_indices`]), with the season put back into forecasts, bands and
+/// residuals and the name saying so. `None` when M4's test finds no seasonality or `fit` fails,
+/// so the caller fits the series as it is.
+pub(crate) fn on_seasonally_adjusted(
+    y: &[f64],
+    m: usize,
+    fit: impl FnOnce(&[f64]) -> Option<Fitted>,
+) -> Option<Fitted> {
+    let si = stats::m4_seasonal_indices(y, m)?;
+    let mut f = fit(&stats::deseasonalise(y, &si))?;
+    f.name = format!("{} on seasonally adjusted[{m}]", f.name);
+    f.reseasonalise(&si, y.len());
+    Some(f)
 }

@@ -42,13 +42,9 @@ pub(crate) fn ses(y: &[f64]) -> (f64, f64, Vec<f64>) {
 /// Standard Theta with M4's seasonal adjustment at season length `m` (1 disables it).
 pub(crate) fn theta(y: &[f64], m: usize, h: usize) -> Fitted {
     let n = y.len();
-    let indices = if m >= 2 && stats::seasonality_test(y, m) {
-        stats::classical_seasonal_indices(y, m, true)
-    } else {
-        None
-    };
+    let indices = stats::m4_seasonal_indices(y, m);
     let des: Vec<f64> = match &indices {
-        Some(si) => y.iter().enumerate().map(|(t, v)| v / si[t % m]).collect(),
+        Some(si) => stats::deseasonalise(y, si),
         None => y.to_vec(),
     };
     let (a, b) = stats::linear_fit(&des);
