@@ -8,6 +8,7 @@
 pub mod error;
 pub mod model;
 pub mod time;
+pub mod timings;
 pub mod vocabulary;
 
 pub use error::{Error, Result};

@@ -4,11 +4,11 @@ use crate::catalogue::{emit, Family, Sink};
 use crate::population::{membership, LeftOut};
 use crate::{FeatureConfig, EROSION_EVENTS};
 use erosion_core::time::DAY_MS;
+use erosion_core::timings::timing;
 use erosion_core::{Customers, EventKind, EventLog, EventType};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
 use std::time::Instant;
 
 const NK: usize = 32;
@@ -677,18 +677,6 @@ impl Hasher for IdHasher {
         h ^= h >> 33;
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^ (h >> 33)
-    }
-}
-
-/// With `EROSION_TIMINGS` set, prints the seconds a stage took to stderr (diagnostics only:
-/// the output does not depend on it).
-fn timing(what: &str, since: Instant) {
-    static ON: OnceLock<bool> = OnceLock::new();
-    let on = *ON.get_or_init(|| {
-        std::env::var_os("EROSION_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
-    });
-    if on {
-        eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
     }
 }
 

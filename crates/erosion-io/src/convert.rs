@@ -4,10 +4,10 @@ use crate::read::Format;
 use crate::read::{read_table, ReadOptions};
 use erosion_core::model::NO_CHANNEL;
 use erosion_core::time::parse_timestamp;
+pub use erosion_core::timings::{timing, timings_enabled};
 use erosion_core::{Customers, Error, EventKind, EventLog, EventType, Result};
 use polars::prelude::*;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 /// Which columns of the file hold the event fields (PRODUCT.md names by default).
@@ -274,21 +274,6 @@ fn load_events_unchecked(path: &Path, opts: &EventLoadOptions) -> Result<EventLo
     drop(df);
     timing(format_args!("convert events"), t1);
     Ok(parts.finish())
-}
-
-/// Whether `EROSION_TIMINGS` asks for stage timings on stderr.
-pub fn timings_enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var_os("EROSION_TIMINGS").is_some_and(|v| v != "0" && !v.is_empty())
-    })
-}
-
-/// Prints `what` and the seconds since `since` to stderr when timings are on.
-pub fn timing(what: std::fmt::Arguments<'_>, since: Instant) {
-    if timings_enabled() {
-        eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
-    }
 }
 
 /// Rows per batch of the batched Parquet path (whole row groups: at least this many unless

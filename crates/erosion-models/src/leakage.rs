@@ -219,9 +219,7 @@ fn is_blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|t| t.trim().is_empty())
 }
 
-fn number(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
-}
+use crate::encode::parse_number as number;
 
 /// Whether text starts with a calendar date: `YYYY-MM-DD`, `YYYY/MM/DD`, `DD/MM/YYYY`,
 /// `MM/DD/YYYY` (`-`, `/` or `.` between), optionally followed by a time.

@@ -6,6 +6,7 @@
 //! to a separate column for analysts (`reason_weights`, see the crate docs).
 
 use erosion_features::Family;
+use erosion_inference::encode::parse_number;
 use erosion_inference::{Band, RawColumn, RawValues, Reason};
 
 /// No action: the customer is healthy, or nothing the policy knows drives the risk.
@@ -172,10 +173,7 @@ impl<'a> Messaged<'a> {
 fn value_at(col: &RawColumn, row: usize) -> Option<f64> {
     match &col.values {
         RawValues::Number(v) => Some(v[row]).filter(|x| !x.is_nan()),
-        RawValues::Text(v) => v[row]
-            .as_deref()
-            .and_then(|t| t.trim().parse::<f64>().ok())
-            .filter(|x| x.is_finite()),
+        RawValues::Text(v) => v[row].as_deref().and_then(parse_number),
     }
 }
 
@@ -573,10 +571,9 @@ impl<'a> Phrase<'a> {
         let words = words(self.feature);
         let value = self.input.and_then(|col| match &col.values {
             RawValues::Number(v) => Some(v[row]).filter(|x| !x.is_nan()).map(significant),
-            RawValues::Text(v) => v[row].as_deref().map(|t| match t.trim().parse::<f64>() {
-                Ok(x) if x.is_finite() => significant(x),
-                _ => t.to_string(),
-            }),
+            RawValues::Text(v) => v[row]
+                .as_deref()
+                .map(|t| parse_number(t).map_or_else(|| t.to_string(), significant)),
         });
         match value {
             Some(v) => format!("{words} {v}"),
