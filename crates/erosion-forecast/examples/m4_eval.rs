@@ -10,7 +10,7 @@
 //! Prints sMAPE, MASE (in-sample naive scale at lag `--mase-m`, 1 for Weekly as M4-info says),
 //! OWA against Naive2 (computed here on the same files) and wall time for each model, beside
 //! the published M4 benchmark rows for Weekly and, with `--peer-python`, statsforecast's
-//! AutoETS, AutoARIMA, Theta and AutoTheta run by `benches-peer/statsforecast_m4.py` in the same
+//! AutoETS, AutoARIMA, Theta and AutoTheta run by `benches/peers/statsforecast_m4.py` in the same
 //! run on the same files. Rows named `M4 ...` replicate the organisers' benchmarks (frequency 1,
 //! so no seasonal adjustment for Weekly) to check this implementation against their numbers.
 
@@ -201,7 +201,7 @@ fn run_model(
 }
 
 fn peer_rows(python: &str, args: &Args) -> Vec<Row> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches-peer/statsforecast_m4.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/peers/statsforecast_m4.py");
     eprintln!("running {} {} ...", python, script.display());
     let out = Command::new(python)
         .arg(&script)

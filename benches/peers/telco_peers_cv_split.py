@@ -4,7 +4,7 @@ Setup (a virtualenv outside the repository, packages from PyPI):
     python3 -m venv /work/venv-models
     /work/venv-models/bin/pip install numpy pandas scikit-learn lightgbm
 Run:
-    /work/venv-models/bin/python crates/erosion-models/benches-peer/telco_peers.py \
+    /work/venv-models/bin/python benches/peers/telco_peers_cv_split.py \
         ../shared/data/telco-customer-churn/Telco-Customer-Churn.csv
 
 Same table preparation as `examples/telco_cv.rs`: target Churn == "Yes", customerID dropped, every
