@@ -27,7 +27,7 @@ pub struct TargetDef {
     pub column: String,
     /// Its positive value, when it was text.
     pub positive: Option<String>,
-    /// In words (PRODUCT.md's churn / erosion definitions for our labels).
+    /// In words (docs/CONTRACT.md's churn and erosion definitions for erosion's labels).
     pub definition: String,
 }
 

@@ -1,4 +1,4 @@
-//! The event vocabulary of PRODUCT.md. Types outside it are kept as custom types and still
+//! The event vocabulary of docs/CONTRACT.md. Types outside it are kept as custom types and still
 //! counted by the features.
 //!
 //! Names match regardless of case and separators ([`EventType::parse`]: `OPT_OUT`, `opt-out`

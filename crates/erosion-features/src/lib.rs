@@ -1,5 +1,5 @@
 //! Features from behaviour histories, point-in-time correct, with the `churn` and `erosion`
-//! labels of PRODUCT.md.
+//! labels of docs/CONTRACT.md.
 //!
 //! Features are a pure function of (events, customers, cutoff, config): only events strictly
 //! before the cutoff are read; labels read only events in `[cutoff, cutoff + horizon)`. The

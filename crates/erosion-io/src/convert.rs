@@ -10,7 +10,7 @@ use polars::prelude::*;
 use std::path::Path;
 use std::time::Instant;
 
-/// Which columns of the file hold the event fields (PRODUCT.md names by default).
+/// Which columns of the file hold the event fields (docs/CONTRACT.md's names by default).
 #[derive(Debug, Clone)]
 pub struct EventColumns {
     /// Customer id column.
@@ -710,7 +710,7 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
     })
 }
 
-/// The events as a frame with PRODUCT.md's columns (timestamp as a UTC datetime in ms).
+/// The events as a frame with docs/CONTRACT.md's columns (timestamp as a UTC datetime in ms).
 pub fn events_to_frame(log: &EventLog) -> DataFrame {
     let n = log.len();
     let ids: Vec<&str> = log

@@ -30,7 +30,7 @@ pub struct Truth {
     pub trust: Vec<Option<f64>>,
     /// Date the customer churned (stopped all activity), if they did within the simulation.
     pub churn_date: Vec<Option<i64>>,
-    /// Date of the customer's first erosion event (PRODUCT.md's definition), if any.
+    /// Date of the customer's first erosion event (as docs/CONTRACT.md defines it), if any.
     pub first_erosion_date: Vec<Option<i64>>,
     /// The customer's hidden privacy sensitivity (0..1).
     pub privacy_sensitivity: Vec<f64>,
