@@ -201,7 +201,8 @@ fn run_model(
 }
 
 fn peer_rows(python: &str, args: &Args) -> Vec<Row> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/peers/statsforecast_m4.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/peers/statsforecast_m4.py");
     eprintln!("running {} {} ...", python, script.display());
     let out = Command::new(python)
         .arg(&script)
