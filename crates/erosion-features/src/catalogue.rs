@@ -104,13 +104,24 @@ fn ratio(num: f64, den: f64) -> f64 {
     }
 }
 
-/// Emits every feature of one (customer, cutoff) in catalogue order.
+/// Emits every feature of one (customer, cutoff) in catalogue order: one function per family
+/// (a new family is one more function here, a [`Family`] variant and what it needs in `Ctx`).
 pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut impl Sink) {
+    emit_activity(ctx, cfg, s);
+    emit_engagement(ctx, cfg, s);
+    emit_exposure(ctx, cfg, s);
+    emit_transparency(ctx, cfg, s);
+    emit_voice(ctx, cfg, s);
+    emit_trust(ctx, cfg, s);
+    emit_change(ctx, cfg, s);
+    emit_custom(ctx, cfg, custom, s);
+}
+
+/// Recency, frequency, monetary value, rhythm and trend of activity.
+fn emit_activity(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
     use erosion_core::EventType as T;
     use Family::*;
     let ws = &cfg.windows;
-
-    // Activity / RFM.
     s.put(
         Activity,
         format_args!("recency_days"),
@@ -216,8 +227,13 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         );
         s.put(Activity, format_args!("activity_trend_{w}d"), format_args!("ln((activity in the last {w} days + 1) / (activity in the {w} days before + 1)); negative when slowing down"), NEVER, ((ctx.activity_cur[i] + 1.0) / (ctx.activity_prev[i] + 1.0)).ln());
     }
+}
 
-    // Engagement.
+/// Email and site engagement.
+fn emit_engagement(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use erosion_core::EventType as T;
+    use Family::*;
+    let ws = &cfg.windows;
     for (i, w) in ws.iter().enumerate() {
         let sent = ctx.cur(i, T::EmailSent);
         let open = ratio(ctx.cur(i, T::EmailOpen), sent);
@@ -286,8 +302,12 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         NEVER,
         ctx.spam_total,
     );
+}
 
-    // Personalisation exposure.
+/// Personalised touches and the response they get.
+fn emit_exposure(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use Family::*;
+    let ws = &cfg.windows;
     for (i, w) in ws.iter().enumerate() {
         let touches = ctx.pers_touches[i];
         let per_week = touches / (*w as f64 / 7.0);
@@ -302,8 +322,13 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         s.put(Exposure, format_args!("personalized_response_rate_{w}d"), format_args!("(opens and clicks of personalised emails + recommendation clicks) / personalised touches, last {w} days"), "no personalised touch in the window", response);
         s.put(Exposure, format_args!("personalization_fatigue_{w}d"), format_args!("personalised touches per week x (1 - response rate), last {w} days: more touches, fewer responses"), NEVER, if touches > 0.0 { per_week * (1.0 - response.min(1.0)) } else { 0.0 });
     }
+}
 
-    // Transparency and control.
+/// Transparency, control and consent.
+fn emit_transparency(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use erosion_core::EventType as T;
+    use Family::*;
+    let ws = &cfg.windows;
     for (i, w) in ws.iter().enumerate() {
         s.put(
             Transparency,
@@ -362,8 +387,13 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         "no consent event before the cutoff",
         ctx.consent_days,
     );
+}
 
-    // Voice.
+/// Surveys, reviews, tickets and complaints.
+fn emit_voice(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use erosion_core::EventType as T;
+    use Family::*;
+    let ws = &cfg.windows;
     s.put(
         Voice,
         format_args!("nps_last"),
@@ -443,8 +473,11 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         NEVER,
         ctx.privacy_total,
     );
+}
 
-    // Trust equation, on the window closest to 365 days for counts and to 90 days for rates.
+/// The trust equation, on the window closest to 365 days for counts and to 90 days for rates.
+fn emit_trust(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
+    use Family::*;
     let t = ctx.trust_parts(cfg);
     s.put(Trust, format_args!("trust_credibility"), format_args!("1 / (1 + privacy complaints + spam reports + data access requests / 2 in the count window + 2 if consent is withdrawn or opted out): do they believe what we do with their data (0-1]"), NEVER, t[0]);
     s.put(Trust, format_args!("trust_reliability"), format_args!("mean of (csat_mean - 1) / 4 when answered and 1 / (1 + complaints + (tickets + returns) / 2 in the count window): does the service work (0-1]"), NEVER, t[1]);
@@ -457,10 +490,12 @@ pub(crate) fn emit(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut im
         NEVER,
         (t[0] + t[1] + t[2]) / t[3],
     );
+}
 
-    emit_change(ctx, cfg, s);
-
-    // Custom types.
+/// Counts of each custom event type per window.
+fn emit_custom(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut impl Sink) {
+    use Family::*;
+    let ws = &cfg.windows;
     for (k, name) in custom.iter().enumerate() {
         for (i, w) in ws.iter().enumerate() {
             s.put(
