@@ -82,6 +82,31 @@ impl Default for FeatureConfig {
     }
 }
 
+/// What one of erosion's labels (`churn`, `erosion`) means, in words, over a horizon of
+/// `horizon_days`, with the population it is defined on when the table's configuration is
+/// known; `None` for any other column (a user's own target). The one wording that bundles,
+/// model cards and summaries carry.
+pub fn label_definition(
+    label: &str,
+    horizon_days: u32,
+    config: Option<&FeatureConfig>,
+) -> Option<String> {
+    let text = match label {
+        "churn" => format!(
+            "churn: no purchase or visit in the {horizon_days} days from the cutoff, or a cancel in them"
+        ),
+        "erosion" => format!(
+            "erosion: within {horizon_days} days of the cutoff an unsubscribe, spam report, opt-out, consent withdrawal, \
+privacy complaint, an NPS drop of 3 or more points, or a churn (a data deletion request erases the customer instead)"
+        ),
+        _ => return None,
+    };
+    Some(match config {
+        Some(c) => format!("{text}; over the population: {}", c.population_rule()),
+        None => text,
+    })
+}
+
 /// Event types whose appearance in the horizon is an `erosion` (besides an NPS drop of 3 or
 /// more points and a churn). A `data_deletion_request` is not among them: it erases the
 /// customer from every per-customer output, so it labels nothing.
