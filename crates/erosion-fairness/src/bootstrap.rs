@@ -10,8 +10,8 @@ use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
 use crate::compute::{group_sums, sample_stats, GroupingPlan};
-use crate::prep::Prepared;
 use crate::input::BootstrapInterval;
+use crate::prep::Prepared;
 use crate::stats::{normal_cdf, normal_quantile, quantile_sorted};
 
 /// Share of replicates in which a statistic must be defined for its interval to
@@ -167,7 +167,10 @@ mod tests {
     fn bias_correction_moves_the_levels_towards_the_estimate() {
         let v: Vec<f64> = (0..1000).map(|i| 0.5 + i as f64 / 1000.0).collect();
         let (a, b) = levels(&v, 1.0005, 0.95, BootstrapInterval::BiasCorrected);
-        assert!((a - 0.025).abs() < 1e-3 && (b - 0.975).abs() < 1e-3, "no bias: {a} {b}");
+        assert!(
+            (a - 0.025).abs() < 1e-3 && (b - 0.975).abs() < 1e-3,
+            "no bias: {a} {b}"
+        );
         // 10.1 % of replicates below: z0 = Phi^-1(0.101) = -1.2759, levels Phi(2 z0 -+ 1.96)
         let (a, b) = levels(&v, 0.6005, 0.95, BootstrapInterval::BiasCorrected);
         let z0 = normal_quantile(0.101);

@@ -707,7 +707,10 @@ fn position(e: &erosion_fairness::Estimate) -> f64 {
 #[test]
 fn the_bias_corrected_interval_of_a_max_min_ratio_does_not_sit_at_the_edge() {
     let groups: Vec<(String, usize, f64)> = (0..12).map(|i| (format!("g{i}"), 150, 0.3)).collect();
-    let spec: Vec<(&str, usize, f64)> = groups.iter().map(|(n, k, b)| (n.as_str(), *k, *b)).collect();
+    let spec: Vec<(&str, usize, f64)> = groups
+        .iter()
+        .map(|(n, k, b)| (n.as_str(), *k, *b))
+        .collect();
     let (labels, scores, groups) = synth(&spec, 21, None);
     let data = AuditData {
         labels: &labels,
@@ -729,24 +732,47 @@ fn the_bias_corrected_interval_of_a_max_min_ratio_does_not_sit_at_the_edge() {
     let (gp, gb) = (g(&pct), g(&bc));
     let pairs = [
         (
-            gp.disparity(Metric::SelectionRate).between_groups_ratio.clone(),
-            gb.disparity(Metric::SelectionRate).between_groups_ratio.clone(),
+            gp.disparity(Metric::SelectionRate)
+                .between_groups_ratio
+                .clone(),
+            gb.disparity(Metric::SelectionRate)
+                .between_groups_ratio
+                .clone(),
         ),
         (
-            gp.aggregate("demographic_parity_ratio", "between_groups", None).unwrap().estimate.clone(),
-            gb.aggregate("demographic_parity_ratio", "between_groups", None).unwrap().estimate.clone(),
+            gp.aggregate("demographic_parity_ratio", "between_groups", None)
+                .unwrap()
+                .estimate
+                .clone(),
+            gb.aggregate("demographic_parity_ratio", "between_groups", None)
+                .unwrap()
+                .estimate
+                .clone(),
         ),
     ];
     for (p, b) in pairs {
-        assert_eq!(p.value, b.value, "the estimate does not depend on the interval");
-        assert!(position(&p) > 0.95, "percentile: {p:?} (position {:.2})", position(&p));
+        assert_eq!(
+            p.value, b.value,
+            "the estimate does not depend on the interval"
+        );
+        assert!(
+            position(&p) > 0.95,
+            "percentile: {p:?} (position {:.2})",
+            position(&p)
+        );
         assert!(
             (0.1..=0.9).contains(&position(&b)),
             "bias-corrected: {b:?} (position {:.2})",
             position(&b)
         );
         assert_eq!(b.ci_low, p.ci_low, "widened, never narrowed: {b:?} {p:?}");
-        assert_eq!(b.interval, erosion_fairness::IntervalMethod::BootstrapBiasCorrected);
+        assert_eq!(
+            b.interval,
+            erosion_fairness::IntervalMethod::BootstrapBiasCorrected
+        );
     }
-    assert_eq!(bc.settings.bootstrap_interval, BootstrapInterval::BiasCorrected.name());
+    assert_eq!(
+        bc.settings.bootstrap_interval,
+        BootstrapInterval::BiasCorrected.name()
+    );
 }
