@@ -185,7 +185,13 @@ mod tests {
     fn the_title_says_metric_segment_and_horizon_and_the_model_goes_below() {
         let p = plot();
         assert_eq!(p.title(), "NPS, region north: 13-week forecast");
-        let svg = forecast_figure(&p).to_svg().unwrap();
+        let fig = forecast_figure(&p);
+        if std::env::var_os("EROSION_KEEP_PLOTS").is_some() {
+            let keep = std::env::temp_dir().join("erosion-plots");
+            std::fs::create_dir_all(&keep).unwrap();
+            fig.write_png(&keep.join("forecast_figure.png")).unwrap();
+        }
+        let svg = fig.to_svg().unwrap();
         for needle in [
             "NPS, region north: 13-week forecast",
             "model ETS(A,N,N)",

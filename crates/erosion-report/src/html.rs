@@ -115,7 +115,7 @@ fn verdict_box(report: &FairnessReport) -> String {
             Some(first) => format!(
                 "{} difference(s) unlikely to be chance, the first: {}",
                 found.len(),
-                esc(first)
+                esc(first.trim_end_matches('.'))
             ),
         };
         let parity = match gr.predictive_parity.consistent_with_parity {
@@ -130,13 +130,13 @@ fn verdict_box(report: &FairnessReport) -> String {
     for gr in &report.groupings {
         if let Some(m) = &gr.mitigation {
             h.push_str(&format!(
-                "<li><b>Mitigation by {}</b> ({}): the gap in {} goes from {:.3} to {:.3} for {:.2} points of accuracy.</li>",
+                "<li><b>Mitigation by {}</b> ({}): the gap in {} goes from {:.3} to {:.3}; accuracy changes by {:+.2} points.</li>",
                 esc(&gr.name),
                 esc(m.constraint.name()),
                 esc(&m.constrained_rate),
                 m.before.disparity,
                 m.after.disparity,
-                m.accuracy_cost * 100.0
+                -m.accuracy_cost * 100.0
             ));
         }
     }

@@ -993,6 +993,11 @@ mod tests {
         let png = dir.path().join("forecast.png");
         fig.write_png(&png).unwrap();
         assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
+        if std::env::var_os("EROSION_KEEP_PLOTS").is_some() {
+            let keep = std::env::temp_dir().join("erosion-plots");
+            std::fs::create_dir_all(&keep).unwrap();
+            std::fs::copy(&png, keep.join("forecast.png")).unwrap();
+        }
     }
 
     /// The legend placed outside leaves the plot's right edge (where the last points and the
