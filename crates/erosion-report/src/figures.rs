@@ -57,7 +57,7 @@ const RATIO_METRICS: [Metric; 6] = [
     Metric::Accuracy,
 ];
 /// Pixels per row of a dot-and-whisker panel.
-const ROW_PX: u32 = 26;
+const ROW_PX: u32 = 22;
 /// Width of a dot-and-whisker panel's plot, right of its labels.
 const PANEL_PLOT_PX: u32 = 330;
 
@@ -157,7 +157,7 @@ fn panel_grid(title: Option<String>, panels: Vec<DotWhiskerChart>, columns: usiz
         title,
         columns,
         width: columns as u32 * (label_w + PANEL_PLOT_PX + 40),
-        height: title_h + grid_rows * (rows * ROW_PX + 110),
+        height: title_h + grid_rows * (rows * ROW_PX + 100),
         charts: panels.into_iter().map(Chart::DotWhisker).collect(),
     }
 }
@@ -363,7 +363,7 @@ pub fn audit_figures(report: &FairnessReport) -> Vec<NamedFigure> {
                 charts: panels,
                 columns: cols,
                 width: cols as u32 * 330,
-                height: 40 + grid_rows * 320,
+                height: 40 + grid_rows * 290,
             },
         ));
         if let Some(chart) = tradeoff_chart(gr) {

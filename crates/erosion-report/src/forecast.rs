@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::plots::{format_tick, Band, Chart, Figure, Hue, Legend, LineChart, Marker, Series};
+use crate::plots::{Band, Chart, Figure, Hue, Legend, LineChart, Marker, Series};
 
 /// One forecast step with its intervals, in the metric's own units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,6 +71,15 @@ impl ForecastPlot {
     }
 }
 
+/// A value as a label shows it: one decimal from 10 up, two below (-61.1, 1.44).
+fn format_value(v: f64) -> String {
+    if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 /// The figure of one forecast: history in black, the forecast in blue over its 95 % interval
 /// (light) and 80 % interval (dark), a line at the forecast origin, each alerted point ringed
 /// and labelled with its value, and the legend right of the plot where it hides nothing.
@@ -124,7 +133,7 @@ pub fn forecast_figure(p: &ForecastPlot) -> Figure {
         let when = p.times.get(x as usize).cloned().unwrap_or_default();
         c.markers.push(Marker {
             at: (x, a.value * k),
-            label: format!("{} {when}: {}", a.what, format_tick(a.value * k)),
+            label: format!("{} {when}: {}", a.what, format_value(a.value * k)),
             hue: Hue::Group(1),
         });
     }
@@ -201,6 +210,7 @@ mod tests {
             "80 % interval",
             "95 % interval",
             "unusual drop 2025-W39: 21.5",
+            "NPS (-100 to 100)",
         ] {
             assert!(svg.contains(needle), "{needle} missing");
         }

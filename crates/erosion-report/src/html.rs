@@ -285,6 +285,10 @@ fn mitigation_section(gr: &GroupingReport) -> String {
             esc(&u.reason)
         ));
     }
+    h.push_str(&format!(
+        "<details><summary>The trade-off plot's numbers ({} tolerances)</summary>",
+        m.tradeoff.len()
+    ));
     h.push_str(
         "<table><tr><th>tolerance</th><th>accuracy</th><th>selection rate</th><th>gap</th></tr>",
     );
@@ -297,7 +301,7 @@ fn mitigation_section(gr: &GroupingReport) -> String {
             p.disparity
         ));
     }
-    h.push_str("</table>");
+    h.push_str("</table></details>");
     h
 }
 
