@@ -9,6 +9,8 @@ For each page (opened as a file:// URL) it fails when
   * an <img> did not load (not complete, or naturalWidth == 0);
   * a link or resource to a local file (a[href], img/script/source/iframe[src], link[href]) points at
     a file that does not exist, or a same-page #fragment names no element;
+  * the page does not open with a verdict box (an element of class `verdict` before the first <h2>);
+  * the page is taller than --max-height css px (when given);
 and it saves a full-page PNG screenshot of each page into DIR (named after the page's path).
 
 It drives Chromium through the DevTools protocol over --remote-debugging-pipe with the Python
@@ -47,8 +49,13 @@ PAGE_FACTS_JS = r"""
     .forEach(e => add(e.tagName.toLowerCase(), e, 'src'));
   const ids = new Set(Array.from(document.querySelectorAll('[id],[name]'))
     .flatMap(e => [e.id, e.getAttribute('name')]).filter(Boolean));
+  const verdict = document.querySelector('.verdict');
+  const firstH2 = document.querySelector('h2');
+  const verdictOnTop = !!verdict && (!firstH2 ||
+    !!(verdict.compareDocumentPosition(firstH2) & Node.DOCUMENT_POSITION_FOLLOWING));
   return { title: document.title, text: document.body ? document.body.innerText.length : 0,
-           imgs, refs, ids: Array.from(ids), height: document.documentElement.scrollHeight };
+           imgs, refs, ids: Array.from(ids), height: document.documentElement.scrollHeight,
+           verdictOnTop };
 })()
 """
 
@@ -176,7 +183,7 @@ def local_path(url):
     return urllib.request.url2pathname(u.path) if u.scheme == "file" else None
 
 
-def check_page(browser, path, shots, root, preview=None, label="FAIL"):
+def check_page(browser, path, shots, root, preview=None, label="FAIL", max_height=None):
     url = "file://" + urllib.request.pathname2url(os.path.abspath(path))
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -196,6 +203,10 @@ def check_page(browser, path, shots, root, preview=None, label="FAIL"):
     problems = console_problems(browser.events, session)
     if facts["text"] == 0:
         problems.append("the page shows no text")
+    if not facts["verdictOnTop"]:
+        problems.append("no verdict box (class `verdict`) before the first heading")
+    if max_height and facts["height"] > max_height:
+        problems.append(f"the page is {facts['height']} px tall, more than {max_height}")
     for img in facts["imgs"]:
         if not img["complete"] or img["w"] == 0:
             problems.append(f"image did not load: {img['src']}")
@@ -261,7 +272,7 @@ BROKEN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>broken<
 <script>console.error("logged error"); undefinedFunction();</script></body></html>"""
 
 # what the self-test must find in BROKEN_PAGE, each as a fragment of a problem line
-BROKEN_EXPECTED = ["JavaScript exception", "console.error: logged error", "failed load",
+BROKEN_EXPECTED = ["no verdict box", "px tall, more than", "JavaScript exception", "console.error: logged error", "failed load",
                    "image did not load: file://", "image did not load: data:",
                    "missing local file: nowhere.csv", "#no-such-id", "missing local file: missing.css"]
 
@@ -273,7 +284,7 @@ def self_test(browser):
         with open(page, "w") as f:
             f.write(BROKEN_PAGE)
         open(os.path.join(d, "present.txt"), "w").close()
-        problems = check_page(browser, page, d, d, label="planted:")
+        problems = check_page(browser, page, d, d, label="planted:", max_height=100)
     missed = [e for e in BROKEN_EXPECTED if not any(e in p for p in problems)]
     wrong = [p for p in problems if "present" in p or "#here" in p]
     if missed or wrong:
@@ -298,6 +309,8 @@ def main():
     ap.add_argument("--screenshots", required=True, help="directory for the PNG screenshots")
     ap.add_argument("--preview", nargs=2, type=float, metavar=("HEIGHT", "SCALE"),
                     help="also save NAME-top.png: the top HEIGHT css px at SCALE (for docs)")
+    ap.add_argument("--max-height", type=int, metavar="PX",
+                    help="fail a page taller than PX css px (its full scroll height)")
     ap.add_argument("--self-test", action="store_true",
                     help="first check a page with planted faults, and fail unless all are found")
     ap.add_argument("pages", nargs="+", help="HTML files to render")
@@ -329,7 +342,8 @@ def main():
         if a.self_test and not self_test(browser):
             failed += 1
         for page in a.pages:
-            failed += bool(check_page(browser, page, a.screenshots, root, a.preview))
+            failed += bool(check_page(browser, page, a.screenshots, root, a.preview,
+                                      max_height=a.max_height))
     finally:
         browser.close()
     if failed:

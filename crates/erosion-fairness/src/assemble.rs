@@ -8,7 +8,7 @@ use crate::compute::{
 };
 use crate::curves::{calibration_bins, exact_auc_nums, roc_curves};
 use crate::error::FairnessError;
-use crate::input::{AuditConfig, AuditData};
+use crate::input::{AuditConfig, AuditData, BootstrapInterval};
 use crate::mitigation::mitigate;
 use crate::prep::{display_value, prepare, Prepared};
 use crate::report::*;
@@ -20,6 +20,7 @@ struct Intervals {
     hi: SampleStats,
     share: SampleStats,
     replicates: usize,
+    method: IntervalMethod,
 }
 
 impl Intervals {
@@ -33,7 +34,7 @@ impl Intervals {
                 value: Some(value),
                 ci_low: Some(lo),
                 ci_high: Some(hi),
-                interval: IntervalMethod::BootstrapPercentile,
+                interval: self.method,
                 status: Status::Ok,
                 reason: None,
             }
@@ -470,7 +471,13 @@ pub(crate) fn run(
     } else {
         Vec::new()
     };
-    let ivs = bootstrap::percentile_intervals(&reps, config.confidence, &shift);
+    let ivs = bootstrap::intervals(
+        &reps,
+        config.confidence,
+        &shift,
+        &point_binned.flatten(),
+        config.bootstrap_interval,
+    );
     drop(reps);
     let lo: Vec<f64> = ivs
         .iter()
@@ -486,6 +493,10 @@ pub(crate) fn run(
         hi: point.unflatten_like(&hi),
         share: point.unflatten_like(&share),
         replicates,
+        method: match config.bootstrap_interval {
+            BootstrapInterval::Percentile => IntervalMethod::BootstrapPercentile,
+            BootstrapInterval::BiasCorrected => IntervalMethod::BootstrapBiasCorrected,
+        },
     };
     let ctx = Ctx {
         config,
@@ -795,12 +806,14 @@ pub(crate) fn run(
         min_group_size: config.min_group_size,
         confidence: config.confidence,
         bootstrap_replicates: replicates,
+        bootstrap_interval: config.bootstrap_interval.name().to_string(),
         seed: config.seed,
         bootstrap_method: if prep.exact_bins {
-            "rows resampled with replacement (non-stratified), drawn exactly as a multinomial over distinct (cell, label, decision, score) values; percentile intervals".into()
+            format!("rows resampled with replacement (non-stratified), drawn exactly as a multinomial over distinct (cell, label, decision, score) values; {} intervals", config.bootstrap_interval.name())
         } else {
             format!(
-                "rows resampled with replacement (non-stratified), drawn exactly for counts; AUC, Brier and mean score resampled at {score_bins} equal-count score bins and re-centred on the exact estimate; percentile intervals"
+                "rows resampled with replacement (non-stratified), drawn exactly for counts; AUC, Brier and mean score resampled at {score_bins} equal-count score bins and re-centred on the exact estimate; {} intervals",
+                config.bootstrap_interval.name()
             )
         },
         distinct_scores: prep.distinct_scores,

@@ -68,6 +68,9 @@ pub struct AuditConfig {
     /// Number of bootstrap replicates for intervals; 0 turns bootstrap intervals off.
     /// Default 1000.
     pub bootstrap_replicates: usize,
+    /// How bootstrap intervals are read off the replicates. Default bias-corrected.
+    #[serde(default)]
+    pub bootstrap_interval: BootstrapInterval,
     /// Seed of the bootstrap (results do not depend on the number of threads).
     /// Default 0.
     pub seed: u64,
@@ -91,6 +94,33 @@ pub struct AuditConfig {
     pub roc_points: usize,
 }
 
+/// How a bootstrap interval is read off the replicates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BootstrapInterval {
+    /// The `alpha/2` and `1 - alpha/2` quantiles of the replicates. Sits at the edge of (or
+    /// beside) the estimate when the replicates are biased, as the max/min of group rates are.
+    Percentile,
+    /// Bias-corrected percentile (BC, Efron 1981): the quantile levels are shifted by how far
+    /// the replicates' median is from the estimate, so a biased bootstrap distribution does not
+    /// leave the estimate at an edge; then widened to hold the percentile interval, so that
+    /// where the replicates pile up at a bound the correction never narrows the interval.
+    #[default]
+    BiasCorrected,
+}
+
+impl BootstrapInterval {
+    /// How the report names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BootstrapInterval::Percentile => "percentile",
+            BootstrapInterval::BiasCorrected => {
+                "bias-corrected percentile (BC), widened to hold the percentile interval"
+            }
+        }
+    }
+}
+
 impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
@@ -99,6 +129,7 @@ impl Default for AuditConfig {
             references: Vec::new(),
             intersections: true,
             bootstrap_replicates: 1000,
+            bootstrap_interval: BootstrapInterval::BiasCorrected,
             seed: 0,
             confidence: 0.95,
             max_score_bins: 1024,

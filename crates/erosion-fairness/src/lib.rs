@@ -61,7 +61,8 @@ pub mod stats;
 pub use compute::Metric;
 pub use error::FairnessError;
 pub use input::{
-    labels_from_f64, labels_from_strings, AuditConfig, AuditData, MitigationConstraint,
+    labels_from_f64, labels_from_strings, AuditConfig, AuditData, BootstrapInterval,
+    MitigationConstraint,
 };
 pub use mitigation::{GroupThreshold, MitigationPoint, MitigationReport, UnchangedGroup};
 pub use report::*;

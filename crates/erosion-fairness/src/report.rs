@@ -35,6 +35,9 @@ pub enum IntervalMethod {
     Wilson,
     /// Percentile interval of the seeded bootstrap.
     BootstrapPercentile,
+    /// Bias-corrected percentile (BC) interval of the seeded bootstrap, widened to hold the
+    /// percentile interval.
+    BootstrapBiasCorrected,
     /// No interval.
     None,
 }
@@ -360,6 +363,9 @@ pub struct Settings {
     pub bootstrap_replicates: usize,
     /// Bootstrap seed.
     pub seed: u64,
+    /// How bootstrap intervals were read off the replicates (`BootstrapInterval::name`).
+    #[serde(default)]
+    pub bootstrap_interval: String,
     /// How the bootstrap resampled.
     pub bootstrap_method: String,
     /// Distinct score values in the data.

@@ -112,6 +112,33 @@ pub fn wilson_interval(k: f64, n: f64, z: f64) -> Option<(f64, f64)> {
     Some(((center - half).max(0.0), (center + half).min(1.0)))
 }
 
+/// Standard normal distribution function, as the inverse of [`normal_quantile`] by bisection
+/// (to about 1e-15 in `p`; 0 and 1 beyond |x| = 37).
+pub fn normal_cdf(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    let (mut lo, mut hi) = (f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+    if x <= normal_quantile(lo) {
+        return 0.0;
+    }
+    if x >= normal_quantile(hi) {
+        return 1.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if normal_quantile(mid) < x {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// Quantile `q` in `[0, 1]` of sorted data with linear interpolation between
 /// order statistics (numpy's default, "linear"). `sorted` must be non-empty.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
@@ -133,6 +160,15 @@ mod tests {
         assert!((normal_quantile(0.995) - 2.575_829_303_548_900_4).abs() < 1e-13);
         assert!((normal_quantile(1e-10) + 6.361_340_902_404_056).abs() < 1e-11);
         assert!((normal_quantile(0.025) + normal_quantile(0.975)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn normal_cdf_inverts_the_quantile() {
+        assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 1e-14);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-15);
+        assert!((normal_cdf(-1.0) - 0.158_655_253_931_457_05).abs() < 1e-14);
+        assert_eq!(normal_cdf(-50.0), 0.0);
+        assert_eq!(normal_cdf(50.0), 1.0);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! against analytic standard errors.
 
 use erosion_fairness::{
-    audit, labels_from_f64, labels_from_strings, AuditConfig, AuditData, FairnessError, Metric,
-    MitigationConstraint, Status, Verdict,
+    audit, labels_from_f64, labels_from_strings, AuditConfig, AuditData, BootstrapInterval,
+    FairnessError, Metric, MitigationConstraint, Status, Verdict,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -691,4 +691,88 @@ fn given_decisions_are_used_instead_of_the_threshold() {
     )
     .unwrap_err();
     assert!(matches!(e, FairnessError::LengthMismatch { .. }));
+}
+
+/// Where `v` sits in `[lo, hi]`: 0 at the lower end, 1 at the upper.
+fn position(e: &erosion_fairness::Estimate) -> f64 {
+    let (lo, hi) = e.interval_pair().expect("an interval");
+    (e.value.unwrap() - lo) / (hi - lo)
+}
+
+/// Twelve groups flagged at the same true rate: the lowest selection rate over the highest is
+/// biased down, and so are its bootstrap replicates (the min of twelve noisy rates falls, the
+/// max rises), so the percentile interval leaves the estimate at its upper edge (here 0.773
+/// [0.536, 0.776]; the issue saw 0.902 [0.614, 0.948]). The bias-corrected interval reaches
+/// past the estimate (0.773 [0.536, 0.814]): at least 10 % of its width on either side.
+#[test]
+fn the_bias_corrected_interval_of_a_max_min_ratio_does_not_sit_at_the_edge() {
+    let groups: Vec<(String, usize, f64)> = (0..12).map(|i| (format!("g{i}"), 150, 0.3)).collect();
+    let spec: Vec<(&str, usize, f64)> = groups
+        .iter()
+        .map(|(n, k, b)| (n.as_str(), *k, *b))
+        .collect();
+    let (labels, scores, groups) = synth(&spec, 21, None);
+    let data = AuditData {
+        labels: &labels,
+        scores: &scores,
+        decisions: None,
+        groups: &groups,
+    };
+    let run = |how| {
+        let config = AuditConfig {
+            bootstrap_replicates: 400,
+            bootstrap_interval: how,
+            ..AuditConfig::default()
+        };
+        audit(&data, &config).unwrap()
+    };
+    let pct = run(BootstrapInterval::Percentile);
+    let bc = run(BootstrapInterval::BiasCorrected);
+    let g = |r: &erosion_fairness::FairnessReport| r.grouping("g").unwrap().clone();
+    let (gp, gb) = (g(&pct), g(&bc));
+    let pairs = [
+        (
+            gp.disparity(Metric::SelectionRate)
+                .between_groups_ratio
+                .clone(),
+            gb.disparity(Metric::SelectionRate)
+                .between_groups_ratio
+                .clone(),
+        ),
+        (
+            gp.aggregate("demographic_parity_ratio", "between_groups", None)
+                .unwrap()
+                .estimate
+                .clone(),
+            gb.aggregate("demographic_parity_ratio", "between_groups", None)
+                .unwrap()
+                .estimate
+                .clone(),
+        ),
+    ];
+    for (p, b) in pairs {
+        assert_eq!(
+            p.value, b.value,
+            "the estimate does not depend on the interval"
+        );
+        assert!(
+            position(&p) > 0.95,
+            "percentile: {p:?} (position {:.2})",
+            position(&p)
+        );
+        assert!(
+            (0.1..=0.9).contains(&position(&b)),
+            "bias-corrected: {b:?} (position {:.2})",
+            position(&b)
+        );
+        assert_eq!(b.ci_low, p.ci_low, "widened, never narrowed: {b:?} {p:?}");
+        assert_eq!(
+            b.interval,
+            erosion_fairness::IntervalMethod::BootstrapBiasCorrected
+        );
+    }
+    assert_eq!(
+        bc.settings.bootstrap_interval,
+        BootstrapInterval::BiasCorrected.name()
+    );
 }

@@ -39,6 +39,31 @@ impl std::str::FromStr for TrustMetric {
     }
 }
 
+impl TrustMetric {
+    /// The metric in words, for titles: "NPS", "Opt-out rate".
+    pub fn title(self) -> &'static str {
+        match self {
+            TrustMetric::Nps => "NPS",
+            TrustMetric::Csat => "CSAT",
+            TrustMetric::OptoutRate => "Opt-out rate",
+            TrustMetric::UnsubscribeRate => "Unsubscribe rate",
+            TrustMetric::ComplaintRate => "Complaint rate",
+        }
+    }
+
+    /// How a chart's value axis shows the metric: its label with the unit, and the factor from
+    /// the metric's values to that unit (rates are drawn per 100 active customers).
+    pub fn axis(self) -> (&'static str, f64) {
+        match self {
+            TrustMetric::Nps => ("NPS (-100 to 100)", 1.0),
+            TrustMetric::Csat => ("mean CSAT answer (1 to 5)", 1.0),
+            TrustMetric::OptoutRate => ("opt-outs per 100 active customers", 100.0),
+            TrustMetric::UnsubscribeRate => ("unsubscribes per 100 active customers", 100.0),
+            TrustMetric::ComplaintRate => ("complaints per 100 active customers", 100.0),
+        }
+    }
+}
+
 /// Period length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

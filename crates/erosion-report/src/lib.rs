@@ -9,14 +9,16 @@
 //! directory, then rename).
 //!
 //! The chart helpers in [`plots`] are generic (dot-and-whisker charts, line
-//! charts with shaded interval bands) so that other reports, such as forecasts,
-//! can reuse them.
+//! charts with shaded interval bands, highlighted points, legends outside the
+//! data); [`forecast::forecast_figure`] draws a forecast with them for
+//! `erosion forecast`.
 //!
 //! What it deliberately does not do: compute any statistic (all numbers come
 //! from the report it is given), read input data, or parse flags.
 
 #![warn(missing_docs)]
 
+pub mod forecast;
 pub mod plots;
 
 mod figures;

@@ -126,6 +126,23 @@ fn writes_json_csv_plots_and_a_self_contained_html() {
         "no network references"
     );
     assert!(html.contains("data:image/png;base64,"));
+    // the verdict box comes first, under the title, one line per grouping
+    let verdict = html.find("<div class=verdict>").expect("a verdict box");
+    assert!(
+        verdict < html.find("<h2>").unwrap(),
+        "the verdict box is on top"
+    );
+    let boxed = &html[verdict..html[verdict..].find("</div>").unwrap() + verdict];
+    for g in &report.groupings {
+        assert!(
+            boxed.contains(&format!("<b>By {}:</b> four-fifths rule", g.name)),
+            "{boxed}"
+        );
+    }
+    assert!(
+        html.contains("bias-corrected percentile (BC)"),
+        "the interval method is named"
+    );
     let summary = html.find("Summary").unwrap();
     let detail = html.find("Metrics by group").unwrap();
     assert!(summary < detail, "summary comes first");

@@ -6,13 +6,14 @@ use chrono::NaiveDate;
 use erosion_core::time::{parse_date, parse_timestamp, DAY_MS};
 use erosion_core::Error;
 use erosion_features::{trust_metric_series, Period, TrustMetric};
-use erosion_forecast::{AlertConfig, Forecast, ForecastConfig, Freq, Model, Series};
+use erosion_forecast::{
+    Alert, AlertConfig, AlertKind, Forecast, ForecastConfig, Freq, Model, Series, TimeIndex,
+};
 use erosion_frame::Table;
 use erosion_io::polars::prelude::{Column, DataFrame, DataType};
-use erosion_report::plots::{Chart, Figure, LineChart, Series as PlotSeries};
+use erosion_report::forecast::{forecast_figure, AlertPoint, ForecastPlot, ForecastStep};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 fn forecast_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Usage(format!("{}: {e}", path.display()))
@@ -177,51 +178,91 @@ fn frame(forecasts: &[Forecast]) -> DataFrame {
     .expect("columns of equal length")
 }
 
-/// History, forecast and 80/95 % bands of one series.
-fn plot(series: &Series, f: &Forecast, dir: &Path) -> Result<(), Error> {
-    let history: Vec<(f64, f64)> = series
-        .values()
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (i as f64, v))
-        .collect();
-    let n = series.len();
-    let mut fc: Vec<(f64, f64)> = vec![(n as f64 - 1.0, *series.values().last().unwrap_or(&0.0))];
-    fc.extend(f.points.iter().map(|p| ((n + p.step - 1) as f64, p.mean)));
-    let band95 = f
-        .points
-        .iter()
-        .map(|p| ((n + p.step - 1) as f64, p.lo_95, p.hi_95))
-        .collect();
-    let band80 = f
-        .points
-        .iter()
-        .map(|p| ((n + p.step - 1) as f64, p.lo_80, p.hi_80))
-        .collect();
-    let mut c = LineChart::new(
-        format!("{}: history and {} forecast", series.id(), f.fitted_model),
-        "period",
-        "value",
-    );
-    c.series.push(PlotSeries::line("history", history, 7));
-    c.series.push(PlotSeries {
-        band: band95,
-        ..PlotSeries::line("forecast, 95 % interval", fc.clone(), 0)
-    });
-    c.series.push(PlotSeries {
-        band: band80,
-        ..PlotSeries::line("80 % interval", fc, 0)
-    });
-    c.vlines.push((n as f64 - 1.0, " forecast origin".into()));
-    let s2 = series.clone();
-    c.x_format = Some(Arc::new(move |x| {
-        if x < 0.0 {
-            String::new()
-        } else {
-            s2.time(x.round() as usize).to_string()
+/// How plots name what they show: the trust metric and segment column for events, else the
+/// series id and the value column.
+struct PlotWords {
+    metric: Option<TrustMetric>,
+    by: Option<String>,
+    value: String,
+}
+
+impl PlotWords {
+    fn of(a: &ForecastArgs) -> PlotWords {
+        PlotWords {
+            metric: a.metric.as_deref().and_then(|m| m.parse().ok()),
+            by: a.by.clone(),
+            value: a.value.clone(),
         }
-    }));
-    let fig = Figure::single(Chart::Line(c), 1000, 450);
+    }
+}
+
+/// The plot's input: history, forecast and intervals, and the alerted points, in words.
+fn plot_input(series: &Series, f: &Forecast, alerts: &[Alert], w: &PlotWords) -> ForecastPlot {
+    let (metric, segment, y_label, y_scale) = match (w.metric, series.id().split_once('/')) {
+        (Some(m), Some((_, seg))) => {
+            let (axis, scale) = m.axis();
+            let segment = w.by.as_ref().map(|by| format!("{by} {seg}"));
+            (m.title().to_string(), segment, axis.to_string(), scale)
+        }
+        _ => (series.id().to_string(), None, w.value.clone(), 1.0),
+    };
+    let (period, x_label) = match series.index() {
+        TimeIndex::Dates {
+            freq: Freq::Day, ..
+        } => ("day", "date"),
+        TimeIndex::Dates {
+            freq: Freq::Week, ..
+        } => ("week", "week (starting on)"),
+        TimeIndex::Dates {
+            freq: Freq::Month, ..
+        } => ("month", "month (starting on)"),
+        TimeIndex::Periods { .. } => ("period", "period"),
+    };
+    let n = series.len();
+    let step = |p: &erosion_forecast::ForecastPoint| ForecastStep {
+        mean: p.mean,
+        lo_80: p.lo_80,
+        hi_80: p.hi_80,
+        lo_95: p.lo_95,
+        hi_95: p.hi_95,
+    };
+    ForecastPlot {
+        metric,
+        segment,
+        y_label,
+        y_scale,
+        x_label: x_label.into(),
+        period: period.into(),
+        model: f.fitted_model.clone(),
+        times: (0..n + f.points.len())
+            .map(|i| series.time(i).to_string())
+            .collect(),
+        history: series.values().to_vec(),
+        forecast: f.points.iter().map(step).collect(),
+        alerts: alerts
+            .iter()
+            .map(|a| AlertPoint {
+                steps_ahead: a.steps_ahead,
+                value: a.value,
+                what: match a.kind {
+                    AlertKind::ForecastBelow => "forecast below the threshold".into(),
+                    AlertKind::ForecastAbove => "forecast above the threshold".into(),
+                    AlertKind::Anomaly => "unusual value".into(),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// Writes the plot of one series (SVG and PNG) into `dir`.
+fn plot(
+    series: &Series,
+    f: &Forecast,
+    alerts: &[Alert],
+    words: &PlotWords,
+    dir: &Path,
+) -> Result<(), Error> {
+    let fig = forecast_figure(&plot_input(series, f, alerts, words));
     let stem: String = series
         .id()
         .chars()
@@ -304,6 +345,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
         out.display()
     );
 
+    let words = PlotWords::of(a);
     if let Some(k) = a.backtest {
         let models = [model];
         let results = erosion_forecast::backtest_many(&series, &models, &cfg, k);
@@ -340,7 +382,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
                 erosion_forecast::alerts(s, f, &acfg).map_err(|e| forecast_error(&source, e))?;
             if !found.is_empty() {
                 if let Some(dir) = &a.plot {
-                    plot(s, f, dir)?;
+                    plot(s, f, &found, &words, dir)?;
                 }
             }
             all.extend(found);
@@ -359,9 +401,62 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
         }
     } else if let Some(dir) = &a.plot {
         for (s, f) in series.iter().zip(&forecasts).take(50) {
-            plot(s, f, dir)?;
+            plot(s, f, &[], &words, dir)?;
         }
         erosion_io::outln!("plots in {}", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A weekly opt-out rate per region, the way `--events --metric optout_rate --by region`
+    /// builds it, with an anomaly on the last week.
+    #[test]
+    fn plots_name_the_metric_and_segment_and_draw_rates_per_100_customers() {
+        let start = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+        let dates: Vec<NaiveDate> = (0..20).map(|w| start + chrono::Days::new(7 * w)).collect();
+        let mut values = vec![0.004; 20];
+        values[19] = 0.02;
+        let series =
+            Series::from_dates("optout_rate/north", &dates, values, Some(Freq::Week)).unwrap();
+        let f =
+            erosion_forecast::forecast(&series, Model::Naive, &ForecastConfig::new(4, 1)).unwrap();
+        let alert = Alert {
+            series_id: series.id().into(),
+            kind: AlertKind::Anomaly,
+            time: series.time(19),
+            steps_ahead: 0,
+            value: 0.02,
+            reference: 0.004,
+            distance: 0.016,
+            score: 5.0,
+            confidence: 0.99,
+            message: String::new(),
+        };
+        let words = PlotWords {
+            metric: Some(TrustMetric::OptoutRate),
+            by: Some("region".into()),
+            value: "y".into(),
+        };
+        let p = plot_input(&series, &f, &[alert], &words);
+        assert_eq!(p.title(), "Opt-out rate, region north: 4-week forecast");
+        assert_eq!(p.y_label, "opt-outs per 100 active customers");
+        assert_eq!(p.y_scale, 100.0);
+        assert_eq!(p.x_label, "week (starting on)");
+        assert_eq!(p.times.len(), 24);
+        assert_eq!(p.times[19], "2025-05-19");
+        assert_eq!(p.alerts[0].what, "unusual value");
+        // a plain table: the series id and the value column
+        let plain = PlotWords {
+            metric: None,
+            by: None,
+            value: "y".into(),
+        };
+        let p = plot_input(&series, &f, &[], &plain);
+        assert_eq!(p.title(), "optout_rate/north: 4-week forecast");
+        assert_eq!((p.y_label.as_str(), p.y_scale), ("y", 1.0));
+    }
 }
