@@ -224,7 +224,7 @@ mod tests {
         p.alerts[0].value = 0.012;
         let svg = forecast_figure(&p).to_svg().unwrap();
         assert!(
-            svg.contains("unusual drop 2025-W09: 1.2\n"),
+            svg.contains("unusual drop 2025-W09: 1.20\n"),
             "alert value in axis units"
         );
     }
