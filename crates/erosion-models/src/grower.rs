@@ -1,13 +1,15 @@
 //! Leaf-wise histogram tree learner shared by the GBDT and the random forest.
 //!
 //! Rows of each leaf are kept contiguous in an index array; a leaf's histogram holds, per feature
-//! and bin, the sums of gradient and hessian. Histograms are built row by row over the row-major
-//! bin codes (one cache line brings all of a row's codes, prefetched a few rows ahead, and the
-//! gradient pair is loaded once per row), with the features split across threads. Only the
-//! smaller child of a split is histogrammed, the larger one is the parent minus it. As in LightGBM, the row count on each side of a candidate
-//! split is estimated from its hessian share (`min_data_in_leaf` is checked on that estimate); the
-//! exact counts are known after the partition and become the nodes' covers. Every sum is taken in
-//! a fixed order, so a tree depends only on its inputs, never on the thread count.
+//! and bin, the sums of gradient and hessian. Histograms are built row by row over each row's
+//! cells outside their feature's most frequent (default) bin (`Binned::groups`, prefetched a few
+//! rows ahead, the gradient pair loaded once per row); a default bin's sums are the node's total
+//! minus the feature's other bins, as in LightGBM. The feature groups are histogrammed in
+//! parallel. Only the smaller child of a split is histogrammed, the larger one is the parent
+//! minus it. As in LightGBM, the row count on each side of a candidate split is estimated from
+//! its hessian share (`min_data_in_leaf` is checked on that estimate); the exact counts are known
+//! after the partition and become the nodes' covers. Every sum is taken in a fixed order, so a
+//! tree depends only on its inputs, never on the thread count.
 
 use rayon::prelude::*;
 
