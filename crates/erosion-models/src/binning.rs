@@ -77,50 +77,51 @@ fn midpoint(a: f64, b: f64) -> f64 {
     }
 }
 
-/// A binned dataset: the bin codes twice, row-major for histograms and tree walks (`p` bytes per
-/// row, so one row's codes share a cache line whichever rows a leaf holds) and column-major for
-/// partitioning a leaf on one feature; and each feature's number of histogram slots.
+/// A binned dataset: the bin codes column-major (for partitioning a leaf on one feature and for
+/// tree walks), each feature's histogram slots, and, when built for growing trees, the cells that
+/// are not their feature's most frequent bin row by row (`groups`), which is all a histogram reads.
 pub(crate) struct Binned {
     pub n: usize,
     pub p: usize,
-    /// Row-major: code of row `i`, feature `j` at `i * p + j`.
-    pub codes: Vec<u8>,
     /// Column-major: code of row `i`, feature `j` at `j * n + i`.
     pub columns: Vec<u8>,
     /// Per feature, histogram slots (non-missing bins + 1 for missing).
     pub slots: Vec<usize>,
     /// Per feature, first slot in a histogram; one more entry at the end: the total.
     pub offsets: Vec<usize>,
+    /// Per feature, its most frequent non-missing bin (the default bin); a histogram gets that
+    /// bin's sums as the node's total minus the feature's other bins, as LightGBM does.
+    pub default_bin: Vec<u8>,
+    /// Contiguous groups of features covering all of them, in order, each with its rows' cells
+    /// outside the default bin (empty when built for tree walks only).
+    pub groups: Vec<SparseRows>,
 }
 
-/// Rows per parallel task when binning.
-const BIN_CHUNK: usize = 4096;
+/// The cells of a group of features that are not in their feature's default bin, row by row:
+/// row `i`'s cells are `slots[starts[i]..starts[i + 1]]`, each the histogram slot it adds to,
+/// counted from the group's first slot.
+pub(crate) struct SparseRows {
+    /// Features of the group.
+    pub features: std::ops::Range<usize>,
+    /// Per row (and one more at the end), where its cells start.
+    pub starts: Vec<u32>,
+    /// Histogram slot of each cell, from the group's first slot.
+    pub slots: Vec<u16>,
+}
+
+/// Groups the features are split into for histograms: the unit of parallel work.
+const GROUPS: usize = 4;
 
 impl Binned {
-    /// Bins a column-major buffer with given per-feature bins.
+    /// Bins a column-major buffer with given per-feature bins, for tree walks only.
     pub fn new(data: &[f64], n: usize, bins: &[FeatureBins]) -> Binned {
         let p = bins.len();
-        let mut codes = vec![0u8; n * p];
-        if n > 0 && p > 0 {
-            codes
-                .par_chunks_mut(BIN_CHUNK * p)
-                .enumerate()
-                .for_each(|(c, out)| {
-                    let start = c * BIN_CHUNK;
-                    let m = out.len() / p;
-                    for (j, fb) in bins.iter().enumerate() {
-                        let col = &data[j * n + start..j * n + start + m];
-                        for (r, &x) in col.iter().enumerate() {
-                            out[r * p + j] = fb.bin(x);
-                        }
-                    }
-                });
-        }
         let mut columns = vec![0u8; n * p];
         if n > 0 {
             columns.par_chunks_mut(n).enumerate().for_each(|(j, col)| {
-                for (i, o) in col.iter_mut().enumerate() {
-                    *o = codes[i * p + j];
+                let fb = &bins[j];
+                for (o, &x) in col.iter_mut().zip(&data[j * n..(j + 1) * n]) {
+                    *o = fb.bin(x);
                 }
             });
         }
@@ -135,10 +136,71 @@ impl Binned {
         Binned {
             n,
             p,
-            codes,
             columns,
             slots,
             offsets,
+            default_bin: vec![0; p],
+            groups: Vec::new(),
+        }
+    }
+
+    /// Bins a column-major buffer with given per-feature bins, for growing trees: also finds each
+    /// feature's default bin and lays out the other cells row by row.
+    pub fn for_growing(data: &[f64], n: usize, bins: &[FeatureBins]) -> Binned {
+        let mut b = Binned::new(data, n, bins);
+        let counted: Vec<(u8, usize)> = (0..b.p)
+            .into_par_iter()
+            .map(|j| {
+                let mut counts = [0usize; 256];
+                for &c in b.column(j) {
+                    counts[c as usize] += 1;
+                }
+                // the missing slot is never the default: whether a node has missing values must
+                // stay an exact count
+                let present = &counts[..b.slots[j] - 1];
+                let (bin, count) =
+                    present
+                        .iter()
+                        .enumerate()
+                        .fold((0, 0), |m, (k, &c)| if c > m.1 { (k, c) } else { m });
+                (bin as u8, n - count)
+            })
+            .collect();
+        b.default_bin = counted.iter().map(|c| c.0).collect();
+        let cells: Vec<usize> = counted.iter().map(|c| c.1).collect();
+        b.groups = feature_groups(&cells, &b.offsets)
+            .into_par_iter()
+            .map(|features| b.sparse_rows(features))
+            .collect();
+        b
+    }
+
+    /// Cells of `features` outside their default bins, row by row.
+    fn sparse_rows(&self, features: std::ops::Range<usize>) -> SparseRows {
+        let base = self.offsets[features.start];
+        let cols: Vec<(&[u8], u8, u16)> = features
+            .clone()
+            .map(|j| {
+                let local = u16::try_from(self.offsets[j] - base).expect("group fits u16 slots");
+                (self.column(j), self.default_bin[j], local)
+            })
+            .collect();
+        let mut starts = Vec::with_capacity(self.n + 1);
+        let mut slots = Vec::new();
+        starts.push(0u32);
+        for i in 0..self.n {
+            for &(col, default, local) in &cols {
+                let c = col[i];
+                if c != default {
+                    slots.push(local + u16::from(c));
+                }
+            }
+            starts.push(u32::try_from(slots.len()).expect("group fits u32 cells"));
+        }
+        SparseRows {
+            features,
+            starts,
+            slots,
         }
     }
 
@@ -156,8 +218,32 @@ impl Binned {
     /// Bin code of row `i`, feature `j`.
     #[inline]
     pub fn code(&self, i: usize, j: usize) -> u8 {
-        self.codes[i * self.p + j]
+        self.columns[j * self.n + i]
     }
+}
+
+/// Splits features (with `cells[j]` cells outside their default bin and histogram slots from
+/// `offsets[j]`) into at most about [`GROUPS`] contiguous groups of similar cell counts; a group
+/// never holds more than `u16::MAX` slots or `u32::MAX` cells.
+fn feature_groups(cells: &[usize], offsets: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let total: usize = cells.iter().sum();
+    let share = total.div_ceil(GROUPS).max(1);
+    let mut groups = Vec::new();
+    let (mut start, mut acc) = (0, 0usize);
+    for (j, &c) in cells.iter().enumerate() {
+        let too_big =
+            offsets[j + 1] - offsets[start] > usize::from(u16::MAX) || acc + c > u32::MAX as usize;
+        if j > start && (too_big || acc >= share) {
+            groups.push(start..j);
+            start = j;
+            acc = 0;
+        }
+        acc += c;
+    }
+    if start < cells.len() {
+        groups.push(start..cells.len());
+    }
+    groups
 }
 
 /// Learns bins for every column of a column-major buffer (from at most `sample` evenly spaced rows).

@@ -42,7 +42,7 @@ impl Learner for Forest {
         }
         let (n, p) = (x.n_rows(), x.n_cols());
         let bins = fit_bins(x.data(), n, p, params.max_bin, 200_000);
-        let binned = Binned::new(x.data(), n, &bins);
+        let binned = Binned::for_growing(x.data(), n, &bins);
         let mtry = params
             .max_features
             .unwrap_or_else(|| (p as f64).sqrt().round() as usize)

@@ -99,7 +99,7 @@ fn boost(
 ) -> Boosted {
     use rayon::prelude::*;
     let bins = fit_bins(data, n, p, params.max_bin, 200_000);
-    let binned = Binned::new(data, n, &bins);
+    let binned = Binned::for_growing(data, n, &bins);
     let valid_binned = valid.map(|(vd, vn, vy)| (Binned::new(vd, vn, &bins), vy));
     let pos = y.iter().filter(|&&v| v == 1).count() as f64;
     let base = (pos / (n as f64 - pos)).ln();

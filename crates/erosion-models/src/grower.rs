@@ -1,17 +1,19 @@
 //! Leaf-wise histogram tree learner shared by the GBDT and the random forest.
 //!
 //! Rows of each leaf are kept contiguous in an index array; a leaf's histogram holds, per feature
-//! and bin, the sums of gradient and hessian. Histograms are built row by row over the row-major
-//! bin codes (one cache line brings all of a row's codes, prefetched a few rows ahead, and the
-//! gradient pair is loaded once per row), with the features split across threads. Only the
-//! smaller child of a split is histogrammed, the larger one is the parent minus it. As in LightGBM, the row count on each side of a candidate
-//! split is estimated from its hessian share (`min_data_in_leaf` is checked on that estimate); the
-//! exact counts are known after the partition and become the nodes' covers. Every sum is taken in
-//! a fixed order, so a tree depends only on its inputs, never on the thread count.
+//! and bin, the sums of gradient and hessian. Histograms are built row by row over each row's
+//! cells outside their feature's most frequent (default) bin (`Binned::groups`, prefetched a few
+//! rows ahead, the gradient pair loaded once per row); a default bin's sums are the node's total
+//! minus the feature's other bins, as in LightGBM. The feature groups are histogrammed in
+//! parallel. Only the smaller child of a split is histogrammed, the larger one is the parent
+//! minus it. As in LightGBM, the row count on each side of a candidate split is estimated from
+//! its hessian share (`min_data_in_leaf` is checked on that estimate); the exact counts are known
+//! after the partition and become the nodes' covers. Every sum is taken in a fixed order, so a
+//! tree depends only on its inputs, never on the thread count.
 
 use rayon::prelude::*;
 
-use crate::binning::{Binned, FeatureBins};
+use crate::binning::{Binned, FeatureBins, SparseRows};
 use crate::rng::SplitMix64;
 use crate::tree::{Node, Tree};
 
@@ -81,33 +83,54 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Histogram of features `js` (whose slots are `h`) over `rows`, row by row: each row's gradient
-/// pair is added to its slot of every feature. Each slot's sum is taken in row order.
-fn hist_features(
+/// Sums of gradient and hessian over `rows`, in row order.
+fn total(gh: &[[f64; 2]], rows: &[u32]) -> [f64; 2] {
+    let mut t = [0.0; 2];
+    for &i in rows {
+        add(&mut t, &gh[i as usize]);
+    }
+    t
+}
+
+/// Histogram of the features of group `g` (whose slots are `h`) over `rows`, whose sums are
+/// `total`: row by row, each row's gradient pair is added to the slots of its cells outside the
+/// default bins, so each of those slots is summed in row order; then each feature's default bin
+/// gets `total` minus the feature's other bins.
+fn hist_group(
     h: &mut [[f64; 2]],
-    js: std::ops::Range<usize>,
+    g: &SparseRows,
     b: &Binned,
     gh: &[[f64; 2]],
     rows: &[u32],
+    total: &[f64; 2],
 ) {
     h.fill([0.0; 2]);
-    let base = b.offsets[js.start];
-    let offs: Vec<usize> = b.offsets[js.clone()].iter().map(|o| o - base).collect();
-    let (p, j0, j1) = (b.p, js.start, js.end);
-    let codes = &b.codes;
+    let (starts, slots) = (&g.starts, &g.slots);
     for (k, &i) in rows.iter().enumerate() {
         if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
             let a = ahead as usize;
-            prefetch(&codes[a * p + j0]);
+            prefetch(&starts[a]);
             prefetch(&gh[a]);
+            if let Some(&far) = rows.get(k + 2 * PREFETCH_AHEAD) {
+                prefetch(&starts[far as usize]);
+            }
+            prefetch(slots.as_ptr().wrapping_add(starts[a] as usize));
         }
         let i = i as usize;
-        let g = gh[i];
-        for (&o, &c) in offs.iter().zip(&codes[i * p + j0..i * p + j1]) {
-            let s = &mut h[o + c as usize];
-            s[0] += g[0];
-            s[1] += g[1];
+        let gi = gh[i];
+        for &slot in &slots[starts[i] as usize..starts[i + 1] as usize] {
+            add(&mut h[usize::from(slot)], &gi);
         }
+    }
+    let base = b.offsets[g.features.start];
+    for j in g.features.clone() {
+        let fh = &mut h[b.offsets[j] - base..b.offsets[j + 1] - base];
+        let d = usize::from(b.default_bin[j]);
+        let mut others = [0.0; 2];
+        for s in fh.iter() {
+            add(&mut others, s);
+        }
+        fh[d] = sub(total, &others);
     }
 }
 
@@ -116,29 +139,31 @@ fn new_hist(b: &Binned, pool: &mut Vec<Hist>) -> Hist {
         .unwrap_or_else(|| vec![[0.0; 2]; b.total_slots()])
 }
 
-/// Histogram of `rows` into a buffer from `pool` (reused buffers avoid page-faulting fresh memory).
-/// Above `PAR_WORK` updates the features are split into one contiguous group per thread; each
-/// slot is still summed in row order by one thread, so the bits never depend on the thread count.
-fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> Hist {
+/// Histogram of `rows` into a buffer from `pool` (reused buffers avoid page-faulting fresh
+/// memory), and the rows' sums. Above `PAR_WORK` updates the feature groups are histogrammed in
+/// parallel; each slot is still summed in row order by one thread, so the bits never depend on
+/// the thread count.
+fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> (Hist, [f64; 2]) {
     let mut acc = new_hist(b, pool);
-    let threads = rayon::current_num_threads().min(b.p).max(1);
-    if rows.len() * b.p < PAR_WORK || threads == 1 {
-        hist_features(&mut acc, 0..b.p, b, gh, rows);
-    } else {
-        let per = b.p.div_ceil(threads);
-        let mut parts: Vec<(std::ops::Range<usize>, &mut [[f64; 2]])> = Vec::new();
-        let mut rest: &mut [[f64; 2]] = &mut acc;
-        for j0 in (0..b.p).step_by(per) {
-            let j1 = (j0 + per).min(b.p);
-            let (head, tail) = rest.split_at_mut(b.offsets[j1] - b.offsets[j0]);
-            parts.push((j0..j1, head));
-            rest = tail;
+    let sum = total(gh, rows);
+    let mut parts: Vec<(&SparseRows, &mut [[f64; 2]])> = Vec::with_capacity(b.groups.len());
+    let mut rest: &mut [[f64; 2]] = &mut acc;
+    for g in &b.groups {
+        let (head, tail) =
+            rest.split_at_mut(b.offsets[g.features.end] - b.offsets[g.features.start]);
+        parts.push((g, head));
+        rest = tail;
+    }
+    if rows.len() * b.p < PAR_WORK || rayon::current_num_threads() == 1 {
+        for (g, h) in parts {
+            hist_group(h, g, b, gh, rows, &sum);
         }
+    } else {
         parts
             .into_par_iter()
-            .for_each(|(js, h)| hist_features(h, js, b, gh, rows));
+            .for_each(|(g, h)| hist_group(h, g, b, gh, rows, &sum));
     }
-    acc
+    (acc, sum)
 }
 
 fn leaf_value(s: &[f64; 2], p: &GrowParams) -> f64 {
@@ -252,13 +277,7 @@ pub(crate) fn grow(
         |count: usize, depth: usize| count >= 2 * p.min_data_in_leaf && depth < p.max_depth;
     let mut pool: Vec<Hist> = Vec::new();
 
-    let root_hist = build_hist(b, gh, rows, &mut pool);
-    let mut sum = [0.0; 2];
-    if let Some(&f0) = allowed.first().or(Some(&0)) {
-        for s in &root_hist[b.offsets[f0]..b.offsets[f0 + 1]] {
-            add(&mut sum, s);
-        }
-    }
+    let (root_hist, sum) = build_hist(b, gh, rows, &mut pool);
     let mut nodes = vec![Node {
         feature: 0,
         threshold: 0.0,
@@ -359,7 +378,7 @@ pub(crate) fn grow(
             let mut parent = parent;
             let left_smaller = ls.1 - ls.0 <= rs.1 - rs.0;
             let (s0, s1) = if left_smaller { ls } else { rs };
-            let small = build_hist(b, gh, &rows[s0..s1], &mut pool);
+            let (small, _) = build_hist(b, gh, &rows[s0..s1], &mut pool);
             for (a, s) in parent.iter_mut().zip(&small) {
                 a[0] -= s[0];
                 a[1] -= s[1];

@@ -190,6 +190,7 @@ pub fn train_with(
     };
     progress(TrainStep::Planned((kinds.len() * folds.len()) as u64 + 2));
     let mut results = Vec::new();
+    let mut final_model = None;
     for &k in &kinds {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let on_fold = |_| {
@@ -199,7 +200,19 @@ pub fn train_with(
                 folds.len()
             )));
         };
-        results.push((k, cross_validate_with(k, x, y, &folds, config, &on_fold)?));
+        // With one family asked for, the final model needs nothing from validation: it is
+        // fitted beside the folds, so both cores stay busy to the end.
+        let cv = if kinds.len() == 1 {
+            let (cv, model) = rayon::join(
+                || cross_validate_with(k, x, y, &folds, config, &on_fold),
+                || fit_kind(k, x, y, config),
+            );
+            final_model = Some(model);
+            cv?
+        } else {
+            cross_validate_with(k, x, y, &folds, config, &on_fold)?
+        };
+        results.push((k, cv));
     }
     let (chosen, reason) = select(&results, config);
     let cv = &results
@@ -217,7 +230,10 @@ pub fn train_with(
     )?;
     let calibrated: Vec<f64> = cv.score.iter().map(|&s| calibrator.apply(s)).collect();
     let thresholds = choose_thresholds(&calibrated, &y_oof, &config.threshold)?;
-    let model = fit_kind(chosen, x, y, config)?;
+    let model = match final_model {
+        Some(model) => model?,
+        None => fit_kind(chosen, x, y, config)?,
+    };
     progress(TrainStep::Done(format!(
         "{chosen}: final model fitted on every row"
     )));
