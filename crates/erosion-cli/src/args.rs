@@ -222,7 +222,12 @@ pub struct FeaturesArgs {
     #[arg(long, value_name = "DUR", default_value = "90d")]
     pub horizon: String,
     /// Feature windows, comma-separated, each with its unit.
-    #[arg(long, value_name = "DURS", value_delimiter = ',', default_value = "30d,90d,365d")]
+    #[arg(
+        long,
+        value_name = "DURS",
+        value_delimiter = ',',
+        default_value = "30d,90d,365d"
+    )]
     pub windows: Vec<String>,
     /// The population: customers with a purchase or visit within this duration before the
     /// cutoff (90d, 13w; default the horizon), or `all` for every customer ever active.
@@ -343,7 +348,12 @@ pub enum Mitigation {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Model bundle: score --features with it.
-    #[arg(long, value_name = "FILE", requires = "features", conflicts_with = "predictions")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "features",
+        conflicts_with = "predictions"
+    )]
     pub model: Option<PathBuf>,
     /// Table to score with --model (labels from the bundle's label column).
     #[arg(long, value_name = "FILE")]

@@ -109,7 +109,7 @@ pub const RENAMED: &[Renamed] = &[
 /// (only flags without a value, `-q`/`--quiet`/`--help`/`--version`, may come before it);
 /// arguments after `--` are values, never flags.
 pub fn old_spelling<S: AsRef<str>>(args: &[S]) -> Option<String> {
-    let mut it = args.iter().map(AsRef::as_ref);
+    let mut it = args.iter().map(|a| -> &str { a.as_ref() });
     let command = it.find(|a| !a.starts_with('-'))?;
     for arg in it.take_while(|a| *a != "--") {
         let flag = arg.split_once('=').map_or(arg, |(f, _)| f);
@@ -137,7 +137,8 @@ mod tests {
         for r in RENAMED {
             for c in r.commands {
                 for arg in [r.old.to_string(), format!("{}=x", r.old)] {
-                    let msg = old_spelling(&["-q", c, "--out", "x", arg.as_str(), "v"]).expect(r.old);
+                    let msg =
+                        old_spelling(&["-q", *c, "--out", "x", arg.as_str(), "v"]).expect(r.old);
                     assert!(msg.contains(r.new) && msg.contains(r.old), "{msg}");
                 }
             }

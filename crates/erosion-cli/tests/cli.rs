@@ -734,13 +734,13 @@ fn small_table(d: &Path) -> PathBuf {
     write(d, "table.csv", &csv)
 }
 
-/// `--windows 30,30` (or `30,30d`) is refused with exit 2 naming both, before any work.
+/// `--windows 30d,30d` (or `28d,4w`) is refused with exit 2 naming both, before any work.
 #[test]
 fn features_windows_given_twice_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("f.csv");
     let p = cdnow();
-    for windows in ["30,30", "30,90,30d"] {
+    for windows in ["30d,30d", "28d,90d,4w"] {
         let mut args = vec![
             "features",
             "--events",
@@ -1009,11 +1009,49 @@ fn help_lists_the_choices_and_others_are_refused() {
     }
     // the long help describes each value
     let long = help(&["train", "--help"]);
-    assert!(long.contains("Possible values:") && long.contains("gbdt: Gradient-boosted trees"), "{long}");
+    assert!(
+        long.contains("Possible values:") && long.contains("gbdt: Gradient-boosted trees"),
+        "{long}"
+    );
     for (args, value) in [
-        (vec!["train", "--features", "t.csv", "--label", "y", "--out", "m.json", "--family", "xgboost"], "xgboost"),
-        (vec!["forecast", "--series", "s.csv", "--periods", "4", "--method", "prophet"], "prophet"),
-        (vec!["forecast", "--series", "s.csv", "--periods", "4", "--freq", "hour"], "hour"),
+        (
+            vec![
+                "train",
+                "--features",
+                "t.csv",
+                "--label",
+                "y",
+                "--out",
+                "m.json",
+                "--family",
+                "xgboost",
+            ],
+            "xgboost",
+        ),
+        (
+            vec![
+                "forecast",
+                "--series",
+                "s.csv",
+                "--periods",
+                "4",
+                "--method",
+                "prophet",
+            ],
+            "prophet",
+        ),
+        (
+            vec![
+                "forecast",
+                "--series",
+                "s.csv",
+                "--periods",
+                "4",
+                "--freq",
+                "hour",
+            ],
+            "hour",
+        ),
     ] {
         let t = bad(&args);
         assert!(t.contains(value) && t.contains("possible values"), "{t}");
@@ -1039,9 +1077,18 @@ fn top_level_help_names_erosion_score() {
 #[test]
 fn durations_without_a_unit_are_refused() {
     for (args, hint) in [
-        (vec!["features", "--list", "--horizon", "90"], "--horizon \"90\" needs a unit: 90d"),
-        (vec!["features", "--list", "--windows", "30,90"], "--windows \"30\" needs a unit: 30d"),
-        (vec!["simulate", "--duration", "730", "--out", "x"], "--duration \"730\" needs a unit: 730d"),
+        (
+            vec!["features", "--list", "--horizon", "90"],
+            "--horizon \"90\" needs a unit: 90d",
+        ),
+        (
+            vec!["features", "--list", "--windows", "30,90"],
+            "--windows \"30\" needs a unit: 30d",
+        ),
+        (
+            vec!["simulate", "--duration", "730", "--out", "x"],
+            "--duration \"730\" needs a unit: 730d",
+        ),
     ] {
         let t = bad(&args);
         assert!(t.contains(hint), "{args:?}: {t}");
@@ -1059,17 +1106,33 @@ fn quiet_keeps_only_errors_warnings_and_the_asked_for_output() {
             .unwrap()
     };
     let out = dir.path().join("sim");
-    let sim = ["simulate", "--n-customers", "50", "--duration", "60d", "--out"];
+    let sim = [
+        "simulate",
+        "--n-customers",
+        "50",
+        "--duration",
+        "60d",
+        "--out",
+    ];
     let loud = run(&[&sim[..], &[out.to_str().unwrap()]].concat());
     assert!(loud.status.success());
     assert!(String::from_utf8_lossy(&loud.stdout).contains("simulated 50 customers"));
     for q in ["-q", "--quiet"] {
         let o = run(&[&[q][..], &sim[..], &[out.to_str().unwrap()]].concat());
         assert!(o.status.success(), "{}", text(&o));
-        assert!(o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+        assert!(
+            o.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
         let o = run(&["features", "--list", q]);
         assert!(String::from_utf8_lossy(&o.stdout).contains("trust_index"));
-        let o = run(&["validate", q, "--events", out.join("events.parquet").to_str().unwrap()]);
+        let o = run(&[
+            "validate",
+            q,
+            "--events",
+            out.join("events.parquet").to_str().unwrap(),
+        ]);
         assert!(o.status.success() && !o.stdout.is_empty(), "{}", text(&o));
     }
 }

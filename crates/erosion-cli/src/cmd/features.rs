@@ -30,7 +30,7 @@ pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
     }
 }
 
-/// `--windows` in days, each once: a window given twice (`30,30`, or `30,30d`) would name two
+/// `--windows` in days, each once: a window given twice (`30d,30d`, or `28d,4w`) would name two
 /// feature columns alike, so it is refused (exit 2) rather than silently dropped.
 pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
     let mut windows: Vec<u32> = Vec::with_capacity(given.len());
@@ -38,7 +38,7 @@ pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
         let d = parse_days(w, "--windows")?;
         if let Some(j) = windows.iter().position(|&x| x == d) {
             return Err(Error::usage(format!(
-                "--windows {}: {:?} and {:?} are both {d} days; give each window once (e.g. 30,90,365)",
+                "--windows {}: {:?} and {:?} are both {d} days; give each window once (e.g. 30d,90d,365d)",
                 given.join(","),
                 given[j],
                 given[i]

@@ -291,7 +291,8 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
         _ => 1,
     });
     let mut cfg = ForecastConfig::new(a.periods, season);
-    cfg.non_negative = a.events.is_some() && a.metric.is_some_and(|m| choice(&m).ends_with("_rate"));
+    cfg.non_negative =
+        a.events.is_some() && a.metric.is_some_and(|m| choice(&m).ends_with("_rate"));
     let pb = crate::progress::bar(series.len() as u64, "forecasting", quiet);
     let forecasts = erosion_forecast::forecast_many(&series, model, &cfg)
         .map_err(|e| forecast_error(&source, e))?;
