@@ -1010,7 +1010,9 @@ fn help_lists_the_choices_and_others_are_refused() {
     // the long help describes each value
     let long = help(&["train", "--help"]);
     assert!(
-        long.contains("Possible values:") && long.contains("- gbdt:") && long.contains("Gradient-boosted trees"),
+        long.contains("Possible values:")
+            && long.contains("- gbdt:")
+            && long.contains("Gradient-boosted trees"),
         "{long}"
     );
     for (args, value) in [
