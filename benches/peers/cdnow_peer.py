@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """CDNOW churn peers: LightGBM on 8 RFM features and the BG/NBD model (`lifetimes`), on the
-same cutoff and label as `erosion features --cutoff 1997-10-01 --horizon 273d`.
+same cutoff and label as `erosion features --as-of 1997-10-01 --horizon 273d`.
 
     python cdnow_peer.py --events CDNOW_master.txt --json-out cdnow_peer.json \
         [--erosion-features cdnow_features.parquet] [--runs 3]

@@ -9,7 +9,7 @@ It
 1. creates (if missing) a virtualenv outside the repo (default /work/erosion-peers-venv) and
    installs the peers pinned in benches/peers/requirements.txt from PyPI;
 2. builds the release binary (`cargo build --release -p erosion-cli`, plain release profile);
-3. makes the data with `erosion simulate --customers N --days 730 --seed 7 --out DATA/simN`
+3. makes the data with `erosion simulate --n-customers N --duration 730d --seed 7 --out DATA/simN`
    for each size (default 100000 and 1000000), outside the repo, timing each simulation
    (wall seconds and peak resident memory, from /usr/bin/time); a data set is reused while
    it was made by the same binary with the same flags;
@@ -92,14 +92,14 @@ BENCHMARKS: list[Benchmark] = [
         title="Features: `erosion features` vs Python polars",
         about=(
             "Every feature of the catalogue and the `churn`/`erosion` labels, one cutoff "
-            "(`--cutoff {cutoff}`, windows 30/90/365 days, horizon 90 days), from the simulator's "
+            "(`--as-of {cutoff}`, windows 30/90/365 days, horizon 90 days), from the simulator's "
             "`events.parquet` and `customers.parquet`, written to Parquet. The peer is "
             "`benches/peers/features_polars.py`: the same definitions in Python polars (lazy API, "
             "streaming engine); `compare_features.py` checks after the runs that both tables are "
             "equal column by column (1e-9, null == null)."),
         peer_name="Python polars",
         erosion=lambda c: [str(c.erosion), "features", "--events", str(c.data / "events.parquet"),
-                           "--customers", str(c.data / "customers.parquet"), "--cutoff", c.cutoff,
+                           "--customers", str(c.data / "customers.parquet"), "--as-of", c.cutoff,
                            "--out", str(c.scratch / "features_erosion.parquet")],
         peer=lambda c: [str(c.python), str(HERE / "features_polars.py"),
                         "--events", str(c.data / "events.parquet"),
@@ -235,7 +235,7 @@ def candidates(metrics: dict) -> str:
 def train_erosion(c: SCtx, table: Path, target: str, model: str, tag: str, extra: list, runs: int) -> dict:
     """`erosion train` `runs` times; the validation metrics of the last run."""
     out, met = c.scratch / f"{tag}.model.json", c.scratch / f"{tag}.metrics.json"
-    cmd = [c.erosion, "train", "--features", table, "--target", target, *extra, "--model", model,
+    cmd = [c.erosion, "train", "--features", table, "--label", target, *extra, "--family", model,
            "--folds", "5", "--seed", "0", "--out", out, "--metrics-out", met]
     t = [c.run(cmd) for _ in range(runs)]
     m = read_json(met) if all(ok(r) for r in t) else None
@@ -264,7 +264,7 @@ def sec_telco(c: SCtx) -> dict:
     t, peer = c.peer("telco_peer.py", ["--csv", csv, "--runs", str(c.runs)])
     for m in ("auto", "gbdt", "logistic", "forest"):
         r = res[m]
-        label = f"erosion train --model {m}" + (f" (kept {r['selected']})" if m == "auto" and r.get("selected") else "")
+        label = f"erosion train --family {m}" + (f" (kept {r['selected']})" if m == "auto" and r.get("selected") else "")
         rows.append([label, auc_cell(r.get("auc"), r.get("std")), fmt_t(tsum(r["times"])),
                      "5-fold CV, calibration, final fit, SHAP, model card" + ("; candidates: " + r["candidates"] if m == "auto" and r.get("candidates") else "")])
     names = {"logistic": "scikit-learn LogisticRegression (one-hot + scaling)",
@@ -280,14 +280,14 @@ def sec_telco(c: SCtx) -> dict:
     auto, gbdt = res["auto"].get("auc"), res["gbdt"].get("auc")
     best_peer = max((p["auc_mean"] for p in pm.values() if "auc_mean" in p), default=None)
     verdicts = [
-        verdict("`--model auto` ROC-AUC ≥ 0.845", None if auto is None else auto >= 0.845, f"{auto:.4f}" if auto else "failed"),
-        verdict("`--model gbdt` ROC-AUC ≥ 0.840", None if gbdt is None else gbdt >= 0.840, f"{gbdt:.4f}" if gbdt else "failed"),
+        verdict("`--family auto` ROC-AUC ≥ 0.845", None if auto is None else auto >= 0.845, f"{auto:.4f}" if auto else "failed"),
+        verdict("`--family gbdt` ROC-AUC ≥ 0.840", None if gbdt is None else gbdt >= 0.840, f"{gbdt:.4f}" if gbdt else "failed"),
     ]
     if auto is not None and best_peer is not None:
         c.notes.append(f"Best peer: {best_peer:.4f}; erosion auto − best peer = {auto - best_peer:+.4f}.")
     ta, tf = tsum(res["auto"]["times"]), tsum(res["forest"]["times"])
     if ta.get("n") and tf.get("n") and tf["median_s"] > 5 * ta["median_s"]:
-        c.notes.append(f"`--model forest` took {fmt_s(tf['median_s'])} s while `--model auto`, which cross-validates "
+        c.notes.append(f"`--family forest` took {fmt_s(tf['median_s'])} s while `--family auto`, which cross-validates "
                        f"the same forest, took {fmt_s(ta['median_s'])} s: the forest's time goes to what follows "
                        "cross-validation when it is the kept model (calibration, final fit, explanations), not to "
                        "the folds: mostly the exact TreeSHAP of the global importance, which for a large forest "
@@ -332,7 +332,7 @@ def train_single_cutoff(c: SCtx, table: Path, target: str, model: str, tag: str,
 def sec_cdnow(c: SCtx) -> dict:
     events = c.shared / "cdnow" / "CDNOW_master.txt"
     feats = c.scratch / "cdnow_features.parquet"
-    ft = c.runs_of([c.erosion, "features", "--events", events, *CDNOW_FLAGS, "--cutoff", "1997-10-01",
+    ft = c.runs_of([c.erosion, "features", "--events", events, *CDNOW_FLAGS, "--as-of", "1997-10-01",
                     "--horizon", "273d", "--active-within", "all", "--out", feats], 1)
     r = train_single_cutoff(c, feats, "churn", "auto", "cdnow_auto", c.runs) if ok(ft[0]) else {"times": []}
     t, peer = c.peer("cdnow_peer.py", ["--events", events, "--cutoff", "1997-10-01", "--horizon-days", "273",
@@ -340,7 +340,7 @@ def sec_cdnow(c: SCtx) -> dict:
     peer = peer or {}
     lg, bg = peer.get("lightgbm", {}), peer.get("bgnbd", {})
     rows = [
-        [f"erosion features + train --model auto (kept {r.get('selected', '?')})", auc_cell(r.get("auc"), r.get("std")),
+        [f"erosion features + train --family auto (kept {r.get('selected', '?')})", auc_cell(r.get("auc"), r.get("std")),
          fmt_t(tsum(r["times"])), f"features {fmt_t(tsum(ft))} s; candidates: {r.get('candidates', '')}"],
         ["LightGBM (200 trees) on 8 RFM features", auc_cell(lg.get("auc_mean"), lg.get("auc_std")),
          fmt_list(lg.get("wall_s", [])), "recency, frequency, monetary, mean order, tenure, 90-day purchases and dollars, CDs"],
@@ -369,14 +369,14 @@ def sec_oracle(c: SCtx) -> dict:
     cutoff = "2025-10-01"
     feats = c.scratch / "oracle_features.parquet"
     ft = c.runs_of([c.erosion, "features", "--events", sim / "events.parquet", "--customers", sim / "customers.parquet",
-                    "--cutoff", cutoff, "--horizon", "90d", "--out", feats], 1)
+                    "--as-of", cutoff, "--horizon", "90d", "--out", feats], 1)
     r = train_single_cutoff(c, feats, "churn", "auto", "oracle_auto", 1) if ok(ft[0]) else {"times": []}
     t, peer = c.peer("oracle_peer.py", ["--features", feats, "--truth", sim / "truth.parquet",
                                         "--customers", sim / "customers.parquet", "--cutoff", cutoff, "--target", "churn"])
     peer = peer or {}
     pm = peer.get("models", {})
     auc = r.get("auc")
-    rows = [[f"erosion features + train --model auto (kept {r.get('selected', '?')}; observed events only)",
+    rows = [[f"erosion features + train --family auto (kept {r.get('selected', '?')}; observed events only)",
              auc_cell(auc, r.get("std")), fmt_t(tsum(r["times"])), f"features {fmt_t(tsum(ft))} s"]]
     labels = {"lightgbm_features": "LightGBM (300 trees) on erosion's feature table (same rows, same folds)",
               "lightgbm_traits": "traits oracle: LightGBM (300 trees) on the latent traits (trust path, sensitivity, tolerance, tier)",
@@ -430,9 +430,9 @@ def sec_train_protocol(c: SCtx) -> dict:
     sim = c.sims[ORACLE_N]
     table = c.scratch / "train_table.parquet"
     ft = c.runs_of([c.erosion, "features", "--events", sim / "events.parquet", "--customers", sim / "customers.parquet",
-                    "--cutoffs", "2024-10-01..2025-10-01/91d", "--horizon", "90d", "--out", table], 1)
+                    "--as-of", "2024-10-01..2025-10-01/91d", "--horizon", "90d", "--out", table], 1)
     out, met = c.scratch / "gbdt.model.json", c.scratch / "gbdt.metrics.json"
-    t = c.runs_of([c.erosion, "train", "--features", table, "--target", "churn", "--model", "gbdt",
+    t = c.runs_of([c.erosion, "train", "--features", table, "--label", "churn", "--family", "gbdt",
                    "--quiet", "--out", out, "--metrics-out", met], 1) if ok(ft[0]) else []
     m = read_json(met) if t and ok(t[0]) else None
     rows, v, raw = [], [], {"features": ft, "erosion": t}
@@ -440,7 +440,7 @@ def sec_train_protocol(c: SCtx) -> dict:
     if m:
         _, auc, std = selected_auc(m)
         n = sum(f["valid_rows"] for f in m["folds"])
-        rows.append(["erosion train --model gbdt (2 cores)", auc_cell(auc, std), fmt_t(tsum(t)),
+        rows.append(["erosion train --family gbdt (2 cores)", auc_cell(auc, std), fmt_t(tsum(t)),
                      fmt_s(tsum(t).get("cpu_median_s")) if tsum(t).get("cpu_median_s") else "",
                      f"{len(m['folds'])} time-based folds, {n:,} validated rows"])
     for threads in (1, 2):
@@ -483,9 +483,9 @@ def sec_population(c: SCtx) -> dict:
     train, model = c.scratch / "train.parquet", c.scratch / "model.json"
     scores, exc = c.scratch / "scores.parquet", c.scratch / "exclusions.parquet"
     steps = [
-        [c.erosion, "features", "--events", ev, "--customers", cu, "--cutoffs", "2025-01-01..2025-07-02/91d",
+        [c.erosion, "features", "--events", ev, "--customers", cu, "--as-of", "2025-01-01..2025-07-02/91d",
          "--out", train],
-        [c.erosion, "train", "--features", train, "--target", "erosion", "--model", "gbdt", "--out", model],
+        [c.erosion, "train", "--features", train, "--label", "erosion", "--family", "gbdt", "--out", model],
         [c.score, "--model", model, "--events", ev, "--customers", cu, "--as-of", "2025-10-01", "--out", scores,
          "--exclusions", exc],
     ]
@@ -524,8 +524,8 @@ def sec_m4(c: SCtx) -> dict:
     for m in ("auto", "ets", "arima", "theta"):
         out = c.scratch / f"m4_{m}.csv"
         n = c.runs if m in ("auto", "ets") else 1
-        ero[m] = c.runs_of([c.erosion, "forecast", "--series", train, "--format", "m4", "--horizon", "13",
-                            "--season", "52", "--model", m, "--out", out], n, env=one)
+        ero[m] = c.runs_of([c.erosion, "forecast", "--series", train, "--format", "m4", "--periods", "13",
+                            "--season", "52", "--method", m, "--out", out], n, env=one)
     evals = [f"--evaluate=erosion_{m}={c.scratch / f'm4_{m}.csv'}" for m in ero if all(ok(r) for r in ero[m])]
     t, peer = c.peer("m4_peer.py", ["--train", train, "--test", test, "--horizon", "13", "--season", "52",
                                     "--models", "AutoETS:1,AutoTheta,AutoARIMA,AutoETS", *evals], env=one)
@@ -534,10 +534,10 @@ def sec_m4(c: SCtx) -> dict:
     for m in ero:
         p, s = pm.get(f"erosion_{m}", {}), tsum(ero[m])
         if "owa" not in p:
-            rows.append([f"erosion forecast --model {m}", "failed", "", "", fmt_t(s), "", p.get("error", "")])
+            rows.append([f"erosion forecast --method {m}", "failed", "", "", fmt_t(s), "", p.get("error", "")])
             continue
         chosen = ", ".join(f"{k} {v}" for k, v in p.get("chosen", {}).items()) if m == "auto" else ""
-        rows.append([f"erosion forecast --model {m}", f"{p['smape']:.3f}", f"{p['mase']:.3f}", f"{p['owa']:.3f}",
+        rows.append([f"erosion forecast --method {m}", f"{p['smape']:.3f}", f"{p['mase']:.3f}", f"{p['owa']:.3f}",
                      fmt_t(s), fmt_list([x.get("cpu_s") for x in ero[m] if ok(x)]), chosen])
     for k in ("AutoETS:1", "AutoETS:52", "AutoARIMA:52", "AutoTheta:52"):
         p = pm.get(k, {})
@@ -555,12 +555,12 @@ def sec_m4(c: SCtx) -> dict:
     v = []
     a = pm.get("erosion_auto", {})
     if "owa" in a:
-        v.append(verdict("`--model auto` OWA ≤ 0.88", a["owa"] <= 0.88, f"{a['owa']:.3f}"))
+        v.append(verdict("`--method auto` OWA ≤ 0.88", a["owa"] <= 0.88, f"{a['owa']:.3f}"))
     s = tsum(ero["auto"])
     for k in ("AutoETS:1", "AutoETS:52"):
         ets = pm.get(k, {})
         if "wall_s" in ets and s.get("n"):
-            v.append(verdict(f"`--model auto` faster than statsforecast AutoETS (season {k[8:]}; wall, one core)",
+            v.append(verdict(f"`--method auto` faster than statsforecast AutoETS (season {k[8:]}; wall, one core)",
                              s["median_s"] < ets["wall_s"],
                              f"{fmt_s(s['median_s'])} s (whole command: reading, forecasting, writing) vs "
                              f"{fmt_s(ets['wall_s'])} s (AutoETS `forecast` call alone)"))
@@ -576,10 +576,10 @@ def sec_m4(c: SCtx) -> dict:
         c.run([c.python, HERE / "m4_peer.py", "--make-scale", scale, "--series", "10000", "--weeks", "104"])
     srows, sraw = [], {}
     for m, season in (("auto", 52), ("ets", 52), ("ets", 1)):
-        r = c.runs_of([c.erosion, "forecast", "--series", scale, "--horizon", "13", "--season", str(season),
-                       "--model", m, "--out", c.scratch / f"scale_{m}_{season}.csv"], 1, env=one)
+        r = c.runs_of([c.erosion, "forecast", "--series", scale, "--periods", "13", "--season", str(season),
+                       "--method", m, "--out", c.scratch / f"scale_{m}_{season}.csv"], 1, env=one)
         sraw[f"{m}:{season}"] = r
-        srows.append([f"erosion forecast --model {m} --season {season}", fmt_t(tsum(r)),
+        srows.append([f"erosion forecast --method {m} --season {season}", fmt_t(tsum(r)),
                       fmt_list([x.get("cpu_s") for x in r if ok(x)]), f"{tsum(r).get('peak_mb', 0):.0f}", "whole command"])
     ts, sp = c.peer("m4_peer.py", ["--long", scale, "--horizon", "13", "--season", "52", "--models", "AutoETS:1"], env=one)
     se = (sp or {}).get("models", {}).get("AutoETS:1", {})
@@ -741,13 +741,13 @@ def sec_scoring(c: SCtx) -> dict:
     if not cached:
         stamp.unlink(missing_ok=True)
         prep["train_features"] = c.run([c.erosion, "features", "--events", s100 / "events.parquet", "--customers",
-                                        s100 / "customers.parquet", "--cutoffs", "2025-01-01..2025-07-02/91d",
+                                        s100 / "customers.parquet", "--as-of", "2025-01-01..2025-07-02/91d",
                                         "--horizon", "90d", "--out", train_t])
-        prep["train"] = c.run([c.erosion, "train", "--features", train_t, "--target", "erosion", "--model", "gbdt",
+        prep["train"] = c.run([c.erosion, "train", "--features", train_t, "--label", "erosion", "--family", "gbdt",
                                "--horizon", "90d", "--out", model])
         prep["export"] = c.run([c.erosion, "export", "--model", model, "--format", "onnx", "--out", onnx])
         prep["score_features"] = c.run([c.erosion, "features", "--events", s1m / "events.parquet", "--customers",
-                                        s1m / "customers.parquet", "--cutoff", "2025-10-01", "--horizon", "90d",
+                                        s1m / "customers.parquet", "--as-of", "2025-10-01", "--horizon", "90d",
                                         "--out", score_t])
         tf, fit = c.peer("scoring_peer.py", ["--fit", "--train", train_t, "--target", "erosion", "--onnx", onnx,
                                               "--lgb", lgbm, "--match-bundle", model])
@@ -768,11 +768,11 @@ def sec_scoring(c: SCtx) -> dict:
                                         " with the same erosion binary and data") +
                        "; delete `prep-stamp.json` to redo them.")
         for cmd in ([c.erosion, "features", "--events", s100 / "events.parquet", "--customers", s100 / "customers.parquet",
-                     "--cutoffs", "2025-01-01..2025-07-02/91d", "--horizon", "90d", "--out", train_t],
-                    [c.erosion, "train", "--features", train_t, "--target", "erosion", "--model", "gbdt", "--horizon", "90d", "--out", model],
+                     "--as-of", "2025-01-01..2025-07-02/91d", "--horizon", "90d", "--out", train_t],
+                    [c.erosion, "train", "--features", train_t, "--label", "erosion", "--family", "gbdt", "--horizon", "90d", "--out", model],
                     [c.erosion, "export", "--model", model, "--format", "onnx", "--out", onnx],
                     [c.erosion, "features", "--events", s1m / "events.parquet", "--customers", s1m / "customers.parquet",
-                     "--cutoff", "2025-10-01", "--horizon", "90d", "--out", score_t]):
+                     "--as-of", "2025-10-01", "--horizon", "90d", "--out", score_t]):
             c.commands.append("# (reused) " + shlex.join(map(str, cmd)))
     rows, raw = [], {"prep": prep}
     n = 1_000_000
@@ -837,7 +837,7 @@ def sec_scoring(c: SCtx) -> dict:
     if sr.get("n"):
         v.append(verdict("raw mode at 1M customers under 8 GB peak memory", sr["peak_mb"] * 1024 * 1024 < 8e9,
                          f"{sr['peak_mb']:.0f} MiB, {fmt_s(sr['median_s'])} s"))
-    c.notes.append("Model: `erosion train --model gbdt --target erosion` on the features of 100k simulated customers at "
+    c.notes.append("Model: `erosion train --family gbdt --label erosion` on the features of 100k simulated customers at "
                    f"the demo's three cutoffs (2025-01-01..2025-07-02/91d); LightGBM ({shape_txt}) trained on the same "
                    "table and input columns (the ONNX graph's inputs). Scored: the features of 1M simulated customers "
                    "at 2025-10-01. erosion-score writes more per row (trust score, band, reasons, action) than the "
@@ -981,7 +981,7 @@ SECTIONS: list[Section] = [
     Section(
         name="telco",
         title="Training accuracy on Telco: `erosion train` vs scikit-learn, LightGBM, XGBoost",
-        about=("IBM Telco churn CSV (7,043 customers) as it is: `--target Churn --positive Yes --id customerID`, "
+        about=("IBM Telco churn CSV (7,043 customers) as it is: `--label Churn --positive Yes --id customerID`, "
                "every other column an input. 5-fold stratified cross-validated ROC-AUC, seed 0, from "
                "`erosion train --metrics-out` (the validated family's mean over folds) and from "
                "`benches/peers/telco_peer.py` for the peers."),
@@ -991,24 +991,24 @@ SECTIONS: list[Section] = [
         title="Churn on real purchase histories (CDNOW): `erosion features` + `train` vs LightGBM on RFM and BG/NBD",
         about=("CDNOW's 69,659 purchases of 23,570 customers read as they are (whitespace-separated with a header line, "
                "YYYYMMDD) through the column-mapping flags; cutoff 1997-10-01, churn = no purchase from the cutoff "
-               "to 1998-06-30 (horizon 273 days), over every customer ever active (`--active-within all`: \"will they ever come back\"). erosion: `erosion features` then `erosion train --model auto` "
+               "to 1998-06-30 (horizon 273 days), over every customer ever active (`--active-within all`: \"will they ever come back\"). erosion: `erosion features` then `erosion train --family auto` "
                "(5-fold stratified). Peers (`cdnow_peer.py`): LightGBM on 8 RFM features from the same file "
                "(5-fold stratified, seed 0) and the BG/NBD model of `lifetimes`."),
         run=sec_cdnow),
     Section(
         name="oracle",
         title="Early warning on the population: simulated churn against an oracle that knows the latent truth",
-        about=("`erosion simulate --customers 100000 --days 730 --seed 7`; `erosion features --cutoff 2025-10-01 "
+        about=("`erosion simulate --n-customers 100000 --duration 730d --seed 7`; `erosion features --as-of 2025-10-01 "
                "--horizon 90d` (the population: customers still here, active in the 90 days before the cutoff) and "
-               "`erosion train --target churn --model auto` (5-fold) on observed events only, against LightGBM on "
+               "`erosion train --label churn --family auto` (5-fold) on observed events only, against LightGBM on "
                "the same feature table and oracles (`oracle_peer.py`) fitted on the simulator's `truth.parquet` as "
                "of the cutoff, on the same rows and labels, 5-fold stratified (seed 0)."),
         run=sec_oracle, sims=(ORACLE_N,)),
     Section(
         name="train_protocol",
-        title="Training end to end: `erosion train --model gbdt` vs LightGBM through the same protocol",
+        title="Training end to end: `erosion train --family gbdt` vs LightGBM through the same protocol",
         about=("`erosion features` at five cutoffs (2024-10-01 to 2025-09-30, 91 days apart) on the 100k "
-               "simulation; `erosion train --target churn --model gbdt`: time-based validation (three folds, each "
+               "simulation; `erosion train --label churn --family gbdt`: time-based validation (three folds, each "
                "trained on cutoffs at least the 90-day horizon earlier), early stopping on a stratified 15 % with "
                "refit in every fit, Platt calibration, the final model, SHAP importance. `train_protocol_peer.py` "
                "runs LightGBM through the same steps on erosion's folds with erosion's tree settings."),
@@ -1016,8 +1016,8 @@ SECTIONS: list[Section] = [
     Section(
         name="population",
         title="Who the nightly job scores: erosion-score against the simulator's truth",
-        about=("A fresh `erosion simulate --customers 20000 --days 730 --seed 11`; `erosion features` at the demo's "
-               "three cutoffs, `erosion train --target erosion --model gbdt` (the demo's model), then `erosion-score` "
+        about=("A fresh `erosion simulate --n-customers 20000 --duration 730d --seed 11`; `erosion features` at the demo's "
+               "three cutoffs, `erosion train --label erosion --family gbdt` (the demo's model), then `erosion-score` "
                "from the raw histories as of 2025-10-01. `population_check.py` joins the scores to `truth.parquet` "
                "and to the events: who had already churned, who had cancelled, and whether they got an action."),
         run=sec_population),
@@ -1033,7 +1033,7 @@ SECTIONS: list[Section] = [
         name="m4",
         title="Forecasting: `erosion forecast` vs statsforecast on M4 Weekly, and at scale",
         about=("M4 Weekly (359 series, horizon 13) from the organisers' train and test files: `erosion forecast "
-               "--format m4 --season 52 --model auto|ets|arima|theta` and statsforecast 2.1 AutoETS (season 1 and 52), "
+               "--format m4 --season 52 --method auto|ets|arima|theta` and statsforecast 2.1 AutoETS (season 1 and 52), "
                "AutoARIMA and AutoTheta (season 52), n_jobs=1, all scored by `m4_peer.py` with the organisers' measures: sMAPE, "
                "MASE (in-sample naive scale, lag 1 as M4-info gives for Weekly) and OWA against Naive2 computed on "
                "the same files."),
@@ -1187,7 +1187,7 @@ def simulate(binary: Path, n: int, days: int, seed: int, data_root: Path, force:
             log(f"reusing {d} (same binary and flags)")
             return d, old.get("timing")
     d.mkdir(parents=True, exist_ok=True)
-    res = timed([str(binary), "simulate", "--customers", str(n), "--days", str(days),
+    res = timed([str(binary), "simulate", "--n-customers", str(n), "--duration", f"{days}d",
                  "--seed", str(seed), "--out", str(d)], d, timeout, logfile)
     events = d / "events.parquet"
     if res["rc"] == 0 and events.exists():
@@ -1339,7 +1339,7 @@ def render(doc: dict) -> str:
         f"- Rust: {v.get('rustc', '?')}; erosion: `{v.get('erosion', '?')}`, binary `{doc.get('binary', '?')}` "
         "(the workspace's release profile is plain: no LTO).",
         "- Python peers: " + ", ".join(f"{k} {val}" for k, val in sorted(v.get("peers", {}).items())) + ".",
-        "- Data: `erosion simulate --customers N --days {days} --seed {seed}`, outside the repo.".format(**doc["sim_flags"]),
+        "- Data: `erosion simulate --n-customers N --duration {days}d --seed {seed}`, outside the repo.".format(**doc["sim_flags"]),
         "- Method: erosion and its peer run on the same files in the same run, alternating "
         f"(A B A B ...), {doc['runs']} runs each; wall time and peak resident memory (max RSS) "
         "from `/usr/bin/time -f '%e %M'` (MiB = 1024 × 1024 bytes). Median wall time, min–max, the largest peak memory over "

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Telco churn peers: 5-fold stratified cross-validated ROC-AUC (seed 0) of scikit-learn's
 LogisticRegression (one-hot + scaling), HistGradientBoostingClassifier, LightGBM (200 trees) and
-XGBoost on the IBM Telco CSV, as `erosion train --target Churn --positive Yes --id customerID`
+XGBoost on the IBM Telco CSV, as `erosion train --label Churn --positive Yes --id customerID`
 sees it (every other column an input, TotalCharges' blanks missing).
 
     python telco_peer.py --csv Telco-Customer-Churn.csv --json-out telco_peer.json [--runs 3]

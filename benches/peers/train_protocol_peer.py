@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""LightGBM through `erosion train --model gbdt`'s whole protocol, on the same table and folds.
+"""LightGBM through `erosion train --family gbdt`'s whole protocol, on the same table and folds.
 
     python train_protocol_peer.py --features features.parquet --target churn \
         --erosion-metrics gbdt.metrics.json --threads 1 --json-out peer.json

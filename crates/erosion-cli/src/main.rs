@@ -4,16 +4,26 @@
 //! Exit codes: 0 success, 2 bad usage or bad input (the message names the file, the column and
 //! the row; an output path equal to an input), 1 an environment or internal failure (standard
 //! output full: the files are written first, the I/O error is the cause). A closed standard
-//! output (`| head`) ends quietly with 0.
+//! output (`| head`) ends quietly with 0. A flag spelling that changed (`renamed`) is a usage
+//! error, exit 2, naming the new spelling.
 
 mod args;
 mod cmd;
 mod progress;
+mod renamed;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(msg) = renamed::old_spelling(&argv) {
+        erosion_io::errln!("error: {msg}");
+        return ExitCode::from(2);
+    }
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -23,6 +33,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if cli.quiet && !prints_its_output(&cli.command) {
+        erosion_io::stdout::silence_stdout();
+    }
     let result = try_main(cli);
     match result {
         // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout
@@ -36,6 +49,12 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Commands whose standard output is what was asked for, not a summary: `--quiet` keeps it.
+fn prints_its_output(c: &args::Command) -> bool {
+    use args::Command::*;
+    matches!(c, Validate(_) | Evaluate(_)) || matches!(c, Features(a) if a.list)
 }
 
 fn try_main(cli: args::Cli) -> anyhow::Result<()> {

@@ -6,7 +6,6 @@ use std::process::{Command, Output};
 fn erosion<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_erosion"))
         .args(args)
-        .arg("--quiet")
         .output()
         .expect("runs")
 }
@@ -66,10 +65,10 @@ fn simulate_is_deterministic_and_validates() {
     for out in [&a, &b] {
         let o = erosion(&[
             "simulate",
-            "--customers",
+            "--n-customers",
             "300",
-            "--days",
-            "120",
+            "--duration",
+            "120d",
             "--seed",
             "3",
             "--out",
@@ -148,7 +147,7 @@ fn consent_spellings_bind_and_near_misses_are_warned_about() {
         "features",
         "--events",
         &events.to_string_lossy(),
-        "--cutoff",
+        "--as-of",
         "2025-01-03",
         "--out",
         &d.join("f.csv").to_string_lossy(),
@@ -167,7 +166,7 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
         "features",
         "--events",
         p.to_str().unwrap(),
-        "--cutoff",
+        "--as-of",
         "1997-10-01",
         "--horizon",
         "273d",
@@ -203,9 +202,9 @@ fn features_on_cdnow_with_a_273_day_churn_label() {
         "train",
         "--features",
         out.to_str().unwrap(),
-        "--target",
+        "--label",
         "churn",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         model.to_str().unwrap(),
@@ -322,7 +321,7 @@ fn a_failed_command_writes_nothing() {
         "features",
         "--events",
         p.to_str().unwrap(),
-        "--cutoff",
+        "--as-of",
         "2024-02-01",
         "--out",
         out.to_str().unwrap(),
@@ -338,19 +337,19 @@ fn a_failed_command_writes_nothing() {
         "features",
         "--events",
         p.to_str().unwrap(),
-        "--cutoff",
+        "--as-of",
         "soon",
         "--out",
         "x.csv",
     ]);
     bad(&[
         "simulate",
-        "--customers",
+        "--n-customers",
         "10",
-        "--days",
-        "30",
-        "--incident-day",
-        "90",
+        "--duration",
+        "30d",
+        "--incident-after",
+        "90d",
         "--out",
         d.to_str().unwrap(),
     ]);
@@ -367,10 +366,10 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
     let s = |p: &Path| p.to_str().unwrap().to_string();
     let o = erosion(&[
         "simulate",
-        "--customers",
+        "--n-customers",
         "800",
-        "--days",
-        "730",
+        "--duration",
+        "730d",
         "--seed",
         "3",
         "--out",
@@ -380,8 +379,8 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
     let (events, customers) = (sim.join("events.parquet"), sim.join("customers.parquet"));
     let (train, test) = (d.join("train.parquet"), d.join("test.parquet"));
     for (flag, value, out) in [
-        ("--cutoffs", "2025-01-01..2025-07-02/91d", &train),
-        ("--cutoff", "2025-10-01", &test),
+        ("--as-of", "2025-01-01..2025-07-02/91d", &train),
+        ("--as-of", "2025-10-01", &test),
     ] {
         let o = erosion(&[
             "features",
@@ -401,9 +400,9 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
         "train",
         "--features",
         &s(&train),
-        "--target",
+        "--label",
         "erosion",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         &s(&model),
@@ -422,7 +421,7 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
         "train",
         "--features",
         &s(&train),
-        "--target",
+        "--label",
         "erosion",
         "--horizon",
         "30d",
@@ -514,11 +513,11 @@ fn train_rejects_bad_targets_and_drops_empty_columns() {
             "train",
             "--features",
             table.to_str().unwrap(),
-            "--target",
+            "--label",
             target,
             "--id",
             "id",
-            "--model",
+            "--family",
             "logistic",
             "--out",
             out.to_str().unwrap(),
@@ -534,11 +533,11 @@ fn train_rejects_bad_targets_and_drops_empty_columns() {
         "train",
         "--features",
         table.to_str().unwrap(),
-        "--target",
+        "--label",
         "label",
         "--id",
         "id",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         out.to_str().unwrap(),
@@ -605,15 +604,15 @@ fn forecast_writes_intervals_and_rejects_gaps_bad_values_and_zero_horizons() {
             "forecast",
             "--series",
             series.to_str().unwrap(),
-            "--id",
+            "--series-id-col",
             "segment",
-            "--time",
+            "--timestamp-col",
             "week",
-            "--value",
+            "--value-col",
             "nps",
-            "--horizon",
+            "--periods",
             horizon,
-            "--model",
+            "--method",
             "ets",
             "--out",
             out.to_str().unwrap(),
@@ -656,7 +655,7 @@ fn forecast_writes_intervals_and_rejects_gaps_bad_values_and_zero_horizons() {
         "{t}"
     );
     let t = bad(&args(&good, "0", &bad_out));
-    assert!(t.contains("horizon"), "{t}");
+    assert!(t.contains("--periods"), "{t}");
     assert!(!bad_out.exists());
 }
 
@@ -735,18 +734,18 @@ fn small_table(d: &Path) -> PathBuf {
     write(d, "table.csv", &csv)
 }
 
-/// `--windows 30,30` (or `30,30d`) is refused with exit 2 naming both, before any work.
+/// `--windows 30d,30d` (or `28d,4w`) is refused with exit 2 naming both, before any work.
 #[test]
 fn features_windows_given_twice_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("f.csv");
     let p = cdnow();
-    for windows in ["30,30", "30,90,30d"] {
+    for windows in ["30d,30d", "28d,90d,4w"] {
         let mut args = vec![
             "features",
             "--events",
             p.to_str().unwrap(),
-            "--cutoff",
+            "--as-of",
             "1997-10-01",
             "--windows",
             windows,
@@ -795,8 +794,8 @@ fn train_with_stdout_full_keeps_the_model_and_exits_1() {
     let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
         .args(["train", "--features"])
         .arg(&table)
-        .args(["--target", "label", "--positive", "yes", "--id", "id"])
-        .args(["--model", "logistic", "--out"])
+        .args(["--label", "label", "--positive", "yes", "--id", "id"])
+        .args(["--family", "logistic", "--out"])
         .arg(&model)
         .stdout(full)
         .output()
@@ -820,13 +819,13 @@ fn train_with_stdout_full_keeps_the_model_and_exits_1() {
         "train",
         "--features",
         table.to_str().unwrap(),
-        "--target",
+        "--label",
         "label",
         "--positive",
         "yes",
         "--id",
         "id",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         d.join("model2.json").to_str().unwrap(),
@@ -853,7 +852,7 @@ fn out_equal_to_an_input_is_refused() {
         "features",
         "--events",
         events.to_str().unwrap(),
-        "--cutoff",
+        "--as-of",
         "2024-03-01",
         "--out",
         dotted.to_str().unwrap(),
@@ -868,13 +867,13 @@ fn out_equal_to_an_input_is_refused() {
             "train",
             "--features",
             table.to_str().unwrap(),
-            "--target",
+            "--label",
             "label",
             "--positive",
             "yes",
             "--id",
             "id",
-            "--model",
+            "--family",
             "logistic",
             "--out",
             out.to_str().unwrap(),
@@ -889,13 +888,13 @@ fn out_equal_to_an_input_is_refused() {
         "train",
         "--features",
         table.to_str().unwrap(),
-        "--target",
+        "--label",
         "label",
         "--positive",
         "yes",
         "--id",
         "id",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         model.to_str().unwrap(),
@@ -927,8 +926,8 @@ fn an_output_that_cannot_be_written_exits_1_with_the_cause() {
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "trap '' XFSZ; ulimit -f 4; exec '{}' train --features '{}' --target label \
-             --positive yes --id id --model logistic --out '{}'",
+            "trap '' XFSZ; ulimit -f 4; exec '{}' train --features '{}' --label label \
+             --positive yes --id id --family logistic --out '{}'",
             env!("CARGO_BIN_EXE_erosion"),
             table.display(),
             model.display()
@@ -948,4 +947,194 @@ fn an_output_that_cannot_be_written_exits_1_with_the_cause() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// The table of renamed flags, the same one the binary checks.
+#[allow(dead_code)]
+#[path = "../src/renamed.rs"]
+mod renamed;
+
+/// Every old spelling of the table, in every command where it was a flag, is refused with
+/// exit 2 and a message naming the new spelling, before any other check (issue 16).
+#[test]
+fn every_old_flag_spelling_is_refused_naming_the_new_one() {
+    assert!(!renamed::RENAMED.is_empty());
+    for r in renamed::RENAMED {
+        for c in r.commands {
+            let joined = format!("{}=x", r.old);
+            for args in [
+                vec![*c, r.old, "x"],
+                vec!["-q", *c, "--out", "o", r.old, "x"],
+                vec![*c, joined.as_str()],
+            ] {
+                let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
+                    .args(&args)
+                    .output()
+                    .unwrap();
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+                assert!(
+                    err.contains(&format!("`erosion {c} {}` is now `{}`", r.old, r.new)),
+                    "{args:?}: {err}"
+                );
+                assert!(o.stdout.is_empty(), "{args:?}");
+            }
+        }
+    }
+}
+
+/// Choices are clap values: `--help` lists them and clap refuses any other, exit 2.
+#[test]
+fn help_lists_the_choices_and_others_are_refused() {
+    let help = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let cases: &[(&str, &str)] = &[
+        ("train", "[possible values: auto, logistic, forest, gbdt]"),
+        ("forecast", "[possible values: auto, ets, arima, theta, combination, naive, snaive, ses, holt, damped, hw-additive, hw-multiplicative]"),
+        ("forecast", "[possible values: nps, csat, optout_rate, unsubscribe_rate, complaint_rate]"),
+        ("forecast", "[possible values: day, week, month]"),
+        ("forecast", "[possible values: long, m4]"),
+        ("audit", "[possible values: equal_opportunity, demographic_parity]"),
+        ("export", "[possible values: onnx]"),
+    ];
+    for (command, values) in cases {
+        let short = help(&[command, "-h"]);
+        assert!(short.contains(values), "{command} -h: {short}");
+    }
+    // the long help describes each value
+    let long = help(&["train", "--help"]);
+    assert!(
+        long.contains("Possible values:")
+            && long.contains("- gbdt:")
+            && long.contains("Gradient-boosted trees"),
+        "{long}"
+    );
+    for (args, value) in [
+        (
+            vec![
+                "train",
+                "--features",
+                "t.csv",
+                "--label",
+                "y",
+                "--out",
+                "m.json",
+                "--family",
+                "xgboost",
+            ],
+            "xgboost",
+        ),
+        (
+            vec![
+                "forecast",
+                "--series",
+                "s.csv",
+                "--periods",
+                "4",
+                "--method",
+                "prophet",
+            ],
+            "prophet",
+        ),
+        (
+            vec![
+                "forecast",
+                "--series",
+                "s.csv",
+                "--periods",
+                "4",
+                "--freq",
+                "hour",
+            ],
+            "hour",
+        ),
+    ] {
+        let t = bad(&args);
+        assert!(t.contains(value) && t.contains("possible values"), "{t}");
+    }
+}
+
+/// `erosion --help` names the other binary and what it is for.
+#[test]
+fn top_level_help_names_erosion_score() {
+    let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        help.contains("erosion-score, a separate binary") && help.contains("nightly scorer"),
+        "{help}"
+    );
+    assert!(help.contains("-q, --quiet"), "{help}");
+}
+
+/// Durations carry their unit: a bare number is refused, exit 2, with the spelling to use.
+#[test]
+fn durations_without_a_unit_are_refused() {
+    for (args, hint) in [
+        (
+            vec!["features", "--list", "--horizon", "90"],
+            "--horizon \"90\" needs a unit: 90d",
+        ),
+        (
+            vec!["features", "--list", "--windows", "30,90"],
+            "--windows \"30\" needs a unit: 30d",
+        ),
+        (
+            vec!["simulate", "--duration", "730", "--out", "x"],
+            "--duration \"730\" needs a unit: 730d",
+        ),
+    ] {
+        let t = bad(&args);
+        assert!(t.contains(hint), "{args:?}: {t}");
+    }
+}
+
+/// `-q`/`--quiet` prints only errors and warnings; what a command exists to print still prints.
+#[test]
+fn quiet_keeps_only_errors_warnings_and_the_asked_for_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_erosion"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = dir.path().join("sim");
+    let sim = [
+        "simulate",
+        "--n-customers",
+        "50",
+        "--duration",
+        "60d",
+        "--out",
+    ];
+    let loud = run(&[&sim[..], &[out.to_str().unwrap()]].concat());
+    assert!(loud.status.success());
+    assert!(String::from_utf8_lossy(&loud.stdout).contains("simulated 50 customers"));
+    for q in ["-q", "--quiet"] {
+        let o = run(&[&[q][..], &sim[..], &[out.to_str().unwrap()]].concat());
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(
+            o.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let o = run(&["features", "--list", q]);
+        assert!(String::from_utf8_lossy(&o.stdout).contains("trust_index"));
+        let o = run(&[
+            "validate",
+            q,
+            "--events",
+            out.join("events.parquet").to_str().unwrap(),
+        ]);
+        assert!(o.status.success() && !o.stdout.is_empty(), "{}", text(&o));
+    }
 }

@@ -7,7 +7,6 @@ use std::process::{Command, Output};
 fn erosion(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_erosion"))
         .args(args)
-        .arg("--quiet")
         .envs(env.iter().copied())
         .output()
         .expect("runs")
@@ -68,7 +67,7 @@ fn validate_refuses_a_9999_12_31_timestamp() {
             "features",
             "--events",
             p.to_str().unwrap(),
-            "--cutoff",
+            "--as-of",
             "2025-03-01",
             "--horizon",
             "30d",
@@ -124,7 +123,7 @@ fn features_refuses_an_nps_of_11_as_validate_does() {
             "features",
             "--events",
             p.to_str().unwrap(),
-            "--cutoff",
+            "--as-of",
             "2025-03-01",
             "--horizon",
             "30d",
@@ -159,7 +158,7 @@ fn a_value_of_1e308_is_refused_by_features_forecast_and_validate() {
             "features",
             "--events",
             ev,
-            "--cutoff",
+            "--as-of",
             "2025-03-01",
             "--horizon",
             "30d",
@@ -174,9 +173,9 @@ fn a_value_of_1e308_is_refused_by_features_forecast_and_validate() {
             "nps",
             "--freq",
             "week",
-            "--horizon",
+            "--periods",
             "4",
-            "--model",
+            "--method",
             "naive",
             "--out",
             o,

@@ -8,12 +8,25 @@
 //! as the cause.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 static FAILED: Mutex<Option<std::io::Error>> = Mutex::new(None);
+static SILENT: AtomicBool = AtomicBool::new(false);
 
-/// Writes `args` to stdout (flushed), remembering the first error instead of panicking.
+/// `--quiet` in both binaries: from now on [`outln!`](crate::outln) and [`out!`](crate::out)
+/// write nothing (no summaries on stdout); [`errln!`](crate::errln) (errors, warnings, notes)
+/// still writes, and files are written as without it.
+pub fn silence_stdout() {
+    SILENT.store(true, Ordering::Relaxed);
+}
+
+/// Writes `args` to stdout (flushed), remembering the first error instead of panicking;
+/// nothing after [`silence_stdout`].
 pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if SILENT.load(Ordering::Relaxed) {
+        return;
+    }
     let mut failed = FAILED.lock().unwrap_or_else(|e| e.into_inner());
     if failed.is_some() {
         return;

@@ -16,30 +16,30 @@ use std::process::ExitCode;
 )]
 struct Args {
     /// Model bundle (from `erosion train`).
-    #[arg(long, value_name = "MODEL")]
+    #[arg(long, value_name = "FILE")]
     model: PathBuf,
     /// Events file (raw-histories mode; needs --customers and --as-of).
-    #[arg(long, value_name = "F", requires_all = ["customers", "as_of"], conflicts_with = "features")]
+    #[arg(long, value_name = "FILE", requires_all = ["customers", "as_of"], conflicts_with = "features")]
     events: Option<PathBuf>,
     /// Customers file: the customers to score (raw-histories mode).
-    #[arg(long, value_name = "F", requires = "events")]
+    #[arg(long, value_name = "FILE", requires = "events")]
     customers: Option<PathBuf>,
     /// Scoring date, YYYY-MM-DD: events strictly before its midnight UTC count. In features
     /// mode, the as_of written for tables without a `cutoff` column.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// A ready feature table, one row per customer (features mode).
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "FILE")]
     features: Option<PathBuf>,
     /// Scores output (.csv or .parquet).
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// Customers not scored, with the reason (default: <out stem>.exclusions.<ext>).
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "FILE")]
     exclusions: Option<PathBuf>,
     /// Ids never to score: one a line, the first field of `id,reason` lines; a header line,
     /// quotes, a UTF-8 BOM, CRLF, blank lines and `#` comments are fine.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "FILE")]
     suppress: Option<PathBuf>,
     /// The input already leaves out every customer who opted out or withdrew consent: score it
     /// even when it carries no consent information (the scores' metadata records this).
@@ -48,8 +48,8 @@ struct Args {
     /// Score only the customers whose id hashes (FNV-1a 64) to partition I of N (0-based).
     #[arg(long, value_name = "I/N")]
     partition: Option<String>,
-    /// Print only errors and warnings.
-    #[arg(long)]
+    /// Print only errors and warnings: no progress, no summary (the same as `erosion --quiet`).
+    #[arg(short, long)]
     quiet: bool,
 }
 
@@ -71,7 +71,7 @@ fn try_main(a: Args) -> Result<(), Failure> {
         },
         _ => {
             return Err(Failure::Input(erosion_core::Error::usage(
-                "give either --events F --customers F --as-of DATE, or --features F",
+                "give either --events FILE --customers FILE --as-of DATE, or --features FILE",
             )))
         }
     };
@@ -84,6 +84,9 @@ fn try_main(a: Args) -> Result<(), Failure> {
         partition,
         consent_handled_upstream: a.consent_handled_upstream,
     };
+    if a.quiet {
+        erosion_io::stdout::silence_stdout();
+    }
     let s = run(&opts)?;
     // Consent goes to stderr even with --quiet: a night's log must say how consent was decided.
     for line in s.consent.lines() {
@@ -92,33 +95,31 @@ fn try_main(a: Args) -> Result<(), Failure> {
     if let Some(w) = s.consent.warning() {
         erosion_io::errln!("{w}");
     }
-    if !a.quiet {
-        let part = partition
-            .map(|(i, n)| format!(" (partition {i}/{n})"))
-            .unwrap_or_default();
-        erosion_io::outln!(
-            "{} input customers, {} in scope{part}: {} scored + {} excluded",
-            s.input,
-            s.in_partition,
-            s.scored,
-            s.excluded_total()
-        );
-        for (r, n) in &s.excluded {
-            erosion_io::outln!("  excluded {r}: {n}");
-        }
-        let list = |xs: &[(&str, usize)]| {
-            xs.iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if s.scored > 0 {
-            erosion_io::outln!("bands: {}", list(&s.bands));
-            erosion_io::outln!("actions: {}", list(&s.actions));
-        }
-        erosion_io::outln!("scores: {}", a.out.display());
-        erosion_io::outln!("exclusions: {}", s.exclusions_path.display());
+    let part = partition
+        .map(|(i, n)| format!(" (partition {i}/{n})"))
+        .unwrap_or_default();
+    erosion_io::outln!(
+        "{} input customers, {} in scope{part}: {} scored + {} excluded",
+        s.input,
+        s.in_partition,
+        s.scored,
+        s.excluded_total()
+    );
+    for (r, n) in &s.excluded {
+        erosion_io::outln!("  excluded {r}: {n}");
     }
+    let list = |xs: &[(&str, usize)]| {
+        xs.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if s.scored > 0 {
+        erosion_io::outln!("bands: {}", list(&s.bands));
+        erosion_io::outln!("actions: {}", list(&s.actions));
+    }
+    erosion_io::outln!("scores: {}", a.out.display());
+    erosion_io::outln!("exclusions: {}", s.exclusions_path.display());
     Ok(())
 }
 

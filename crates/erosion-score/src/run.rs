@@ -355,7 +355,7 @@ pub fn cost_note(bundle: &Bundle) -> Option<String> {
         format!(
             "note: this {} model takes about {steps:.1e} steps to explain each customer (exact TreeSHAP \
              visits every tree node; the demo's GBDT takes about 3e4), so scoring many customers will \
-             be slow. For nightly scoring at scale prefer `erosion train --model gbdt`.",
+             be slow. For nightly scoring at scale prefer `erosion train --family gbdt`.",
             bundle.model.kind
         )
     })

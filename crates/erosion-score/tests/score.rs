@@ -363,7 +363,7 @@ fn raw_mode_equals_features_mode() {
         f.root.join("events.parquet"),
         f.root.join("customers.parquet"),
     );
-    ok(&[
+    let quiet = ok(&[
         "--model",
         p(&model),
         "--events",
@@ -374,10 +374,16 @@ fn raw_mode_equals_features_mode() {
         &as_of,
         "--out",
         p(&raw_out),
-        "--quiet",
+        "-q",
     ]);
+    // -q, as `erosion -q`: only errors and warnings, no summary on stdout
+    assert!(
+        quiet.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stdout)
+    );
     let feats = f.root.join("features.parquet");
-    ok(&[
+    let loud = ok(&[
         "--model",
         p(&model),
         "--features",
@@ -385,6 +391,7 @@ fn raw_mode_equals_features_mode() {
         "--out",
         p(&feat_out),
     ]);
+    assert!(String::from_utf8_lossy(&loud.stdout).contains("scored +"));
     let (a, b) = (probs(&read(&raw_out)), probs(&read(&feat_out)));
     // Features mode scores every row; raw mode leaves out the sim's own opt-outs.
     assert!(!a.is_empty());

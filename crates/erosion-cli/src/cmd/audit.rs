@@ -140,7 +140,7 @@ pub fn run(a: &AuditArgs, quiet: bool) -> anyhow::Result<()> {
                 .map_err(|e| fairness_error(path, format!("column {label:?}: {e}")))?;
             let all_scores = numbers(&table, score)?;
             let scores: Vec<f64> = rows.iter().map(|&i| all_scores[i]).collect();
-            let decisions = match &a.pred {
+            let decisions = match &a.decision {
                 Some(col) => {
                     let d = table.strings(col)?;
                     let v: Vec<String> = rows.iter().map(|&i| d[i].clone().unwrap_or_default()).collect();
@@ -181,17 +181,10 @@ pub fn run(a: &AuditArgs, quiet: bool) -> anyhow::Result<()> {
                 .ok_or_else(|| Error::usage(format!("--reference {r:?} is not COLUMN=VALUE")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mitigation = a
-        .mitigate
-        .as_deref()
-        .map(|m| {
-            MitigationConstraint::parse(m).ok_or_else(|| {
-                Error::usage(format!(
-                    "--mitigate {m:?} is not equal_opportunity or demographic_parity"
-                ))
-            })
-        })
-        .transpose()?;
+    let mitigation = a.mitigate.map(|m| {
+        MitigationConstraint::parse(&crate::args::choice(&m))
+            .expect("every --mitigate choice is a constraint (args tests)")
+    });
     let config = AuditConfig {
         threshold,
         min_group_size: a.min_group_size,

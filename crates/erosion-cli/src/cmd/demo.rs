@@ -1,7 +1,8 @@
 //! `erosion demo`: the whole journey on embedded sample data. Each step prints what it did.
 
 use crate::args::{
-    AuditArgs, DemoArgs, EvaluateArgs, EventFileArgs, ExportArgs, ForecastArgs, TrainArgs,
+    AuditArgs, DemoArgs, EvaluateArgs, EventFileArgs, ExportArgs, ExportFormat, Family,
+    ForecastArgs, FreqArg, Method, Metric, Mitigation, SeriesFormat, TrainArgs,
 };
 use erosion_sim::SimConfig;
 
@@ -9,9 +10,9 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let out = &a.out;
     erosion_io::outln!(
         "== 1. simulate: {} customers over 730 days (seed 7)",
-        a.customers
+        a.n_customers
     );
-    let sim_config = SimConfig::new(a.customers, 730, 7);
+    let sim_config = SimConfig::new(a.n_customers, 730, 7);
     let w = super::simulate::simulate_to(&sim_config, &out.join("data"), quiet)?;
     erosion_io::outln!(
         "   wrote {} customers, {} events, {} truth rows to {}",
@@ -24,9 +25,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     erosion_io::outln!("== 2. validate: load the files back as every command does");
     let file = EventFileArgs {
         customer_id_col: "customer_id".into(),
-        timestamp_col: "timestamp".into(),
         event_type_col: "event_type".into(),
-        value_col: "value".into(),
         channel_col: "channel".into(),
         personalized_col: "personalized".into(),
         ..EventFileArgs::default()
@@ -46,8 +45,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         "   the population: a warning is for customers who are still here, so each cutoff keeps the {}; the rest are counted, not scored",
         config.population_rule()
     );
-    let train_cutoffs = super::features::cutoffs(&[], &["2025-01-01..2025-07-02/91d".to_string()])?;
-    let test_cutoffs = super::features::cutoffs(&["2025-10-01".to_string()], &[])?;
+    let train_cutoffs = super::features::cutoffs(&["2025-01-01..2025-07-02/91d".to_string()])?;
+    let test_cutoffs = super::features::cutoffs(&["2025-10-01".to_string()])?;
     let train_path = out.join("features_train.parquet");
     let test_path = out.join("features_test.parquet");
     for (cutoffs, path) in [(&train_cutoffs, &train_path), (&test_cutoffs, &test_path)] {
@@ -65,7 +64,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     }
 
     // The GBDT: the model most users pick, seconds to train and cheap to explain per customer.
-    // `--model auto` also fits logistic regression and a 300-tree forest and keeps the best by
+    // `--family auto` also fits logistic regression and a 300-tree forest and keeps the best by
     // validation AUC (on this data the three are within 0.01), at many times the cost.
     erosion_io::outln!(
         "== 4. train: GBDT erosion classifier on the three earlier cutoffs (time-based validation)"
@@ -74,13 +73,13 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     super::train::run_train(
         &TrainArgs {
             features: train_path.clone(),
-            target: "erosion".into(),
+            label: "erosion".into(),
             positive: None,
             id: None,
             sensitive: Vec::new(),
             exclude: Vec::new(),
             allow: Vec::new(),
-            model: "gbdt".into(),
+            family: Family::Gbdt,
             capacity: 0.1,
             cost_ratio: None,
             best_f1: false,
@@ -112,13 +111,13 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             label: None,
             score: None,
             positive: None,
-            pred: None,
+            decision: None,
             id: None,
             group: vec!["gender".into(), "age_band".into()],
             threshold: None,
             reference: Vec::new(),
             min_group_size: 30,
-            mitigate: Some("equal_opportunity".into()),
+            mitigate: Some(Mitigation::EqualOpportunity),
             bootstrap: 500,
             seed: 0,
             out: out.join("audit"),
@@ -128,30 +127,29 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
 
     erosion_io::outln!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
     let incident = config_incident_date(&sim_config);
-    for metric in ["optout_rate", "nps"] {
+    for metric in [Metric::OptoutRate, Metric::Nps] {
+        let metric_name = crate::args::choice(&metric);
         super::forecast::run(
             &ForecastArgs {
                 series: None,
-                format: None,
-                id: "series_id".into(),
-                time: "ds".into(),
-                value: "y".into(),
+                format: SeriesFormat::Long,
+                series_id_col: "series_id".into(),
                 events: Some(w.dir.join("events.parquet")),
                 customers: Some(w.dir.join("customers.parquet")),
-                metric: Some(metric.into()),
+                metric: Some(metric),
                 by: Some("region".into()),
-                freq: Some("week".into()),
-                until: Some(incident.clone()),
-                horizon: 13,
+                freq: Some(FreqArg::Week),
+                as_of: Some(incident.clone()),
+                periods: 13,
                 season: None,
-                model: "auto".into(),
+                method: Method::Auto,
                 backtest: None,
-                alerts: Some(out.join(format!("forecast/{metric}_alerts.json"))),
+                alerts: Some(out.join(format!("forecast/{metric_name}_alerts.json"))),
                 alert_below: None,
                 alert_above: None,
                 anomaly_z: 3.0,
                 plot: Some(out.join("forecast/plots")),
-                out: Some(out.join(format!("forecast/{metric}.csv"))),
+                out: Some(out.join(format!("forecast/{metric_name}.csv"))),
                 file: file.clone(),
             },
             quiet,
@@ -162,7 +160,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let onnx_path = out.join("model.onnx");
     let exported = super::export::export(&ExportArgs {
         model: model_path.clone(),
-        format: "onnx".into(),
+        format: ExportFormat::Onnx,
         out: onnx_path.clone(),
     })?;
     erosion_io::outln!(

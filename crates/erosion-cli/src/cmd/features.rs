@@ -7,25 +7,30 @@ use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable, LeftOut}
 use erosion_io::timing;
 use std::time::Instant;
 
-/// Parses `90d`, `90`, `13w` into days.
+/// Parses a duration with its unit, `90d` or `13w`, into days; a bare number is refused (every
+/// duration carries its unit).
 pub fn parse_days(s: &str, flag: &str) -> Result<u32, Error> {
     let s = s.trim();
     let (num, mult) = if let Some(n) = s.strip_suffix('d') {
         (n, 1)
     } else if let Some(n) = s.strip_suffix('w') {
         (n, 7)
+    } else if s.parse::<u32>().is_ok() {
+        return Err(Error::usage(format!(
+            "{flag} {s:?} needs a unit: {s}d for days (or weeks, e.g. 13w)"
+        )));
     } else {
-        (s, 1)
+        (s, 0)
     };
     match num.parse::<u32>().ok().and_then(|n| n.checked_mul(mult)) {
         Some(n) if n > 0 => Ok(n),
         _ => Err(Error::usage(format!(
-            "{flag} {s:?} is not a positive number of days (e.g. 90d or 13w)"
+            "{flag} {s:?} is not a positive duration with its unit (e.g. 90d or 13w)"
         ))),
     }
 }
 
-/// `--windows` in days, each once: a window given twice (`30,30`, or `30,30d`) would name two
+/// `--windows` in days, each once: a window given twice (`30d,30d`, or `28d,4w`) would name two
 /// feature columns alike, so it is refused (exit 2) rather than silently dropped.
 pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
     let mut windows: Vec<u32> = Vec::with_capacity(given.len());
@@ -33,7 +38,7 @@ pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
         let d = parse_days(w, "--windows")?;
         if let Some(j) = windows.iter().position(|&x| x == d) {
             return Err(Error::usage(format!(
-                "--windows {}: {:?} and {:?} are both {d} days; give each window once (e.g. 30,90,365)",
+                "--windows {}: {:?} and {:?} are both {d} days; give each window once (e.g. 30d,90d,365d)",
                 given.join(","),
                 given[j],
                 given[i]
@@ -44,26 +49,29 @@ pub fn parse_windows(given: &[String]) -> Result<Vec<u32>, Error> {
     Ok(windows)
 }
 
-/// Expands `--cutoff` values and `--cutoffs START..END/STEP` into sorted, distinct cutoffs.
-pub fn cutoffs(single: &[String], ranges: &[String]) -> Result<Vec<i64>, Error> {
-    let date = |s: &str, flag: &str| {
-        parse_date(s)
-            .ok_or_else(|| Error::usage(format!("{flag} {s:?} is not a date (YYYY-MM-DD)")))
+/// Expands `--as-of` values, each a date or `START..END/STEP`, into sorted, distinct cutoffs.
+pub fn cutoffs(as_of: &[String]) -> Result<Vec<i64>, Error> {
+    let date = |s: &str| {
+        parse_date(s).ok_or_else(|| {
+            Error::usage(format!(
+                "--as-of {s:?} is not a date (YYYY-MM-DD) or dates START..END/STEP"
+            ))
+        })
     };
     let mut out = Vec::new();
-    for c in single {
-        out.push(date(c, "--cutoff")?);
-    }
-    for r in ranges {
+    for r in as_of {
+        let Some((span, step)) = r.split_once('/') else {
+            out.push(date(r)?);
+            continue;
+        };
         let bad = || {
             Error::usage(format!(
-                "--cutoffs {r:?} is not START..END/STEP (e.g. 2024-06-01..2025-06-01/30d)"
+                "--as-of {r:?} is not START..END/STEP (e.g. 2024-06-01..2025-06-01/30d)"
             ))
         };
-        let (span, step) = r.split_once('/').ok_or_else(bad)?;
         let (a, b) = span.split_once("..").ok_or_else(bad)?;
-        let (a, b) = (date(a, "--cutoffs")?, date(b, "--cutoffs")?);
-        let step = parse_days(step, "--cutoffs step")? as i64 * DAY_MS;
+        let (a, b) = (date(a)?, date(b)?);
+        let step = parse_days(step, "--as-of step")? as i64 * DAY_MS;
         if b < a {
             return Err(bad());
         }
@@ -143,10 +151,10 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         inputs.push(("--customers", c));
     }
     erosion_io::refuse_overlap(&outputs, &inputs)?;
-    let cutoffs = cutoffs(&a.cutoff, &a.cutoffs)?;
+    let cutoffs = cutoffs(&a.as_of)?;
     if cutoffs.is_empty() {
         return Err(
-            Error::usage("give at least one --cutoff DATE or --cutoffs START..END/STEP").into(),
+            Error::usage("give at least one --as-of DATE (or dates START..END/STEP)").into(),
         );
     }
     let pb = crate::progress::bar(3, "loading events and customers", quiet);

@@ -1,7 +1,7 @@
 //! `erosion forecast`: series from a table, M4's wide files or events; forecasts with
 //! intervals, backtests, alerts and plots.
 
-use crate::args::ForecastArgs;
+use crate::args::{choice, ForecastArgs, FreqArg, SeriesFormat};
 use chrono::NaiveDate;
 use erosion_core::time::{parse_date, parse_timestamp, DAY_MS};
 use erosion_core::Error;
@@ -27,14 +27,19 @@ fn date_of(ms: i64) -> NaiveDate {
 
 /// Series from a long table: one row per (id, time), sorted per id by time.
 fn long_series(a: &ForecastArgs, path: &Path) -> Result<Vec<Series>, Error> {
+    let (id_col, time_col, value_col) = (
+        a.series_id_col.as_str(),
+        a.file.timestamp_col_or("ds"),
+        a.file.value_col_or("y"),
+    );
     let table = Table::read(path)?;
-    let ids = table.strings(&a.id)?;
-    let times = table.strings(&a.time)?;
-    let values_col = table.column(&a.value)?;
+    let ids = table.strings(id_col)?;
+    let times = table.strings(time_col)?;
+    let values_col = table.column(value_col)?;
     let vals = values_col
         .cast(&DataType::Float64)
         .map_err(|e| Error::io(path, e))?;
-    let raw_vals = table.strings(&a.value)?;
+    let raw_vals = table.strings(value_col)?;
     let mut by_id: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
     for (row, v) in vals.f64().expect("Float64").iter().enumerate() {
         let bad = |column: &str, value: String, expected: &str| Error::BadValue {
@@ -46,20 +51,20 @@ fn long_series(a: &ForecastArgs, path: &Path) -> Result<Vec<Series>, Error> {
         };
         let id = ids[row]
             .clone()
-            .ok_or_else(|| bad(&a.id, "(empty)".into(), "a series id"))?;
+            .ok_or_else(|| bad(id_col, "(empty)".into(), "a series id"))?;
         let t = times[row].clone().unwrap_or_default();
         let ts = parse_timestamp(&t, None)
-            .ok_or_else(|| bad(&a.time, t.clone(), "a date (YYYY-MM-DD)"))?;
+            .ok_or_else(|| bad(time_col, t.clone(), "a date (YYYY-MM-DD)"))?;
         let v = v.filter(|x| x.is_finite()).ok_or_else(|| {
             bad(
-                &a.value,
+                value_col,
                 raw_vals[row].clone().unwrap_or_else(|| "(empty)".into()),
                 "a number",
             )
         })?;
         by_id.entry(id).or_default().push((ts, v));
     }
-    let freq = a.freq.as_deref().map(parse_freq).transpose()?;
+    let freq = a.freq.map(freq);
     by_id
         .into_iter()
         .map(|(id, mut pts)| {
@@ -71,35 +76,34 @@ fn long_series(a: &ForecastArgs, path: &Path) -> Result<Vec<Series>, Error> {
         .collect()
 }
 
-fn parse_freq(s: &str) -> Result<Freq, Error> {
-    match s {
-        "day" => Ok(Freq::Day),
-        "week" => Ok(Freq::Week),
-        "month" => Ok(Freq::Month),
-        _ => Err(Error::usage(format!(
-            "--freq {s:?} is not day, week or month"
-        ))),
+fn freq(f: FreqArg) -> Freq {
+    match f {
+        FreqArg::Day => Freq::Day,
+        FreqArg::Week => Freq::Week,
+        FreqArg::Month => Freq::Month,
     }
 }
 
 /// Series of a trust metric per segment, built from events.
 fn event_series(a: &ForecastArgs, events: &Path) -> Result<Vec<Series>, Error> {
-    let metric_name = a
-        .metric
-        .as_deref()
-        .ok_or_else(|| Error::usage("--events needs --metric"))?;
+    let metric_name = choice(
+        &a.metric
+            .ok_or_else(|| Error::usage("--events needs --metric"))?,
+    );
     let metric: TrustMetric = metric_name.parse().map_err(Error::Usage)?;
-    let freq_name = a.freq.as_deref().unwrap_or("week");
-    let freq = parse_freq(freq_name)?;
+    let freq = freq(a.freq.unwrap_or(FreqArg::Week));
     let period = match freq {
         Freq::Day => Period::Day,
         Freq::Week => Period::Week,
         Freq::Month => Period::Month,
     };
     let until = a
-        .until
+        .as_of
         .as_deref()
-        .map(|d| parse_date(d).ok_or_else(|| Error::usage(format!("--until {d:?} is not a date"))))
+        .map(|d| {
+            parse_date(d)
+                .ok_or_else(|| Error::usage(format!("--as-of {d:?} is not a date (YYYY-MM-DD)")))
+        })
         .transpose()?;
     let log = super::load::events(events, &a.file)?;
     super::load::warn_lookalikes(events, &log);
@@ -290,12 +294,12 @@ fn plot(
 }
 
 pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
-    if a.horizon == 0 {
-        return Err(Error::usage("--horizon must be at least 1 period").into());
+    if a.periods == 0 {
+        return Err(Error::usage("--periods must be at least 1").into());
     }
     let (series, source) = match (&a.series, &a.events) {
         (Some(p), None) => {
-            let s = if a.format.as_deref() == Some("m4") {
+            let s = if a.format == SeriesFormat::M4 {
                 let rows = erosion_forecast::m4::read_wide_csv(p).map_err(|e| forecast_error(p, e))?;
                 rows.into_iter()
                     .map(|r| {
@@ -319,15 +323,17 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
     if series.is_empty() {
         return Err(Error::usage(format!("{}: no series to forecast", source.display())).into());
     }
-    let model: Model = a.model.parse().map_err(|e| forecast_error(&source, e))?;
-    let season = a.season.unwrap_or(match (&a.events, a.freq.as_deref()) {
-        (_, Some(f)) => parse_freq(f)?.default_season(),
+    let model: Model = choice(&a.method)
+        .parse()
+        .map_err(|e| forecast_error(&source, e))?;
+    let season = a.season.unwrap_or(match (&a.events, a.freq) {
+        (_, Some(f)) => freq(f).default_season(),
         (Some(_), None) => 52,
         _ => 1,
     });
-    let mut cfg = ForecastConfig::new(a.horizon, season);
+    let mut cfg = ForecastConfig::new(a.periods, season);
     cfg.non_negative =
-        a.events.is_some() && a.metric.as_deref().is_some_and(|m| m.ends_with("_rate"));
+        a.events.is_some() && a.metric.is_some_and(|m| choice(&m).ends_with("_rate"));
     let pb = crate::progress::bar(series.len() as u64, "forecasting", quiet);
     let forecasts = erosion_forecast::forecast_many(&series, model, &cfg)
         .map_err(|e| forecast_error(&source, e))?;
@@ -340,7 +346,7 @@ pub fn run(a: &ForecastArgs, quiet: bool) -> anyhow::Result<()> {
     erosion_io::outln!(
         "forecast {} series {} periods ahead with {} (season {season}); wrote {}",
         series.len(),
-        a.horizon,
+        a.periods,
         model.name(),
         out.display()
     );

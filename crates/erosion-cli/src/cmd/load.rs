@@ -29,9 +29,9 @@ pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
         read: read_options(a)?,
         columns: EventColumns {
             customer_id: a.customer_id_col.clone(),
-            timestamp: a.timestamp_col.clone(),
+            timestamp: a.timestamp_col_or("timestamp").to_string(),
             event_type: a.event_type_col.clone(),
-            value: a.value_col.clone(),
+            value: a.value_col_or("value").to_string(),
             channel: a.channel_col.clone(),
             personalized: a.personalized_col.clone(),
         },

@@ -44,10 +44,10 @@ fn truth_to_frame(t: &Truth) -> DataFrame {
 /// Simulates into `out` with the given config.
 pub fn simulate_to(config: &SimConfig, out: &Path, quiet: bool) -> anyhow::Result<Written> {
     if config.customers == 0 {
-        return Err(Error::usage("--customers must be at least 1").into());
+        return Err(Error::usage("--n-customers must be at least 1").into());
     }
     if config.days < 7 {
-        return Err(Error::usage("--days must be at least 7").into());
+        return Err(Error::usage("--duration must be at least 7d").into());
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut customers = ParquetSink::create(&out.join("customers.parquet"))?;
@@ -76,7 +76,8 @@ pub fn simulate_to(config: &SimConfig, out: &Path, quiet: bool) -> anyhow::Resul
 
 /// The config the flags describe.
 pub fn config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
-    let mut c = SimConfig::new(a.customers, a.days, a.seed);
+    let days = super::features::parse_days(&a.duration, "--duration")?;
+    let mut c = SimConfig::new(a.n_customers, days, a.seed);
     let start = parse_date(&a.start)
         .ok_or_else(|| Error::usage(format!("--start {:?} is not a date (YYYY-MM-DD)", a.start)))?;
     c.start = chrono::DateTime::from_timestamp_millis(start)
@@ -84,11 +85,12 @@ pub fn config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
         .date_naive();
     if a.no_incident {
         c.incident_day = None;
-    } else if let Some(d) = a.incident_day {
-        if d >= a.days {
+    } else if let Some(after) = &a.incident_after {
+        let d = super::features::parse_days(after, "--incident-after")?;
+        if d >= days {
             return Err(Error::usage(format!(
-                "--incident-day {d} is outside the {} simulated days",
-                a.days
+                "--incident-after {after} is outside the {days} simulated days (--duration {})",
+                a.duration
             ))
             .into());
         }

@@ -26,7 +26,7 @@ fn guard(
         allow: a.allow.clone(),
         ..GuardOptions::default()
     };
-    let s = erosion_models::screen(raw, y, &a.target, &options);
+    let s = erosion_models::screen(raw, y, &a.label, &options);
     let file = a.features.display();
     let names = |r: fn(&DropReason) -> bool| -> Vec<String> {
         s.dropped
@@ -71,14 +71,14 @@ as days since it before training): {}; keep one as text with --allow",
     for w in &s.warned {
         erosion_io::errln!(
             "warning: {file}: {}; check that it is known before the outcome, or leave it out with --exclude {}",
-            w.describe(&a.target),
+            w.describe(&a.label),
             w.name
         );
     }
     for w in &s.allowed {
-        erosion_io::errln!("note: {file}: {} (kept: --allow)", w.describe(&a.target));
+        erosion_io::errln!("note: {file}: {} (kept: --allow)", w.describe(&a.label));
     }
-    if let Some(msg) = s.refusal(&a.target) {
+    if let Some(msg) = s.refusal(&a.label) {
         return Err(Error::usage(format!("{file}: {msg}")));
     }
     if s.kept.is_empty() {
@@ -145,7 +145,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let origin = erosion_frame::TableOrigin::read(&a.features)?;
     let horizon = horizon_days(a, origin.as_ref())?;
     let table = Table::read(&a.features)?;
-    let target = table.target(&a.target, a.positive.as_deref())?;
+    let target = table.target(&a.label, a.positive.as_deref())?;
     let id =
         a.id.clone()
             .or_else(|| table.has("customer_id").then(|| "customer_id".to_string()));
@@ -155,7 +155,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     for s in &a.sensitive {
         table.column(s)?;
     }
-    let mut excluded: Vec<String> = vec![a.target.clone(), "cutoff".into()];
+    let mut excluded: Vec<String> = vec![a.label.clone(), "cutoff".into()];
     excluded.extend(LABEL_COLUMNS.iter().map(|s| s.to_string()));
     excluded.extend(id.iter().cloned());
     excluded.extend(a.sensitive.iter().cloned());
@@ -168,9 +168,9 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let positives = y.iter().filter(|&&v| v == 1).count();
     if positives == 0 || positives == y.len() {
         return Err(Error::usage(format!(
-            "{}: target {:?} has one class only ({} labelled rows, {positives} positive); a classifier needs both",
+            "{}: label {:?} has one class only ({} labelled rows, {positives} positive); a classifier needs both",
             a.features.display(),
-            a.target,
+            a.label,
             y.len()
         ))
         .into());
@@ -190,7 +190,9 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let cutoffs = table
         .cutoffs()?
         .map(|c| labelled.iter().map(|&i| c[i]).collect::<Vec<i64>>());
-    let model = a.model.parse::<ModelKindArg>().map_err(Error::Usage)?.0;
+    let model = crate::args::choice(&a.family)
+        .parse::<ModelKind>()
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let threshold = match (a.capacity, a.cost_ratio, a.best_f1) {
         (_, Some(r), _) => ThresholdRule::CostRatio {
             false_negative_cost: r,
@@ -242,10 +244,10 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
         model_id: String::new(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         target: TargetDef {
-            column: a.target.clone(),
+            column: a.label.clone(),
             positive: a.positive.clone(),
             definition: definition(
-                &a.target,
+                &a.label,
                 horizon,
                 origin.as_ref().map(|o| &o.feature_config),
             ),
@@ -266,7 +268,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     bundle.write(&a.out)?;
     let card_path = card_path(&a.out);
     let card = bundle.model.model_card(&CardContext {
-        title: format!("{} model {}", a.target, bundle.model_id),
+        title: format!("{} model {}", a.label, bundle.model_id),
         target: bundle.target.definition.clone(),
         data_description: format!(
             "{} ({} rows, {} labelled; sha256 {}){}",
@@ -401,25 +403,6 @@ fn print_training(b: &Bundle) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-}
-
-struct ModelKindArg(ModelKind);
-
-impl std::str::FromStr for ModelKindArg {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(ModelKindArg(match s {
-            "logistic" => ModelKind::Logistic,
-            "forest" => ModelKind::Forest,
-            "gbdt" => ModelKind::Gbdt,
-            "auto" => ModelKind::Auto,
-            _ => {
-                return Err(format!(
-                    "--model {s:?} is not one of logistic, forest, gbdt, auto"
-                ))
-            }
-        }))
-    }
 }
 
 /// Scores a table with a bundle: (labels where present, calibrated probabilities).
