@@ -93,23 +93,11 @@ fn model_error(path: &std::path::Path, e: erosion_models::ModelError) -> Error {
     Error::Usage(format!("{}: {e}", path.display()))
 }
 
-/// What the target means, in words, for our own labels (with the population they are
-/// defined on when the table says how it was made).
+/// What the target means, in words: erosion's own labels as `erosion-features` defines them,
+/// any other column as its positive value.
 fn definition(target: &str, horizon_days: u32, config: Option<&FeatureConfig>) -> String {
-    let label = match target {
-        "churn" => format!(
-            "churn: no purchase or visit in the {horizon_days} days from the cutoff, or a cancel in them"
-        ),
-        "erosion" => format!(
-            "erosion: within {horizon_days} days of the cutoff an unsubscribe, spam report, opt-out, consent withdrawal, \
-privacy complaint, an NPS drop of 3 or more points, or a churn (a data deletion request erases the customer instead)"
-        ),
-        other => return format!("the positive value of column {other:?}"),
-    };
-    match config {
-        Some(c) => format!("{label}; over the population: {}", c.population_rule()),
-        None => label,
-    }
+    erosion_features::label_definition(target, horizon_days, config)
+        .unwrap_or_else(|| format!("the positive value of column {target:?}"))
 }
 
 /// The label horizon: the table's own when `erosion features` made it (a `--horizon` that
