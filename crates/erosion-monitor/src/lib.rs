@@ -11,7 +11,10 @@
 //!   change of the missing share;
 //! - [`alerts_for`] with [`Thresholds`] that account for sample size (PSI's no-drift
 //!   expectation, a Bonferroni-corrected KS level with a minimum effect size, a minimum of rows),
-//!   and [`rank_alerts`], which ranks them with the model's global importance beside each.
+//!   and [`rank_alerts`], which ranks them with the model's global importance beside each;
+//! - [`expected_performance`]: ROC-AUC, Brier and the decision at the action threshold that
+//!   calibrated probabilities promise before labels arrive (NannyML's CBPE);
+//! - [`movement`]: band transitions and changed top reasons between two nights' scores.
 //!
 //! The KS test runs against the reference's sample (up to [`ReferenceOptions::sample`] values
 //! per input, the sorted training values at evenly spaced ranks), not against the whole
@@ -24,7 +27,9 @@
 #![warn(missing_docs)]
 
 pub mod drift;
+pub mod estimate;
 pub mod ks;
+pub mod movement;
 pub mod reference;
 pub mod stats;
 
@@ -32,7 +37,9 @@ pub use drift::{
     alerts_for, compare, rank_alerts, Alert, BucketShare, InputDrift, Kind, KindMismatch,
     Thresholds,
 };
+pub use estimate::{expected_performance, Expected};
 pub use ks::{ks_2samp, KsMethod, KsTest};
+pub use movement::{movement, Movement, Scored, Transition};
 pub use reference::{
     CategoryShare, Column, Distribution, InputReference, Reference, ReferenceOptions, Values,
     SCORE_NAME,

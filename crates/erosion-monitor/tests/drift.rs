@@ -252,3 +252,56 @@ fn reference_round_trips_through_json() {
     assert!(back.input("c").is_some());
     assert_eq!(back.score.unwrap().rows, 300);
 }
+
+#[test]
+fn expected_performance_by_hand() {
+    use erosion_monitor::expected_performance;
+    // Positive mass 1.0, negative mass 1.0. ROC points (0, 0), (0.2, 0.8), (1, 1):
+    // 0.5 * 0.2 * 0.8 + 0.8 * (0.8 + 1) / 2 = 0.8.
+    let e = expected_performance(&[0.8, 0.2], 0.5).unwrap();
+    assert!((e.roc_auc - 0.8).abs() < 1e-15, "{e:?}");
+    assert!((e.brier - 0.16).abs() < 1e-15);
+    assert_eq!(e.positive_rate, 0.5);
+    assert_eq!(e.flagged_share, 0.5);
+    assert!((e.precision_at_action - 0.8).abs() < 1e-15);
+    assert!((e.capture_at_action - 0.8).abs() < 1e-15);
+    // Every probability equal: nothing to rank, 0.5.
+    let e = expected_performance(&[0.3; 4], 0.5).unwrap();
+    assert!((e.roc_auc - 0.5).abs() < 1e-15);
+    assert!(e.precision_at_action.is_nan());
+    assert!(expected_performance(&[], 0.5).is_none());
+    assert!(expected_performance(&[0.0, 0.0], 0.5).is_none());
+}
+
+#[test]
+fn movement_by_hand() {
+    use erosion_monitor::{movement, Scored};
+    let s = |id: &str, band: &str, reason: &str| Scored {
+        id: id.into(),
+        band: band.into(),
+        top_reason: Some(reason.into()),
+    };
+    let before = [
+        s("a", "watch", "2 complaints in 30 days (raises risk)"),
+        s("b", "watch", "opted out of email (raises risk)"),
+        s("c", "healthy", "12 purchases (lowers risk)"),
+        s("gone", "critical", "x"),
+    ];
+    let tonight = [
+        s("a", "at_risk", "3 complaints in 30 days (raises risk)"),
+        s("b", "at_risk", "no visit in 45 days (raises risk)"),
+        s("c", "healthy", "12 purchases (lowers risk)"),
+        s("new", "watch", "y"),
+    ];
+    let m = movement(&before, &tonight);
+    assert_eq!((m.in_both, m.only_previous, m.only_tonight), (3, 1, 1));
+    let pairs: Vec<(&str, &str, usize)> = m
+        .transitions
+        .iter()
+        .map(|t| (t.from.as_str(), t.to.as_str(), t.customers))
+        .collect();
+    assert_eq!(pairs, [("healthy", "healthy", 1), ("watch", "at_risk", 2)]);
+    // a's reason only changed its number; b's changed what it is about
+    assert_eq!(m.top_reason_changed, 1);
+    assert_eq!(m.top_reason_changed_examples, ["b"]);
+}
