@@ -44,8 +44,11 @@ pub struct Movement {
     pub top_reason_changed_examples: Vec<String>,
 }
 
+/// A band's position in risk order, then its name.
+type BandKey = (usize, String);
+
 /// Position of a band in risk order (unknown bands last, by name).
-fn rank(band: &str) -> (usize, String) {
+fn rank(band: &str) -> BandKey {
     let order = ["healthy", "watch", "at_risk", "critical"];
     let i = order.iter().position(|b| *b == band).unwrap_or(order.len());
     (i, band.to_string())
@@ -66,7 +69,7 @@ fn reason_kind(r: &Option<String>) -> String {
 /// The movement from `previous` to `tonight`.
 pub fn movement(previous: &[Scored], tonight: &[Scored]) -> Movement {
     let before: HashMap<&str, &Scored> = previous.iter().map(|s| (s.id.as_str(), s)).collect();
-    let mut pairs: BTreeMap<((usize, String), (usize, String)), usize> = BTreeMap::new();
+    let mut pairs: BTreeMap<(BandKey, BandKey), usize> = BTreeMap::new();
     let (mut in_both, mut changed) = (0, Vec::new());
     for s in tonight {
         let Some(p) = before.get(s.id.as_str()) else {
