@@ -81,6 +81,8 @@ fn the_readme_tour_runs_as_written() {
         "model.onnx",
         "scores.parquet",
         "excluded.parquet",
+        "monitor/monitor.json",
+        "monitor/alerts.json",
     ] {
         assert!(
             work.join(f).exists(),

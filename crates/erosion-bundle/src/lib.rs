@@ -6,6 +6,7 @@
 use erosion_core::Error;
 use erosion_features::FeatureConfig;
 use erosion_inference::TrainedModel;
+use erosion_monitor::Reference;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -70,6 +71,12 @@ pub struct Bundle {
     pub feature_config: Option<FeatureConfig>,
     /// The trained, calibrated model with its thresholds and record.
     pub model: TrainedModel,
+    /// The training reference of each input and of the calibrated score, which `erosion
+    /// monitor` compares tonight's data with. `None` in a bundle written before erosion kept
+    /// one (it still loads; retrain to monitor it). Left out of the payload when `None`, so
+    /// such a bundle's bytes are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -59,6 +59,7 @@ fn bundle() -> Bundle {
         },
         feature_config: None,
         model,
+        reference: None,
     }
 }
 
@@ -232,4 +233,31 @@ fn input_without_a_feature_or_with_another_type_is_refused() {
     );
     let e = b.model.encode(&cols).unwrap_err().to_string();
     assert!(e.contains("tenure") && e.contains("month 0"), "{e}");
+}
+
+#[test]
+fn the_monitoring_reference_is_optional_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without one (as every bundle written before monitoring): no `reference` key at all.
+    let (path, _) = written(dir.path());
+    let (_, payload) = parts(&path);
+    let json: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert!(json.get("reference").is_none());
+    assert!(Bundle::read(&path).unwrap().reference.is_none());
+    // With one: read back as written.
+    let x: Vec<f64> = (0..50).map(f64::from).collect();
+    let reference = erosion_monitor::Reference::build(
+        &[erosion_monitor::Column {
+            name: "tenure",
+            values: erosion_monitor::Values::Numeric(&x),
+        }],
+        Some(&x),
+        "test",
+        &erosion_monitor::ReferenceOptions::default(),
+    );
+    let with = dir.path().join("with.json");
+    let mut b = bundle();
+    b.reference = Some(reference.clone());
+    b.write(&with).unwrap();
+    assert_eq!(Bundle::read(&with).unwrap().reference, Some(reference));
 }

@@ -112,6 +112,8 @@ Thresholds, bands, reasons and actions stay in the bundle (erosion-score)."
     /// The whole journey on embedded sample data, for a newcomer.
     #[command(after_help = "Example:\n  erosion demo --out erosion-demo/ --n-customers 5000")]
     Demo(DemoArgs),
+    /// Drift of tonight's inputs and scores against the bundle's training reference.
+    Monitor(crate::cmd::monitor::MonitorArgs),
 }
 
 /// `erosion simulate`.

@@ -5,7 +5,8 @@
 //! the row; an output path equal to an input), 1 an environment or internal failure (standard
 //! output full: the files are written first, the I/O error is the cause). A closed standard
 //! output (`| head`) ends quietly with 0. A flag spelling that changed (`renamed`) is a usage
-//! error, exit 2, naming the new spelling.
+//! error, exit 2, naming the new spelling. `erosion monitor --fail-on-alert` ends with 3 when it
+//! raised an alert (its files written).
 
 mod args;
 mod cmd;
@@ -41,6 +42,10 @@ fn main() -> ExitCode {
         // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout
         // is kept (the command still writes its files) and judged here.
         Ok(()) => erosion_io::stdout::exit_after_success(),
+        Err(err) if err.is::<cmd::monitor::AlertsRaised>() => {
+            erosion_io::errln!("{err}");
+            ExitCode::from(3)
+        }
         Err(err) => {
             erosion_io::errln!("error: {err:#}");
             match err.downcast_ref::<erosion_core::Error>() {
@@ -68,5 +73,6 @@ fn try_main(cli: args::Cli) -> anyhow::Result<()> {
         args::Command::Forecast(a) => cmd::forecast::run(&a, cli.quiet),
         args::Command::Export(a) => cmd::export::run(&a),
         args::Command::Demo(a) => cmd::demo::run(&a, cli.quiet),
+        args::Command::Monitor(a) => cmd::monitor::run(&a),
     }
 }

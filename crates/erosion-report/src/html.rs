@@ -48,7 +48,8 @@ fn fmt_est(e: &Estimate, pct: bool) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
+/// The reports' style sheet (the audit page's, shared by the monitor page).
+pub const STYLE: &str = "body{font-family:-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
 h1{margin-bottom:.2em}h2{border-bottom:2px solid #0072b2;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
 .meta{color:#555;font-size:.92em}.summary{background:#f4f8fb;border-left:5px solid #0072b2;padding:.6em 1.2em;margin:1.2em 0}
 .summary li{margin:.45em 0}.sig{font-weight:600}.notice{background:#fff6e5;border-left:5px solid #e69f00;padding:.6em 1em}

@@ -140,6 +140,7 @@ fn write_bundle(
         },
         feature_config: None,
         model,
+        reference: None,
     };
     bundle.write(path).unwrap();
 }

@@ -209,6 +209,7 @@ fn train_bundle(
         },
         feature_config: with_config.then(|| fcfg.clone()),
         model,
+        reference: None,
     };
     bundle.write(&root.join(name)).unwrap();
     excluded

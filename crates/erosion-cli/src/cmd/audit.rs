@@ -15,7 +15,7 @@ fn fairness_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// Group columns by name, from the table or, joined on the id, from the customers file.
-fn groups(
+pub(crate) fn groups(
     table: &Table,
     names: &[String],
     customers: Option<&Path>,
@@ -61,7 +61,8 @@ fn groups(
     Ok(out)
 }
 
-fn numbers(table: &Table, name: &str) -> Result<Vec<f64>, Error> {
+/// A column as finite numbers; a missing or non-finite cell is an error naming its row.
+pub(crate) fn numbers(table: &Table, name: &str) -> Result<Vec<f64>, Error> {
     let col = table.column(name)?;
     let f = col
         .cast(&DataType::Float64)

@@ -222,6 +222,8 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     )
     .map_err(|e| model_error(&a.features, e))?;
     pb.finish_and_clear();
+    let reference = crate::cmd::monitor::training_reference(&trained, &raw)
+        .map_err(|e| model_error(&a.features, e))?;
 
     let cutoff_range = cutoffs.as_ref().and_then(|c| {
         let lo = c.iter().min()?;
@@ -251,6 +253,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             labelled_rows: y.len(),
             cutoff_range,
         },
+        reference: Some(reference),
         model: trained,
     };
     bundle.write(&a.out)?;
@@ -335,7 +338,11 @@ pub fn card_path(bundle: &std::path::Path) -> std::path::PathBuf {
     bundle.with_file_name(format!("{stem}.card.md"))
 }
 
-fn select_rows(c: erosion_models::RawColumn, rows: &[usize]) -> erosion_models::RawColumn {
+/// The cells of `rows`, in that order.
+pub(crate) fn select_rows(
+    c: erosion_models::RawColumn,
+    rows: &[usize],
+) -> erosion_models::RawColumn {
     use erosion_models::RawValues;
     let values = match c.values {
         RawValues::Text(v) => RawValues::Text(rows.iter().map(|&i| v[i].clone()).collect()),
