@@ -193,9 +193,9 @@ struct PlotWords {
 impl PlotWords {
     fn of(a: &ForecastArgs) -> PlotWords {
         PlotWords {
-            metric: a.metric.as_deref().and_then(|m| m.parse().ok()),
+            metric: a.metric.and_then(|m| choice(&m).parse().ok()),
             by: a.by.clone(),
-            value: a.value.clone(),
+            value: a.file.value_col_or("y").to_string(),
         }
     }
 }

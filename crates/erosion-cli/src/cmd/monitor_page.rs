@@ -5,7 +5,7 @@
 
 use erosion_monitor::{Alert, InputDrift};
 use erosion_report::plots::{
-    Chart, DotWhiskerChart, DotWhiskerRow, Figure, LineChart, Series, SeriesMode,
+    Chart, DotWhiskerChart, DotWhiskerRow, Figure, Hue, LineChart, Series, SeriesMode,
 };
 
 use crate::cmd::monitor::MonitorReport;
@@ -41,7 +41,7 @@ fn psi_chart(r: &MonitorReport) -> Figure {
             low: None,
             high: None,
             note: d.psi.is_none().then(|| "no value tonight".to_string()),
-            color: 0,
+            hue: Hue::Group(0),
         })
         .collect();
     let height = 80 + 28 * rows.len() as u32;
@@ -73,8 +73,8 @@ fn shares_chart(d: &InputDrift) -> Figure {
         "share of non-missing values",
     );
     for (name, color, pts) in [
-        ("training reference", 0usize, points(|b| b.reference)),
-        ("tonight", 1, points(|b| b.current)),
+        ("training reference", Hue::Group(0), points(|b| b.reference)),
+        ("tonight", Hue::Group(1), points(|b| b.current)),
     ] {
         let mut s = Series::line(name, pts, color);
         s.mode = SeriesMode::LineMarkers;
