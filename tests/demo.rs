@@ -11,14 +11,24 @@ use std::process::Command;
 fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
-    let header = lines.next().expect("a header").split(',').map(str::to_string).collect();
+    let header = lines
+        .next()
+        .expect("a header")
+        .split(',')
+        .map(str::to_string)
+        .collect();
     // ids and the first columns hold no commas; reasons may, so only leading fields are used
-    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
 fn column(header: &[String], name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
 #[test]
@@ -51,7 +61,9 @@ fn the_demo_runs_and_keeps_its_promises() {
         "scores.csv.manifest.json",
         "report.html",
     ] {
-        let len = std::fs::metadata(out.join(file)).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(out.join(file))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 0, "{file} is missing or empty");
     }
 
@@ -66,11 +78,21 @@ fn the_demo_runs_and_keeps_its_promises() {
     let scored: HashSet<&str> = scores.iter().map(|r| r[0].as_str()).collect();
     let excluded: HashSet<&str> = exclusions.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(scored.len(), scores.len(), "a customer scored twice");
-    assert_eq!(excluded.len(), exclusions.len(), "a customer excluded twice");
-    assert!(scored.is_disjoint(&excluded), "a customer both scored and excluded");
+    assert_eq!(
+        excluded.len(),
+        exclusions.len(),
+        "a customer excluded twice"
+    );
+    assert!(
+        scored.is_disjoint(&excluded),
+        "a customer both scored and excluded"
+    );
     let all: HashSet<&str> = customers.ids.iter().map(String::as_str).collect();
     let union: HashSet<&str> = scored.union(&excluded).copied().collect();
-    assert_eq!(union, all, "scores and exclusions do not cover the customers exactly");
+    assert_eq!(
+        union, all,
+        "scores and exclusions do not cover the customers exactly"
+    );
     assert!(!scores.is_empty() && !exclusions.is_empty());
 
     // The contract's columns and ranges.
@@ -80,7 +102,10 @@ fn the_demo_runs_and_keeps_its_promises() {
     for r in &scores {
         let prob: f64 = r[p].parse().unwrap();
         let t: f64 = r[trust].parse().unwrap();
-        assert!((0.0..=1.0).contains(&prob) && (0.0..=100.0).contains(&t), "{r:?}");
+        assert!(
+            (0.0..=1.0).contains(&prob) && (0.0..=100.0).contains(&t),
+            "{r:?}"
+        );
         assert!(
             ["healthy", "watch", "at_risk", "critical"].contains(&r[band].as_str()),
             "{r:?}"
