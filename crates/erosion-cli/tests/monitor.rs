@@ -42,10 +42,10 @@ fn setup(d: &Path) {
     let sim = d.join("sim");
     ok(&[
         "simulate",
-        "--customers",
+        "--n-customers",
         "800",
-        "--days",
-        "730",
+        "--duration",
+        "730d",
         "--seed",
         "3",
         "--out",
@@ -53,8 +53,8 @@ fn setup(d: &Path) {
     ]);
     let (events, customers) = (sim.join("events.parquet"), sim.join("customers.parquet"));
     for (flag, value, out) in [
-        ("--cutoffs", "2024-07-01..2024-12-31/61d", "train.parquet"),
-        ("--cutoff", "2025-10-01", "later.parquet"),
+        ("--as-of", "2024-07-01..2024-12-31/61d", "train.parquet"),
+        ("--as-of", "2025-10-01", "later.parquet"),
     ] {
         ok(&[
             "features",
@@ -72,9 +72,9 @@ fn setup(d: &Path) {
         "train",
         "--features",
         &s(&d.join("train.parquet")),
-        "--target",
+        "--label",
         "erosion",
-        "--model",
+        "--family",
         "logistic",
         "--out",
         &s(&d.join("model.json")),
