@@ -419,6 +419,7 @@ fn fmt_pts(x: f64) -> String {
     format!("{:.1}", x * 100.0)
 }
 
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub(crate) fn run(
     data: &AuditData,
     config: &AuditConfig,

@@ -147,6 +147,7 @@ fn best_for_tolerance(cands: &[Candidates], tol: f64) -> Option<(f64, Vec<usize>
 
 /// Mitigation for grouping `gi` of `prep`. Group `g` gets its own threshold when
 /// `unchanged_reason[g]` is `None`; otherwise it keeps its decisions, for that reason.
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub(crate) fn mitigate(
     prep: &Prepared,
     gi: usize,

@@ -510,6 +510,7 @@ fn emit_custom(ctx: &Ctx, cfg: &FeatureConfig, custom: &[String], s: &mut impl S
 }
 
 /// Change within a customer who is still here: their behaviour against their own baseline.
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 fn emit_change(ctx: &Ctx, cfg: &FeatureConfig, s: &mut impl Sink) {
     use erosion_core::EventType as T;
     use Family::*;

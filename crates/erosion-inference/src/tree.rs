@@ -440,6 +440,7 @@ impl LinearShap {
     /// `phi[r * p..(r + 1) * p]`), given in `s.left[node * m + r]` whether row `r` goes left at
     /// each internal node. Rows run side by side through every loop, so a node's bookkeeping is
     /// paid once per `m` rows; each row's arithmetic is the same whatever `m`.
+    #[allow(clippy::too_many_lines)] // known debt: split when next changed
     fn add_rows(
         &self,
         tree: &Tree,

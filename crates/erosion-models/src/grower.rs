@@ -250,6 +250,7 @@ fn find_best(
 
 /// Grows one tree on `rows` (reordered in place so each leaf's rows are contiguous).
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub(crate) fn grow(
     b: &Binned,
     bins: &[FeatureBins],

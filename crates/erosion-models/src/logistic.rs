@@ -62,6 +62,7 @@ impl Learner for Logistic {
     type Params = LogisticParams;
 
     /// Fits on all rows of `x`.
+    #[allow(clippy::too_many_lines)] // known debt: split when next changed
     fn fit(x: &FeatureMatrix, y: &[u8], params: &LogisticParams) -> Result<Logistic> {
         x.check_trainable()?;
         check_labels(y, x.n_rows())?;

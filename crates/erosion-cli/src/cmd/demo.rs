@@ -6,6 +6,7 @@ use crate::args::{
 };
 use erosion_sim::SimConfig;
 
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let out = &a.out;
     erosion_io::outln!(
