@@ -16,7 +16,8 @@ pub(crate) struct Image {
     pub png: Vec<u8>,
 }
 
-fn esc(s: &str) -> String {
+/// Text made safe inside HTML (the one escape every erosion page uses).
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

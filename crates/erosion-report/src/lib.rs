@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use erosion_fairness::{FairnessReport, Metric};
 
 pub use figures::audit_figures;
-pub use html::STYLE;
+pub use html::{esc, STYLE};
 
 /// Where the audited predictions came from, for the report's header.
 #[derive(Debug, Clone, Default, PartialEq)]

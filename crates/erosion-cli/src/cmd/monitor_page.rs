@@ -4,18 +4,12 @@
 //! movement.
 
 use erosion_monitor::{Alert, InputDrift};
+use erosion_report::esc;
 use erosion_report::plots::{
     Chart, DotWhiskerChart, DotWhiskerRow, Figure, Hue, LineChart, Series, SeriesMode,
 };
 
 use crate::cmd::monitor::MonitorReport;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn num(v: Option<f64>) -> String {
     v.map_or("<span class=muted>-</span>".into(), |x| format!("{x:.4}"))
