@@ -37,22 +37,38 @@ fn main() -> ExitCode {
     if cli.quiet && !prints_its_output(&cli.command) {
         erosion_io::stdout::silence_stdout();
     }
-    let result = try_main(cli);
-    match result {
+    match try_main(cli) {
         // Output goes through `erosion_io::outln!`, which never panics: a failed write to stdout
         // is kept (the command still writes its files) and judged here.
         Ok(()) => erosion_io::stdout::exit_after_success(),
-        Err(err) if err.is::<cmd::monitor::AlertsRaised>() => {
-            erosion_io::errln!("{err}");
-            ExitCode::from(3)
-        }
         Err(err) => {
-            erosion_io::errln!("error: {err:#}");
-            match err.downcast_ref::<erosion_core::Error>() {
-                Some(e) if !e.is_environment() => ExitCode::from(2),
-                _ => ExitCode::from(1),
+            if err.is::<cmd::monitor::AlertsRaised>() {
+                erosion_io::errln!("{err}");
+            } else {
+                erosion_io::errln!("error: {err:#}");
             }
+            ExitCode::from(exit_code(&err))
         }
+    }
+}
+
+/// The one place errors become exit codes: 3 drift alerts under `--fail-on-alert`, 2 bad input
+/// or usage, 1 the environment's failure (an output that cannot be written) or a bug.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.is::<cmd::monitor::AlertsRaised>() {
+        return 3;
+    }
+    let environment = if let Some(f) = err.downcast_ref::<erosion_pipeline::Failure>() {
+        f.is_environment()
+    } else if let Some(e) = err.downcast_ref::<erosion_core::Error>() {
+        e.is_environment()
+    } else {
+        true
+    };
+    if environment {
+        1
+    } else {
+        2
     }
 }
 

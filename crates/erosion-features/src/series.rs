@@ -40,6 +40,22 @@ impl std::str::FromStr for TrustMetric {
 }
 
 impl TrustMetric {
+    /// The metric's name as the CLI spells it (`optout_rate`); [`std::str::FromStr`] reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustMetric::Nps => "nps",
+            TrustMetric::Csat => "csat",
+            TrustMetric::OptoutRate => "optout_rate",
+            TrustMetric::UnsubscribeRate => "unsubscribe_rate",
+            TrustMetric::ComplaintRate => "complaint_rate",
+        }
+    }
+
+    /// Whether the metric is a share of active customers (never below zero).
+    pub fn is_rate(self) -> bool {
+        self.as_str().ends_with("_rate")
+    }
+
     /// The metric in words, for titles: "NPS", "Opt-out rate".
     pub fn title(self) -> &'static str {
         match self {

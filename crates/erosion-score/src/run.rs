@@ -97,6 +97,9 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// Its `Display` already prints the causes (as anyhow's `{:#}` would), so it names no source.
+impl std::error::Error for Failure {}
+
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {

@@ -1,9 +1,15 @@
 //! `erosion demo`: the whole journey on embedded sample data. Each step prints what it did.
 
-use crate::args::{
-    AuditArgs, DemoArgs, EvaluateArgs, EventFileArgs, ExportArgs, ExportFormat, Family,
-    ForecastArgs, FreqArg, Method, Metric, Mitigation, SeriesFormat, TrainArgs,
-};
+use crate::args::{DemoArgs, EventFileArgs};
+use erosion_fairness::MitigationConstraint;
+use erosion_features::TrustMetric;
+use erosion_forecast::{Freq, Model};
+use erosion_models::{ModelKind, ThresholdRule};
+use erosion_pipeline::audit::{AuditRequest, AuditSource};
+use erosion_pipeline::evaluate::EvaluateRequest;
+use erosion_pipeline::export::ExportRequest;
+use erosion_pipeline::forecast::{ForecastRequest, SeriesSource};
+use erosion_pipeline::train::TrainRequest;
 use erosion_sim::SimConfig;
 
 #[allow(clippy::too_many_lines)] // known debt: split when next changed
@@ -14,7 +20,9 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         a.n_customers
     );
     let sim_config = SimConfig::new(a.n_customers, 730, 7);
-    let w = super::simulate::simulate_to(&sim_config, &out.join("data"), quiet)?;
+    let bars = crate::progress::Bars::new(quiet);
+    let w = erosion_pipeline::simulate::simulate_to(&sim_config, &out.join("data"), &bars)?;
+    bars.clear();
     erosion_io::outln!(
         "   wrote {} customers, {} events, {} truth rows to {}",
         w.customers,
@@ -52,13 +60,15 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let test_path = out.join("features_test.parquet");
     for (cutoffs, path) in [(&train_cutoffs, &train_path), (&test_cutoffs, &test_path)] {
         let table = erosion_features::compute(&log, Some(&customers), cutoffs, &config);
-        let origin = erosion_frame::TableOrigin::new(&config, table.observed_until);
-        erosion_frame::write_feature_table(
+        let built = erosion_pipeline::features::write_table(
+            &table,
+            &w.dir.join("events.parquet"),
+            cutoffs,
+            &config,
             path,
-            &mut erosion_frame::feature_frame(&table),
-            &origin,
+            &erosion_pipeline::Silent,
         )?;
-        for line in super::features::summary(&table, &config).lines() {
+        for line in built.summary.lines() {
             erosion_io::outln!("   {line}");
         }
         erosion_io::outln!("   wrote {}", path.display());
@@ -71,8 +81,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         "== 4. train: GBDT erosion classifier on the three earlier cutoffs (time-based validation)"
     );
     let model_path = out.join("model.json");
-    super::train::run_train(
-        &TrainArgs {
+    super::train::train(
+        &TrainRequest {
             features: train_path.clone(),
             label: "erosion".into(),
             positive: None,
@@ -80,12 +90,10 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
             sensitive: Vec::new(),
             exclude: Vec::new(),
             allow: Vec::new(),
-            family: Family::Gbdt,
-            capacity: 0.1,
-            cost_ratio: None,
-            best_f1: false,
+            family: ModelKind::Gbdt,
+            threshold: ThresholdRule::Capacity { fraction: 0.1 },
             folds: 5,
-            horizon: None,
+            horizon_days: None,
             seed: 0,
             out: model_path.clone(),
             metrics_out: Some(out.join("validation.json")),
@@ -94,31 +102,28 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     )?;
 
     erosion_io::outln!("== 5. evaluate: on the later cutoff 2025-10-01, which training never saw");
-    let evaluation = super::train::evaluate(&EvaluateArgs {
+    let evaluation = super::train::evaluate(&EvaluateRequest {
         model: model_path.clone(),
         features: test_path.clone(),
         out: Some(out.join("evaluation.json")),
-    })?;
+    })?
+    .evaluation;
 
     erosion_io::outln!(
         "== 6. audit: fairness by gender and age band (attributes the model never saw)"
     );
-    super::audit::run(
-        &AuditArgs {
-            model: Some(model_path.clone()),
-            features: Some(test_path.clone()),
+    super::audit::audit(
+        &AuditRequest {
+            source: AuditSource::Model {
+                model: model_path.clone(),
+                features: test_path.clone(),
+            },
             customers: Some(w.dir.join("customers.parquet")),
-            predictions: None,
-            label: None,
-            score: None,
-            positive: None,
-            decision: None,
-            id: None,
-            group: vec!["gender".into(), "age_band".into()],
+            groups: vec!["gender".into(), "age_band".into()],
             threshold: None,
-            reference: Vec::new(),
+            references: Vec::new(),
             min_group_size: 30,
-            mitigate: Some(Mitigation::EqualOpportunity),
+            mitigation: Some(MitigationConstraint::EqualOpportunity),
             bootstrap: 500,
             seed: 0,
             out: out.join("audit"),
@@ -128,30 +133,32 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
 
     erosion_io::outln!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
     let incident = config_incident_date(&sim_config);
-    for metric in [Metric::OptoutRate, Metric::Nps] {
-        let metric_name = crate::args::choice(&metric);
-        super::forecast::run(
-            &ForecastArgs {
-                series: None,
-                format: SeriesFormat::Long,
-                series_id_col: "series_id".into(),
-                events: Some(w.dir.join("events.parquet")),
-                customers: Some(w.dir.join("customers.parquet")),
-                metric: Some(metric),
-                by: Some("region".into()),
-                freq: Some(FreqArg::Week),
-                as_of: Some(incident.clone()),
+    let events_path = w.dir.join("events.parquet");
+    let as_of = erosion_core::time::parse_date(&incident).expect("a date the demo made");
+    for metric in [TrustMetric::OptoutRate, TrustMetric::Nps] {
+        let name = metric.as_str();
+        super::forecast::forecast(
+            &ForecastRequest {
+                source: SeriesSource::Events {
+                    events: events_path.clone(),
+                    events_options: super::load::event_options(&file)?,
+                    customers: Some(w.dir.join("customers.parquet")),
+                    customers_options: super::load::customer_options(&file),
+                    metric,
+                    by: Some("region".into()),
+                    freq: Freq::Week,
+                    as_of: Some(as_of),
+                },
                 periods: 13,
                 season: None,
-                method: Method::Auto,
+                method: Model::Auto,
                 backtest: None,
-                alerts: Some(out.join(format!("forecast/{metric_name}_alerts.json"))),
+                alerts: Some(out.join(format!("forecast/{name}_alerts.json"))),
                 alert_below: None,
                 alert_above: None,
                 anomaly_z: 3.0,
                 plot: Some(out.join("forecast/plots")),
-                out: Some(out.join(format!("forecast/{metric_name}.csv"))),
-                file: file.clone(),
+                out: out.join(format!("forecast/{name}.csv")),
             },
             quiet,
         )?;
@@ -159,9 +166,8 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
 
     erosion_io::outln!("== 8. export: the model as ONNX, preprocessing inside the graph");
     let onnx_path = out.join("model.onnx");
-    let exported = super::export::export(&ExportArgs {
+    let exported = erosion_pipeline::export::export(&ExportRequest {
         model: model_path.clone(),
-        format: ExportFormat::Onnx,
         out: onnx_path.clone(),
     })?;
     erosion_io::outln!(
@@ -189,10 +195,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         partition: None,
         consent_handled_upstream: false,
     })
-    .map_err(|e| match e {
-        erosion_score::run::Failure::Input(e) => anyhow::Error::from(e),
-        other => anyhow::anyhow!("{other}"),
-    })?;
+    .map_err(erosion_pipeline::Failure::from)?;
     let excluded: Vec<String> = scored
         .excluded
         .iter()

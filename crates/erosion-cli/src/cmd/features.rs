@@ -1,11 +1,10 @@
 //! `erosion features`: the feature table from events, point in time, with labels.
 
 use crate::args::FeaturesArgs;
-use erosion_core::time::{format_date, parse_date, DAY_MS};
+use erosion_core::time::{parse_date, DAY_MS};
 use erosion_core::Error;
-use erosion_features::{catalogue, compute, FeatureConfig, FeatureTable, LeftOut};
-use erosion_io::timing;
-use std::time::Instant;
+use erosion_features::{catalogue, FeatureConfig};
+use erosion_pipeline::features::FeaturesRequest;
 
 /// Parses a duration with its unit, `90d` or `13w`, into days; a bare number is refused (every
 /// duration carries its unit).
@@ -86,7 +85,8 @@ pub fn cutoffs(as_of: &[String]) -> Result<Vec<i64>, Error> {
     Ok(out)
 }
 
-pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
+/// The feature config the flags describe.
+fn config(a: &FeaturesArgs) -> Result<FeatureConfig, Error> {
     let windows = parse_windows(&a.windows)?;
     let horizon_days = parse_days(&a.horizon, "--horizon")?;
     let active_within_days = match a.active_within.as_deref().map(str::trim) {
@@ -105,161 +105,58 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
             Error::usage(format!("--observed-until {d:?} is not a date (YYYY-MM-DD)"))
         })?);
     }
-    if a.list {
-        let custom: Vec<String> = Vec::new();
-        let cat = catalogue(&config, &custom);
-        if a.json {
-            erosion_io::outln!("{}", serde_json::to_string_pretty(&cat)?);
-        } else {
-            for d in &cat {
-                erosion_io::outln!(
-                    "{:<40} {:<13} {}  [missing: {}]",
-                    d.name,
-                    d.family.as_str(),
-                    d.description,
-                    d.missing
-                );
-            }
-            erosion_io::outln!(
-                "({} features; custom event types add custom_<type>_<window>d)",
-                cat.len()
-            );
-        }
+    Ok(config)
+}
+
+/// `--list`: the catalogue of features the config makes, as a table or JSON.
+fn list(config: &FeatureConfig, json: bool) -> anyhow::Result<()> {
+    let cat = catalogue(config, &[]);
+    if json {
+        erosion_io::outln!("{}", serde_json::to_string_pretty(&cat)?);
         return Ok(());
     }
-    let events = a
-        .events
-        .as_deref()
-        .ok_or_else(|| Error::usage("--events is required (or --list)"))?;
-    let out = a
-        .out
-        .as_deref()
-        .ok_or_else(|| Error::usage("--out is required"))?;
-    let sidecar = erosion_io::note_sidecar(out);
-    let mut outputs = vec![("--out", out)];
-    if !matches!(
-        out.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("parquet" | "pq")
-    ) {
-        outputs.push(("the table's note", sidecar.as_path()));
-    }
-    let mut inputs = vec![("--events", events)];
-    if let Some(c) = a.customers.as_deref() {
-        inputs.push(("--customers", c));
-    }
-    erosion_io::refuse_overlap(&outputs, &inputs)?;
-    let cutoffs = cutoffs(&a.as_of)?;
-    if cutoffs.is_empty() {
-        return Err(
-            Error::usage("give at least one --as-of DATE (or dates START..END/STEP)").into(),
+    for d in &cat {
+        erosion_io::outln!(
+            "{:<40} {:<13} {}  [missing: {}]",
+            d.name,
+            d.family.as_str(),
+            d.description,
+            d.missing
         );
     }
-    let pb = crate::progress::bar(3, "loading events and customers", quiet);
-    let t = Instant::now();
-    let log = super::load::events(events, &a.file)?;
-    super::load::warn_lookalikes(events, &log);
-    pb.inc(1);
-    pb.set_message(format!(
-        "features of {} customers at {} cutoff(s)",
-        log.customer_ids.len(),
-        cutoffs.len()
-    ));
-    let customers = a
-        .customers
-        .as_deref()
-        .map(|p| super::load::customers(p, &a.file))
-        .transpose()?;
-    timing(format_args!("load events and customers"), t);
-    let t = Instant::now();
-    let table = compute(&log, customers.as_ref(), &cutoffs, &config);
-    timing(format_args!("compute: {} rows", table.len()), t);
-    // The table is all that is left to write: free the inputs first.
-    drop(log);
-    drop(customers);
-    pb.inc(1);
-    pb.set_message(format!("writing {} rows to {}", table.len(), out.display()));
-    if table.is_empty() {
-        return Err(Error::usage(format!(
-            "{}: no customer is in the population ({}) at the cutoff(s) {}",
-            events.display(),
-            config.population_rule(),
-            cutoffs
-                .iter()
-                .map(|&c| format_date(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into());
-    }
-    let t = Instant::now();
-    let mut df = erosion_frame::feature_frame(&table);
-    timing(format_args!("feature frame"), t);
-    let t = Instant::now();
-    let made = erosion_frame::TableOrigin::new(&config, table.observed_until);
-    erosion_frame::write_feature_table(out, &mut df, &made)?;
-    timing(format_args!("write {}", out.display()), t);
-    pb.finish_and_clear();
-    print_summary(&table, &config);
-    erosion_io::outln!("wrote {}", out.display());
+    erosion_io::outln!(
+        "({} features; custom event types add custom_<type>_<window>d)",
+        cat.len()
+    );
     Ok(())
 }
 
-/// Prints rows per cutoff, label rates and exclusions.
-pub fn print_summary(t: &FeatureTable, config: &FeatureConfig) {
-    erosion_io::out!("{}", summary(t, config));
-}
-
-/// Rows per cutoff, label rates and who was left out of the population, by reason.
-pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
-    use std::fmt::Write;
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{} rows x {} features; labels over {} days, data observed until {}",
-        t.len(),
-        t.names.len(),
-        config.horizon_days,
-        format_date(t.observed_until)
-    );
-    let _ = writeln!(o, "population: {}", config.population_rule());
-    for cutoff in t.cutoffs() {
-        let left = t.left_out_counts(cutoff);
-        let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
-        let labelled: Vec<usize> = rows
-            .iter()
-            .copied()
-            .filter(|&i| t.churn[i].is_some())
-            .collect();
-        let rate = |l: &[Option<bool>]| {
-            if labelled.is_empty() {
-                "unlabelled".to_string()
-            } else {
-                let k = labelled.iter().filter(|&&i| l[i] == Some(true)).count();
-                format!("{:.1} %", 100.0 * k as f64 / labelled.len() as f64)
-            }
-        };
-        let why: Vec<String> = LeftOut::ALL
-            .iter()
-            .zip(left)
-            .filter(|(_, n)| *n > 0)
-            .map(|(r, n)| format!("{n} {}", r.as_str()))
-            .collect();
-        let _ = writeln!(
-            o,
-            "  cutoff {}: {} customers, churn {}, erosion {}; left out: {}",
-            format_date(cutoff),
-            rows.len(),
-            rate(&t.churn),
-            rate(&t.erosion),
-            if why.is_empty() {
-                "none".to_string()
-            } else {
-                why.join(", ")
-            }
-        );
+pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
+    let config = config(a)?;
+    if a.list {
+        return list(&config, a.json);
     }
-    o
+    let events = a
+        .events
+        .clone()
+        .ok_or_else(|| Error::usage("--events is required (or --list)"))?;
+    let out = a
+        .out
+        .clone()
+        .ok_or_else(|| Error::usage("--out is required"))?;
+    let request = FeaturesRequest {
+        events,
+        events_options: super::load::event_options(&a.file)?,
+        customers: a.customers.clone(),
+        customers_options: super::load::customer_options(&a.file),
+        cutoffs: cutoffs(&a.as_of)?,
+        config,
+        out,
+    };
+    let bars = crate::progress::Bars::new(quiet);
+    let built = erosion_pipeline::features::build(&request, &bars)?;
+    bars.clear();
+    erosion_io::out!("{}", built.summary);
+    erosion_io::outln!("wrote {}", built.out.display());
+    Ok(())
 }

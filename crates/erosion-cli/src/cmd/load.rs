@@ -25,7 +25,12 @@ fn read_options(a: &EventFileArgs) -> Result<ReadOptions, Error> {
 
 /// Loads an events file with the mapping flags.
 pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
-    let opts = EventLoadOptions {
+    erosion_io::load_events(path, &event_options(a)?)
+}
+
+/// How the mapping flags say to read an events file.
+pub fn event_options(a: &EventFileArgs) -> Result<EventLoadOptions, Error> {
+    Ok(EventLoadOptions {
         read: read_options(a)?,
         columns: EventColumns {
             customer_id: a.customer_id_col.clone(),
@@ -38,23 +43,18 @@ pub fn events(path: &Path, a: &EventFileArgs) -> Result<EventLog, Error> {
         time_format: a.time_format.clone(),
         default_event_type: a.default_event_type.clone(),
         latest_allowed: None,
-    };
-    erosion_io::load_events(path, &opts)
-}
-
-/// Warns on stderr about event types spelt almost like a vocabulary type (`optout`): they are
-/// counted as custom types, which for a consent type would let an opt-out pass unnoticed.
-pub fn warn_lookalikes(path: &Path, log: &EventLog) {
-    for l in log.lookalike_types() {
-        erosion_io::errln!("warning: {}: {l}", path.display());
-    }
+    })
 }
 
 /// Loads a customers file (PRODUCT.md columns; the id column follows --customer-id-col).
 pub fn customers(path: &Path, a: &EventFileArgs) -> Result<Customers, Error> {
-    let opts = CustomerLoadOptions {
+    erosion_io::load_customers(path, &customer_options(a))
+}
+
+/// How the mapping flags say to read a customers file.
+pub fn customer_options(a: &EventFileArgs) -> CustomerLoadOptions {
+    CustomerLoadOptions {
         customer_id: a.customer_id_col.clone(),
         ..CustomerLoadOptions::default()
-    };
-    erosion_io::load_customers(path, &opts)
+    }
 }

@@ -2,7 +2,7 @@
 //! carries (drift overall and by segment, ranked alerts with the model's reliance on each
 //! input), written to `monitor.json` and `alerts.json`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -10,11 +10,11 @@ use clap::Args;
 use erosion_bundle::Bundle;
 use erosion_core::{Customers, Error, EventLog};
 use erosion_frame::Table;
-use erosion_models::{Encoding, RawColumn, RawValues, TrainedModel};
+use erosion_models::{RawColumn, RawValues, TrainedModel};
 use erosion_monitor::{
-    alerts_for, compare, rank_alerts, Alert, Column, InputDrift, Reference, ReferenceOptions,
-    Thresholds, Values, SCORE_NAME,
+    alerts_for, compare, rank_alerts, Alert, InputDrift, Reference, Thresholds, SCORE_NAME,
 };
+use erosion_pipeline::reference::{as_column, model_inputs};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -106,86 +106,6 @@ impl std::fmt::Display for AlertsRaised {
 
 impl std::error::Error for AlertsRaised {}
 
-/// The model's inputs among `raw` (moved out of it), in the spec's order, as the model reads
-/// them: a text column the model parsed as numbers is parsed the same way (a cell that is not a
-/// finite number is missing). Errs with the name of an input `raw` lacks.
-pub fn model_inputs(model: &TrainedModel, raw: Vec<RawColumn>) -> Result<Vec<RawColumn>, String> {
-    let spec = model
-        .spec
-        .as_ref()
-        .ok_or_else(|| "the model was not trained from table columns".to_string())?;
-    let mut by_name: HashMap<String, RawColumn> =
-        raw.into_iter().map(|c| (c.name.clone(), c)).collect();
-    spec.inputs
-        .iter()
-        .map(|input| {
-            let col = by_name
-                .remove(&input.name)
-                .ok_or_else(|| input.name.clone())?;
-            Ok(as_the_model_reads(&input.encoding, col))
-        })
-        .collect()
-}
-
-fn as_the_model_reads(encoding: &Encoding, col: RawColumn) -> RawColumn {
-    match (encoding, col.values) {
-        (Encoding::Numeric { .. }, RawValues::Text(v)) => RawColumn::numbers(
-            col.name,
-            v.iter()
-                .map(|s| {
-                    s.as_deref()
-                        .and_then(|t| t.trim().parse::<f64>().ok())
-                        .filter(|x| x.is_finite())
-                        .unwrap_or(f64::NAN)
-                })
-                .collect(),
-        ),
-        (Encoding::OneHot { .. }, RawValues::Number(v)) => RawColumn::text(
-            col.name,
-            v.iter()
-                .map(|x| (!x.is_nan()).then(|| x.to_string()))
-                .collect(),
-        ),
-        (_, values) => RawColumn {
-            name: col.name,
-            values,
-        },
-    }
-}
-
-/// A raw column as the monitor reads it.
-fn as_column(c: &RawColumn) -> Column<'_> {
-    Column {
-        name: &c.name,
-        values: match &c.values {
-            RawValues::Number(v) => Values::Numeric(v),
-            RawValues::Text(v) => Values::Categorical(v),
-        },
-    }
-}
-
-/// What the score reference of a bundle is.
-pub const SCORE_SOURCE: &str =
-    "calibrated probability of the final model on its own training rows (in-sample)";
-
-/// The training reference `erosion train` stores in the bundle: every model input of the
-/// training rows `raw` and the calibrated probability the final model gives them.
-pub fn training_reference(
-    model: &TrainedModel,
-    raw: &[RawColumn],
-) -> Result<Reference, erosion_models::ModelError> {
-    let inputs = model_inputs(model, raw.to_vec())
-        .map_err(|name| erosion_models::ModelError::MissingColumn { column: name })?;
-    let p = model.predict_proba(&model.encode(raw)?)?;
-    let columns: Vec<Column> = inputs.iter().map(as_column).collect();
-    Ok(Reference::build(
-        &columns,
-        Some(&p),
-        SCORE_SOURCE,
-        &ReferenceOptions::default(),
-    ))
-}
-
 /// The events and customers, when `--events` is given.
 struct Raw {
     path: PathBuf,
@@ -240,7 +160,7 @@ pub struct ScopeDrift {
 }
 
 fn subset(c: &RawColumn, rows: Option<&[usize]>) -> Option<RawColumn> {
-    rows.map(|r| crate::cmd::train::select_rows(c.clone(), r))
+    rows.map(|r| erosion_pipeline::train::select_rows(c.clone(), r))
 }
 
 fn drift_of(
@@ -296,7 +216,7 @@ fn segments(
 ) -> Result<Vec<(String, Vec<usize>)>, Error> {
     let all: Vec<usize> = (0..table.df.height()).collect();
     let id = bundle.id_column.as_deref().or(Some("customer_id"));
-    let groups = crate::cmd::audit::groups(table, &a.by, a.customers.as_deref(), id, &all)?;
+    let groups = erosion_pipeline::audit::groups(table, &a.by, a.customers.as_deref(), id, &all)?;
     let mut out = Vec::new();
     for (name, values) in groups {
         let mut by_value: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -480,7 +400,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
     let table = tonight_table(a, &bundle, raw_data.as_ref())?;
     erosion_io::timing(format_args!("monitor: bundle and tonight's table"), t0);
     let t0 = Instant::now();
-    let p = crate::cmd::train::score_table(&bundle, &table)?;
+    let p = erosion_pipeline::train::score_table(&bundle, &table)?;
     erosion_io::timing(format_args!("monitor: scores"), t0);
     let raw = table.raw_columns(&bundle.excluded)?;
     let inputs = model_inputs(&bundle.model, raw).map_err(|name| Error::MissingColumn {

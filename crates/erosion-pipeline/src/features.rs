@@ -1,0 +1,193 @@
+//! `erosion features`: the point-in-time feature table from events, with labels, over the
+//! population (customers still here at each cutoff).
+
+use crate::{usage, Failure, Observer};
+use erosion_core::time::format_date;
+use erosion_features::{compute, FeatureConfig, FeatureTable, LeftOut};
+use erosion_io::{timing, CustomerLoadOptions, EventLoadOptions};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct FeaturesRequest {
+    /// The events file.
+    pub events: PathBuf,
+    /// How to read it (column names, separator, time format).
+    pub events_options: EventLoadOptions,
+    /// The customers file, if any (signup dates, attributes).
+    pub customers: Option<PathBuf>,
+    /// How to read it.
+    pub customers_options: CustomerLoadOptions,
+    /// Cutoffs (ms since the epoch, sorted, distinct); at least one.
+    pub cutoffs: Vec<i64>,
+    /// Windows, label horizon, population rule.
+    pub config: FeatureConfig,
+    /// The table to write (Parquet carries its origin inside; other formats in a note beside).
+    pub out: PathBuf,
+}
+
+/// What was built.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The table written.
+    pub out: PathBuf,
+    /// Rows written (customers in the population, summed over cutoffs).
+    pub rows: usize,
+    /// Rows per cutoff, label rates and who was left out, by reason ([`summary`]).
+    pub summary: String,
+}
+
+/// Loads the events (and customers), computes the table and writes it. Nothing is written when
+/// an input is refused or no customer is in the population.
+pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
+    let sidecar = erosion_io::note_sidecar(&r.out);
+    let mut outputs = vec![("--out", r.out.as_path())];
+    if !is_parquet(&r.out) {
+        outputs.push(("the table's note", sidecar.as_path()));
+    }
+    let mut inputs = vec![("--events", r.events.as_path())];
+    if let Some(c) = r.customers.as_deref() {
+        inputs.push(("--customers", c));
+    }
+    erosion_io::refuse_overlap(&outputs, &inputs)?;
+    if r.cutoffs.is_empty() {
+        return Err(usage(
+            "give at least one --as-of DATE (or dates START..END/STEP)",
+        ));
+    }
+    on.stage("loading events and customers", 3);
+    let t = Instant::now();
+    let log = erosion_io::load_events(&r.events, &r.events_options)?;
+    for l in log.lookalike_types() {
+        on.warning(&format!("{}: {l}", r.events.display()));
+    }
+    on.progress(
+        1,
+        &format!(
+            "features of {} customers at {} cutoff(s)",
+            log.customer_ids.len(),
+            r.cutoffs.len()
+        ),
+    );
+    let customers = r
+        .customers
+        .as_deref()
+        .map(|p| erosion_io::load_customers(p, &r.customers_options))
+        .transpose()?;
+    timing(format_args!("load events and customers"), t);
+    let t = Instant::now();
+    let table = compute(&log, customers.as_ref(), &r.cutoffs, &r.config);
+    timing(format_args!("compute: {} rows", table.len()), t);
+    // The table is all that is left to write: free the inputs first.
+    drop(log);
+    drop(customers);
+    write_table(&table, &r.events, &r.cutoffs, &r.config, &r.out, on)
+}
+
+fn is_parquet(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("parquet" | "pq")
+    )
+}
+
+/// Writes a table computed at `cutoffs` with `config` (by [`erosion_features::compute`]) with
+/// its origin (the config, so `train` knows the horizon and `erosion-score` the windows), and
+/// summarises it. An empty table is refused; `events` names the source in that error.
+pub fn write_table(
+    table: &FeatureTable,
+    events: &Path,
+    cutoffs: &[i64],
+    config: &FeatureConfig,
+    out: &Path,
+    on: &dyn Observer,
+) -> Result<Built, Failure> {
+    on.progress(
+        2,
+        &format!("writing {} rows to {}", table.len(), out.display()),
+    );
+    if table.is_empty() {
+        return Err(usage(format!(
+            "{}: no customer is in the population ({}) at the cutoff(s) {}",
+            events.display(),
+            config.population_rule(),
+            cutoffs
+                .iter()
+                .map(|&c| format_date(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let t = Instant::now();
+    let mut df = erosion_frame::feature_frame(table);
+    timing(format_args!("feature frame"), t);
+    let t = Instant::now();
+    let made = erosion_frame::TableOrigin::new(config, table.observed_until);
+    erosion_frame::write_feature_table(out, &mut df, &made)?;
+    timing(format_args!("write {}", out.display()), t);
+    on.progress(3, "written");
+    Ok(Built {
+        out: out.to_path_buf(),
+        rows: table.len(),
+        summary: summary(table, config),
+    })
+}
+
+/// Rows per cutoff, label rates and who was left out of the population, by reason.
+pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} rows x {} features; labels over {} days, data observed until {}",
+        t.len(),
+        t.names.len(),
+        config.horizon_days,
+        format_date(t.observed_until)
+    );
+    let _ = writeln!(o, "population: {}", config.population_rule());
+    for cutoff in t.cutoffs() {
+        let _ = writeln!(o, "{}", cutoff_line(t, cutoff));
+    }
+    o
+}
+
+fn cutoff_line(t: &FeatureTable, cutoff: i64) -> String {
+    let left = t.left_out_counts(cutoff);
+    let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
+    let labelled: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| t.churn[i].is_some())
+        .collect();
+    let rate = |l: &[Option<bool>]| {
+        if labelled.is_empty() {
+            "unlabelled".to_string()
+        } else {
+            let k = labelled.iter().filter(|&&i| l[i] == Some(true)).count();
+            format!("{:.1} %", 100.0 * k as f64 / labelled.len() as f64)
+        }
+    };
+    let why: Vec<String> = LeftOut::ALL
+        .iter()
+        .zip(left)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{n} {}", r.as_str()))
+        .collect();
+    format!(
+        "  cutoff {}: {} customers, churn {}, erosion {}; left out: {}",
+        format_date(cutoff),
+        rows.len(),
+        rate(&t.churn),
+        rate(&t.erosion),
+        if why.is_empty() {
+            "none".to_string()
+        } else {
+            why.join(", ")
+        }
+    )
+}
