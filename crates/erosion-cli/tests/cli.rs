@@ -1,22 +1,10 @@
 //! End-to-end tests of the `erosion` binary: good paths and bad ones, with exit codes.
 
+mod common;
+
+use common::{bad, erosion, text, write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn erosion<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erosion"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::process::Command;
 
 fn cdnow() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../notebooks-data/cdnow/CDNOW_sample.txt")
@@ -37,25 +25,6 @@ const CDNOW_FLAGS: &[&str] = &[
     "--default-event-type",
     "purchase",
 ];
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
-
-/// Runs a command expected to fail with exit code 2 and returns its message.
-fn bad<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
-    let o = erosion(args);
-    let t = text(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "expected exit 2, got {:?}: {t}",
-        o.status
-    );
-    t
-}
 
 #[test]
 fn simulate_is_deterministic_and_validates() {
@@ -768,8 +737,7 @@ fn features_list_to_a_closed_pipe_exits_0_quietly() {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader); // every write to the pipe now fails with EPIPE
     for extra in [&[][..], &["--json"][..]] {
-        let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
-            .args(["features", "--list"])
+        let o = common::command(&["features", "--list"])
             .args(extra)
             .stdout(writer.try_clone().unwrap())
             .output()
@@ -792,8 +760,7 @@ fn train_with_stdout_full_keeps_the_model_and_exits_1() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_erosion"))
-        .args(["train", "--features"])
+    let o = common::command(&["train", "--features"])
         .arg(&table)
         .args(["--label", "label", "--positive", "yes", "--id", "id"])
         .args(["--family", "logistic", "--out"])

@@ -1,36 +1,20 @@
 //! Every command that loads events refuses what `erosion validate` refuses (issue 14, part 5):
 //! exit 2 with a message naming the file, the column and the row, before any output is written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{text, write};
+use std::process::Output;
 
 fn erosion(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erosion"))
-        .args(args)
+    common::command(args)
         .envs(env.iter().copied())
         .output()
         .expect("runs")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn bad(args: &[&str], env: &[(&str, &str)]) -> String {
-    let o = erosion(args, env);
-    let t = text(&o);
-    assert_eq!(o.status.code(), Some(2), "expected exit 2: {t}");
-    t
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
+    common::expect_bad(erosion(args, env))
 }
 
 /// A small weekly history for two customers in 2025, and one extra line.

@@ -4,8 +4,10 @@
 //! a column that agrees with the label on 97 % of rows (ROC-AUC about 0.97) is warned about;
 //! id-like, date and empty columns are left out with a note.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn telco() -> String {
     std::fs::read_to_string(
@@ -61,10 +63,7 @@ fn train(table: &Path, out: &Path, extra: &[&str]) -> Output {
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    Command::new(env!("CARGO_BIN_EXE_erosion"))
-        .args(&args)
-        .output()
-        .expect("runs")
+    common::erosion(&args)
 }
 
 fn stderr(o: &Output) -> String {

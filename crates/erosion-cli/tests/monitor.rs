@@ -3,38 +3,19 @@
 //! performance of a night whose horizon has passed and a note for one whose has not, band
 //! movement, and the refusal of a bundle without a reference.
 
+mod common;
+
+use common::{json, s, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// Runs `erosion` quietly (no summaries; the files are what is checked).
 fn erosion<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erosion"))
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
+    common::command(args).arg("--quiet").output().expect("runs")
 }
 
 fn ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
-    let o = erosion(args);
-    let t = text(&o);
-    assert!(o.status.success(), "{t}");
-    t
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    common::expect_ok(erosion(args))
 }
 
 /// A simulation, a training table, a later table and a logistic model trained on the first.

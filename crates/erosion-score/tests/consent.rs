@@ -3,7 +3,10 @@
 //! consent event types or the shape of the suppression list; input with no consent information
 //! at all is refused unless the run says consent is handled upstream, and the scores record it.
 
-use erosion_bundle::{Bundle, Fingerprint, TargetDef};
+mod common;
+
+use common::{ok, p, read, score, strs, train_bundle, write_bundle};
+
 use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::{EventKind, EventLog, EventType};
 use erosion_features::{compute, FeatureConfig};
@@ -13,7 +16,6 @@ use erosion_score::run::{run, Options, Source};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 const DAYS: u32 = 420;
@@ -38,7 +40,13 @@ fn fixture() -> &'static Fixture {
         let chunk = erosion_sim::simulate_range(&erosion_sim::SimConfig::new(300, DAYS, 5), 0..300);
         let start = erosion_core::time::parse_date("2024-01-01").unwrap();
         let as_of = start + AS_OF_DAY * DAY_MS;
-        train_bundle(&chunk, start, &root.join("model.json"));
+        train_bundle(
+            &chunk,
+            &FeatureConfig::default(),
+            start,
+            &root.join("model.json"),
+            false,
+        );
         let events = root.join("events.parquet");
         erosion_io::write_table(&events, &mut erosion_io::events_to_frame(&chunk.events)).unwrap();
         let log = erosion_io::load_events(&events, &Default::default()).unwrap();
@@ -82,67 +90,6 @@ fn fixture() -> &'static Fixture {
             active,
         }
     })
-}
-
-/// A logistic erosion model on three labelled cutoffs of `chunk`, written to `path`.
-fn train_bundle(chunk: &erosion_sim::Chunk, start: i64, path: &Path) {
-    let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
-    let train = compute(
-        &chunk.events,
-        Some(&chunk.customers),
-        &cutoffs,
-        &FeatureConfig::default(),
-    );
-    let frame = erosion_frame::Table::from_frame(path, erosion_frame::feature_frame(&train));
-    let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
-        .map(String::from)
-        .to_vec();
-    let mut raw = frame.raw_columns(&excluded).unwrap();
-    raw.retain(|c| match &c.values {
-        erosion_models::RawValues::Number(v) => v.iter().any(|x| !x.is_nan()),
-        erosion_models::RawValues::Text(_) => true,
-    });
-    let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();
-    let days: Vec<i64> = train.cutoff.iter().map(|c| c / DAY_MS).collect();
-    let config = TrainConfig {
-        model: ModelKind::Logistic,
-        time_min_gap: 90,
-        ..TrainConfig::default()
-    };
-    let model =
-        train_table(&raw, &y, Some(&days), &EncodeOptions::default(), &config).expect("training");
-    write_bundle(path, model, excluded, train.len());
-}
-
-fn write_bundle(
-    path: &Path,
-    model: erosion_models::TrainedModel,
-    excluded: Vec<String>,
-    rows: usize,
-) {
-    let mut bundle = Bundle {
-        model_id: String::new(),
-        tool_version: erosion_bundle::TOOL_VERSION.into(),
-        target: TargetDef {
-            column: "erosion".into(),
-            positive: None,
-            definition: "erosion (test)".into(),
-        },
-        id_column: Some("customer_id".into()),
-        sensitive: Vec::new(),
-        excluded,
-        fingerprint: Fingerprint {
-            file: "train.parquet".into(),
-            sha256: String::new(),
-            rows,
-            labelled_rows: rows,
-            cutoff_range: None,
-        },
-        feature_config: None,
-        model,
-        reference: None,
-    };
-    bundle.write(path).unwrap();
 }
 
 /// `log` with events added as `(customer id, timestamp, type name spelt as in the file)`.
@@ -237,44 +184,6 @@ fn score_in_process(
         strs(&read(&out), "customer_id").into_iter().collect(),
         reasons(&exc),
     )
-}
-
-fn score(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erosion-score"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = score(args);
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn read(path: &Path) -> DataFrame {
-    erosion_io::read_table(path, &Default::default()).unwrap()
-}
-
-fn strs(df: &DataFrame, col: &str) -> Vec<String> {
-    df.column(col)
-        .unwrap()
-        .cast(&DataType::String)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect()
 }
 
 /// The exclusions by id (none when the file has no rows).
@@ -577,7 +486,7 @@ fn a_table_without_consent_columns_is_refused_unless_handled_upstream() {
     };
     let model = train_table(&cols, &y, None, &EncodeOptions::default(), &config).unwrap();
     let bundle = root.join("own.json");
-    write_bundle(&bundle, model, vec!["customer_id".into()], n);
+    write_bundle(&bundle, model, vec!["customer_id".into()], n, None);
     let mut df = df!(
         "customer_id" => (0..n).map(|i| format!("C{i:03}")).collect::<Vec<_>>(),
         "tenure" => tenure,

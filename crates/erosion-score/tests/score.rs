@@ -1,12 +1,15 @@
 //! End-to-end tests of the `erosion-score` binary on a simulated population and a model trained
 //! in-process.
 
-use erosion_bundle::{Bundle, Fingerprint, TargetDef};
+mod common;
+
+use common::{ok, p, read, score, strs, train_bundle};
+
+use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, DAY_MS};
 use erosion_core::{EventKind, EventType};
 use erosion_features::{compute, FeatureConfig};
 use erosion_io::polars::prelude::*;
-use erosion_models::{train_table, EncodeOptions, ModelKind, TrainConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -39,7 +42,7 @@ fn fixture() -> &'static Fixture {
         let as_of = start + AS_OF_DAY * DAY_MS;
 
         let fcfg = FeatureConfig::default();
-        let excluded = train_bundle(&chunk, &fcfg, start, &root, "model.json", false);
+        let excluded = train_bundle(&chunk, &fcfg, start, &root.join("model.json"), false);
 
         // Scoring inputs: the features table at as-of, and the raw histories.
         // The raw histories as files, and the features `erosion features` computes from them.
@@ -152,103 +155,6 @@ fn fixture() -> &'static Fixture {
             left_out,
         }
     })
-}
-
-/// Trains a logistic erosion model in-process on three cutoffs of `chunk` computed with `fcfg`,
-/// writes it to `root/name` (with `fcfg` as its feature configuration when `with_config`) and
-/// returns the columns kept out of its inputs.
-fn train_bundle(
-    chunk: &erosion_sim::Chunk,
-    fcfg: &FeatureConfig,
-    start: i64,
-    root: &Path,
-    name: &str,
-    with_config: bool,
-) -> Vec<String> {
-    // Training table: three labelled cutoffs, through a Parquet file as `erosion train` sees it.
-    let cutoffs: Vec<i64> = [150, 200, 250].iter().map(|d| start + d * DAY_MS).collect();
-    let train = compute(&chunk.events, Some(&chunk.customers), &cutoffs, fcfg);
-    let train_path = root.join(format!("train-{name}.parquet"));
-    erosion_io::write_table(&train_path, &mut erosion_frame::feature_frame(&train)).unwrap();
-    let table = erosion_frame::Table::read(&train_path).unwrap();
-    let excluded: Vec<String> = ["customer_id", "cutoff", "churn", "erosion"]
-        .map(String::from)
-        .to_vec();
-    let mut raw = table.raw_columns(&excluded).unwrap();
-    // Year-over-year changes need two years of history the short simulation lacks.
-    raw.retain(|c| match &c.values {
-        erosion_models::RawValues::Number(v) => v.iter().any(|x| !x.is_nan()),
-        erosion_models::RawValues::Text(_) => true,
-    });
-    let y: Vec<u8> = train.erosion.iter().map(|v| u8::from(v.unwrap())).collect();
-    let days: Vec<i64> = train.cutoff.iter().map(|c| c / DAY_MS).collect();
-    let config = TrainConfig {
-        model: ModelKind::Logistic,
-        time_min_gap: 90,
-        ..TrainConfig::default()
-    };
-    let model =
-        train_table(&raw, &y, Some(&days), &EncodeOptions::default(), &config).expect("training");
-    let mut bundle = Bundle {
-        model_id: String::new(),
-        tool_version: erosion_bundle::TOOL_VERSION.into(),
-        target: TargetDef {
-            column: "erosion".into(),
-            positive: None,
-            definition: "erosion (test)".into(),
-        },
-        id_column: Some("customer_id".into()),
-        sensitive: Vec::new(),
-        excluded: excluded.clone(),
-        fingerprint: Fingerprint {
-            file: "train.parquet".into(),
-            sha256: String::new(),
-            rows: train.len(),
-            labelled_rows: train.len(),
-            cutoff_range: None,
-        },
-        feature_config: with_config.then(|| fcfg.clone()),
-        model,
-        reference: None,
-    };
-    bundle.write(&root.join(name)).unwrap();
-    excluded
-}
-
-fn score(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erosion-score"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = score(args);
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn read(path: &Path) -> DataFrame {
-    erosion_io::read_table(path, &Default::default()).unwrap()
-}
-
-fn strs(df: &DataFrame, col: &str) -> Vec<String> {
-    df.column(col)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect()
 }
 
 fn probs(df: &DataFrame) -> BTreeMap<String, f64> {
@@ -555,7 +461,7 @@ fn a_bundle_with_other_windows_scores_raw_events() {
         windows: vec![7, 28, 91],
         ..FeatureConfig::default()
     };
-    train_bundle(&sim, &fcfg, start, root, "windows.json", true);
+    train_bundle(&sim, &fcfg, start, &root.join("windows.json"), true);
     let model = root.join("windows.json");
     let raw_out = root.join("raw.parquet");
     ok(&[
