@@ -264,6 +264,18 @@ pub enum Family {
     Gbdt,
 }
 
+impl From<Family> for erosion_models::ModelKind {
+    fn from(f: Family) -> Self {
+        use erosion_models::ModelKind;
+        match f {
+            Family::Auto => ModelKind::Auto,
+            Family::Logistic => ModelKind::Logistic,
+            Family::Forest => ModelKind::Forest,
+            Family::Gbdt => ModelKind::Gbdt,
+        }
+    }
+}
+
 /// `erosion train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {

@@ -1,22 +1,12 @@
 //! `erosion train` and `erosion evaluate`: flags to a request of [`erosion_pipeline`], and the
 //! result printed.
 
-use crate::args::{EvaluateArgs, Family, TrainArgs};
+use crate::args::{EvaluateArgs, TrainArgs};
 use erosion_bundle::Bundle;
-use erosion_models::{ModelKind, ThresholdRule, ValidationPlan};
+use erosion_models::{ThresholdRule, ValidationPlan};
 use erosion_pipeline::evaluate::{EvaluateRequest, Evaluated};
 use erosion_pipeline::train::TrainRequest;
 use erosion_pipeline::Failure;
-
-/// The learner a `--family` names.
-pub fn family(f: Family) -> ModelKind {
-    match f {
-        Family::Auto => ModelKind::Auto,
-        Family::Logistic => ModelKind::Logistic,
-        Family::Forest => ModelKind::Forest,
-        Family::Gbdt => ModelKind::Gbdt,
-    }
-}
 
 /// The threshold rule the flags ask for: `--cost-ratio`, else `--best-f1`, else `--capacity`.
 fn threshold_rule(a: &TrainArgs) -> ThresholdRule {
@@ -42,7 +32,7 @@ pub fn request(a: &TrainArgs) -> Result<TrainRequest, Failure> {
         sensitive: a.sensitive.clone(),
         exclude: a.exclude.clone(),
         allow: a.allow.clone(),
-        family: family(a.family),
+        family: a.family.into(),
         threshold: threshold_rule(a),
         folds: a.folds,
         horizon_days: a
