@@ -419,15 +419,18 @@ fn fmt_pts(x: f64) -> String {
     format!("{:.1}", x * 100.0)
 }
 
-#[allow(clippy::too_many_lines)] // known debt: split when next changed
-pub(crate) fn run(
+/// The four-fifths rule: a selection-rate ratio below this is adverse impact.
+const FOUR_FIFTHS: f64 = 0.8;
+
+/// Reasons a disparity is not reported.
+const TOO_FEW: &str = "fewer than two groups with enough rows and a defined value";
+
+/// Checks that each reference group names a column and a value that occur.
+fn check_references(
     data: &AuditData,
     config: &AuditConfig,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<FairnessReport, FairnessError> {
-    config.validate()?;
-    let n = data.validate()?;
-    let columns: Vec<String> = data.groups.iter().map(|(c, _)| c.clone()).collect();
+    columns: &[String],
+) -> Result<(), FairnessError> {
     for (c, v) in &config.references {
         let Some((_, values)) = data.groups.iter().find(|(name, _)| name == c) else {
             return Err(FairnessError::UnknownGroupColumn {
@@ -446,29 +449,41 @@ pub(crate) fn run(
             });
         }
     }
+    Ok(())
+}
 
-    let prep = prepare(data, config, n);
+/// Group sums with the exact AUC numerators, and the same sums with binned scores (what the
+/// bootstrap resamples).
+fn sums_of(prep: &Prepared) -> (Vec<Vec<Sums>>, Vec<Vec<Sums>>) {
     let counts: Vec<f64> = prep.atoms.iter().map(|a| a.count as f64).collect();
     let sums_binned = group_sums(&prep.atoms, &counts, &prep.groupings);
     let mut sums = sums_binned.clone();
-    for (gs, nums) in sums.iter_mut().zip(exact_auc_nums(&prep)) {
+    for (gs, nums) in sums.iter_mut().zip(exact_auc_nums(prep)) {
         for (s, num) in gs.iter_mut().zip(nums) {
             s.auc_num = num;
         }
     }
-    let (plans, bases) = plans_for(&prep, &sums, config, &columns)?;
-    let point = sample_stats(&sums, &plans);
-    let point_binned = sample_stats(&sums_binned, &plans);
-    let flat = point.flatten();
-    let shift: Vec<f64> = flat
+    (sums, sums_binned)
+}
+
+/// The bootstrap intervals of every statistic, re-centred on the exact estimates.
+fn intervals(
+    prep: &Prepared,
+    plans: &[GroupingPlan],
+    point: &SampleStats,
+    point_binned: &SampleStats,
+    config: &AuditConfig,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Intervals {
+    let shift: Vec<f64> = point
+        .flatten()
         .iter()
         .zip(point_binned.flatten())
         .map(|(a, b)| a - b)
         .collect();
-
     let replicates = config.bootstrap_replicates;
     let reps = if replicates > 0 {
-        bootstrap::run(&prep, &plans, replicates, config.seed, progress)
+        bootstrap::run(prep, plans, replicates, config.seed, progress)
     } else {
         Vec::new()
     };
@@ -479,147 +494,189 @@ pub(crate) fn run(
         &point_binned.flatten(),
         config.bootstrap_interval,
     );
-    drop(reps);
-    let lo: Vec<f64> = ivs
-        .iter()
-        .map(|(iv, _)| iv.map_or(f64::NAN, |x| x.0))
-        .collect();
-    let hi: Vec<f64> = ivs
-        .iter()
-        .map(|(iv, _)| iv.map_or(f64::NAN, |x| x.1))
-        .collect();
+    let end = |pick: fn((f64, f64)) -> f64| -> Vec<f64> {
+        ivs.iter()
+            .map(|(iv, _)| iv.map_or(f64::NAN, pick))
+            .collect()
+    };
     let share: Vec<f64> = ivs.iter().map(|(_, s)| *s).collect();
-    let iv = Intervals {
-        lo: point.unflatten_like(&lo),
-        hi: point.unflatten_like(&hi),
+    Intervals {
+        lo: point.unflatten_like(&end(|x| x.0)),
+        hi: point.unflatten_like(&end(|x| x.1)),
         share: point.unflatten_like(&share),
         replicates,
         method: match config.bootstrap_interval {
             BootstrapInterval::Percentile => IntervalMethod::BootstrapPercentile,
             BootstrapInterval::BiasCorrected => IntervalMethod::BootstrapBiasCorrected,
         },
-    };
-    let ctx = Ctx {
-        config,
-        z: normal_quantile(0.5 + config.confidence / 2.0),
-        iv: &iv,
-    };
+    }
+}
 
-    let rocs = roc_curves(&prep, &sums, config.roc_points);
-    let cals = calibration_bins(&prep, config.calibration_bins);
+/// ROC curves and calibration bins of every group of every grouping.
+struct Curves {
+    rocs: Vec<Vec<Vec<(f64, f64)>>>,
+    cals: Vec<Vec<Vec<crate::curves::CalBin>>>,
+}
 
-    let overall = ctx.group_report("overall", Vec::new(), &sums[0][0], &point.overall, |st| {
-        st.overall
-    });
-    let mut groupings = Vec::new();
-    for (k, plan) in plans.iter().enumerate() {
-        let gi = k + 1;
-        let grouping = &prep.groupings[gi];
-        let gs = &sums[gi];
-        let ps = &point.groupings[k];
-        let labels = &grouping.labels;
-        let groups: Vec<GroupReport> = (0..grouping.n_groups())
+/// One grouping's inputs: its index among the groupings (0 is overall), plan, sums and point
+/// estimates.
+struct One<'a> {
+    k: usize,
+    gi: usize,
+    plan: &'a GroupingPlan,
+    grouping: &'a crate::prep::Grouping,
+    gs: &'a [Sums],
+    ps: &'a crate::compute::GroupingStats,
+}
+
+impl One<'_> {
+    fn labels(&self) -> &[String] {
+        &self.grouping.labels
+    }
+    fn n_groups(&self) -> usize {
+        self.grouping.n_groups()
+    }
+}
+
+impl Ctx<'_> {
+    /// Why group `g` is not compared: too small, or the metric undefined in it.
+    fn left_out_reason(
+        &self,
+        o: &One,
+        groups: &[GroupReport],
+        g: usize,
+        m: Option<Metric>,
+    ) -> String {
+        match m {
+            Some(m) if groups[g].status == Status::Ok => undefined_reason(m, &o.gs[g]),
+            _ => small_note(o.gs[g].n() as u64, self.config.min_group_size),
+        }
+    }
+
+    fn grouping_report(
+        &self,
+        prep: &Prepared,
+        o: &One,
+        basis: &str,
+        curves: &Curves,
+    ) -> GroupingReport {
+        let labels = o.labels();
+        let k = o.k;
+        let groups: Vec<GroupReport> = (0..o.n_groups())
             .map(|g| {
-                ctx.group_report(
+                self.group_report(
                     &labels[g],
-                    grouping.values[g].clone(),
-                    &gs[g],
-                    &ps.metrics[g],
+                    o.grouping.values[g].clone(),
+                    &o.gs[g],
+                    &o.ps.metrics[g],
                     |st| st.groupings[k].metrics[g],
                 )
             })
             .collect();
-        let sufficient = |g: usize| groups[g].status == Status::Ok;
-        let insufficient_groups: Vec<Excluded> = (0..grouping.n_groups())
-            .filter(|&g| !sufficient(g))
+        let insufficient_groups: Vec<Excluded> = (0..o.n_groups())
+            .filter(|&g| groups[g].status != Status::Ok)
             .map(|g| Excluded {
                 group: labels[g].clone(),
-                reason: small_note(gs[g].n() as u64, config.min_group_size),
+                reason: self.left_out_reason(o, &groups, g, None),
             })
             .collect();
-        let too_few = "fewer than two groups with enough rows and a defined value";
         let disparities: Vec<MetricDisparity> = Metric::ALL
             .iter()
-            .map(|&m| {
-                let mi = m.index();
-                let d = &ps.disp[mi];
-                let inc = &plan.included[mi];
-                let excluded = (0..grouping.n_groups())
-                    .filter(|g| !inc.contains(g))
-                    .map(|g| Excluded {
-                        group: labels[g].clone(),
-                        reason: if sufficient(g) {
-                            undefined_reason(m, &gs[g])
-                        } else {
-                            small_note(gs[g].n() as u64, config.min_group_size)
-                        },
-                    })
-                    .collect();
-                let ratio_est = |v: f64, get: &dyn Fn(&SampleStats) -> f64| {
-                    if m.ratio_meaningful() {
-                        iv.boot(v, get, too_few)
-                    } else {
-                        Estimate::missing(
-                            Status::Undefined,
-                            "a ratio of a signed gap has no meaning",
-                        )
-                    }
-                };
-                let ref_label = &labels[plan.reference];
-                let versus_reference = inc
-                    .iter()
-                    .filter(|&&g| g != plan.reference)
-                    .map(|&g| ReferenceComparison {
-                        group: labels[g].clone(),
-                        difference: iv.boot(
-                            d.ref_diff[g],
-                            |st| st.groupings[k].disp[mi].ref_diff[g],
-                            &format!("reference group {ref_label} has no defined value"),
-                        ),
-                        ratio: ratio_est(d.ref_ratio[g], &|st| {
-                            st.groupings[k].disp[mi].ref_ratio[g]
-                        }),
-                    })
-                    .collect();
-                let (highest, lowest) = match plan.extremes[mi] {
-                    Some((h, l)) => (Some(labels[h].clone()), Some(labels[l].clone())),
-                    None => (None, None),
-                };
-                MetricDisparity {
-                    metric: m,
-                    compared: inc.iter().map(|&g| labels[g].clone()).collect(),
-                    excluded,
-                    between_groups_difference: iv.boot(
-                        d.between_diff,
-                        |st| st.groupings[k].disp[mi].between_diff,
-                        too_few,
-                    ),
-                    between_groups_ratio: ratio_est(d.between_ratio, &|st| {
-                        st.groupings[k].disp[mi].between_ratio
-                    }),
-                    to_overall_difference: iv.boot(
-                        d.overall_diff,
-                        |st| st.groupings[k].disp[mi].overall_diff,
-                        too_few,
-                    ),
-                    to_overall_ratio: ratio_est(d.overall_ratio, &|st| {
-                        st.groupings[k].disp[mi].overall_ratio
-                    }),
-                    highest,
-                    lowest,
-                    highest_minus_lowest: iv.boot(
-                        d.pair_diff,
-                        |st| st.groupings[k].disp[mi].pair_diff,
-                        too_few,
-                    ),
-                    highest_over_lowest: ratio_est(d.pair_ratio, &|st| {
-                        st.groupings[k].disp[mi].pair_ratio
-                    }),
-                    versus_reference,
-                }
+            .map(|&m| self.disparity(o, &groups, m))
+            .collect();
+        GroupingReport {
+            name: o.grouping.name.clone(),
+            columns: o.grouping.columns.clone(),
+            reference: ReferenceInfo {
+                group: labels[o.plan.reference].clone(),
+                basis: basis.to_string(),
+            },
+            aggregates: self.aggregates(o),
+            four_fifths: four_fifths(&o.grouping.name, &disparities),
+            predictive_parity: predictive_parity(&o.grouping.name, &disparities),
+            roc: roc_of(o, &groups, curves),
+            calibration: self.calibration_of(o, &groups, curves),
+            mitigation: self.mitigation(prep, o, &groups),
+            groups,
+            insufficient_groups,
+            disparities,
+        }
+    }
+
+    /// The disparities of one metric across a grouping's groups, with intervals.
+    fn disparity(&self, o: &One, groups: &[GroupReport], m: Metric) -> MetricDisparity {
+        let (k, iv, labels) = (o.k, self.iv, o.labels());
+        let mi = m.index();
+        let d = &o.ps.disp[mi];
+        let inc = &o.plan.included[mi];
+        let excluded = (0..o.n_groups())
+            .filter(|g| !inc.contains(g))
+            .map(|g| Excluded {
+                group: labels[g].clone(),
+                reason: self.left_out_reason(o, groups, g, Some(m)),
             })
             .collect();
-        let aggregates: Vec<Aggregate> = METHODS
+        let ratio_est = |v: f64, get: &dyn Fn(&SampleStats) -> f64| {
+            if m.ratio_meaningful() {
+                iv.boot(v, get, TOO_FEW)
+            } else {
+                Estimate::missing(Status::Undefined, "a ratio of a signed gap has no meaning")
+            }
+        };
+        let ref_label = &labels[o.plan.reference];
+        let versus_reference = inc
+            .iter()
+            .filter(|&&g| g != o.plan.reference)
+            .map(|&g| ReferenceComparison {
+                group: labels[g].clone(),
+                difference: iv.boot(
+                    d.ref_diff[g],
+                    |st| st.groupings[k].disp[mi].ref_diff[g],
+                    &format!("reference group {ref_label} has no defined value"),
+                ),
+                ratio: ratio_est(d.ref_ratio[g], &|st| st.groupings[k].disp[mi].ref_ratio[g]),
+            })
+            .collect();
+        let (highest, lowest) = match o.plan.extremes[mi] {
+            Some((h, l)) => (Some(labels[h].clone()), Some(labels[l].clone())),
+            None => (None, None),
+        };
+        MetricDisparity {
+            metric: m,
+            compared: inc.iter().map(|&g| labels[g].clone()).collect(),
+            excluded,
+            between_groups_difference: iv.boot(
+                d.between_diff,
+                |st| st.groupings[k].disp[mi].between_diff,
+                TOO_FEW,
+            ),
+            between_groups_ratio: ratio_est(d.between_ratio, &|st| {
+                st.groupings[k].disp[mi].between_ratio
+            }),
+            to_overall_difference: iv.boot(
+                d.overall_diff,
+                |st| st.groupings[k].disp[mi].overall_diff,
+                TOO_FEW,
+            ),
+            to_overall_ratio: ratio_est(d.overall_ratio, &|st| {
+                st.groupings[k].disp[mi].overall_ratio
+            }),
+            highest,
+            lowest,
+            highest_minus_lowest: iv.boot(
+                d.pair_diff,
+                |st| st.groupings[k].disp[mi].pair_diff,
+                TOO_FEW,
+            ),
+            highest_over_lowest: ratio_est(d.pair_ratio, &|st| st.groupings[k].disp[mi].pair_ratio),
+            versus_reference,
+        }
+    }
+
+    /// Fairlearn's aggregates of a grouping (each method × aggregate), with intervals.
+    fn aggregates(&self, o: &One) -> Vec<Aggregate> {
+        let k = o.k;
+        METHODS
             .iter()
             .enumerate()
             .flat_map(|(mi, method)| {
@@ -635,98 +692,33 @@ pub(crate) fn run(
                     method: method.to_string(),
                     agg: (!agg.is_empty()).then(|| agg.to_string()),
                     definition: def.to_string(),
-                    estimate: iv.boot(ps.aggs[idx], |st| st.groupings[k].aggs[idx], too_few),
+                    estimate: self
+                        .iv
+                        .boot(o.ps.aggs[idx], |st| st.groupings[k].aggs[idx], TOO_FEW),
                 }
             })
-            .collect();
+            .collect()
+    }
 
-        let sr = &disparities[Metric::SelectionRate.index()];
-        let ratio = sr.between_groups_ratio.clone();
-        let (verdict, clear, explanation) = match ratio.value {
-            None => (
-                Verdict::InsufficientEvidence,
-                false,
-                format!("Four-fifths rule for {}: not assessed, fewer than two groups have enough rows.", grouping.name),
-            ),
-            Some(r) => {
-                let verdict = if r >= 0.8 { Verdict::Pass } else { Verdict::Fail };
-                let clear = ratio.excludes(0.8).unwrap_or(false);
-                let certainty = match (ratio.interval_pair(), clear) {
-                    (Some((a, b)), true) => format!(" (interval {a:.2} to {b:.2}, clear of 0.8)"),
-                    (Some((a, b)), false) => format!(" (interval {a:.2} to {b:.2}, which straddles 0.8: not conclusive)"),
-                    (None, _) => String::new(),
-                };
-                let word = match (verdict == Verdict::Pass, clear || ratio.interval_pair().is_none()) {
-                    (true, true) => "passes",
-                    (false, true) => "fails",
-                    (true, false) => "passes on the estimate alone",
-                    (false, false) => "fails on the estimate alone",
-                };
-                (
-                    verdict,
-                    clear,
-                    format!(
-                        "Four-fifths rule for {}: the lowest selection rate is {r:.2} of the highest{certainty}, so it {word}.",
-                        grouping.name
-                    ),
-                )
-            }
-        };
-        let four_fifths = FourFifths {
-            selection_rate_ratio: ratio,
-            threshold: 0.8,
-            verdict,
-            clear,
-            explanation,
-        };
-
-        let pd = &disparities[Metric::Precision.index()];
-        let consistent = pd.highest_minus_lowest.excludes(0.0).map(|e| !e);
-        let pp_expl = match (pd.between_groups_difference.value, consistent) {
-            (Some(v), Some(true)) => format!(
-                "Predictive parity for {}: precision differs by {} points between groups, within what chance explains.",
-                grouping.name,
-                fmt_pts(v)
-            ),
-            (Some(v), Some(false)) => format!(
-                "Predictive parity for {}: precision differs by {} points between groups ({} vs {}), more than chance explains: a flag means more in some groups than in others.",
-                grouping.name,
-                fmt_pts(v),
-                pd.highest.as_deref().unwrap_or("?"),
-                pd.lowest.as_deref().unwrap_or("?")
-            ),
-            (Some(v), None) => format!("Predictive parity for {}: precision differs by {} points between groups (no interval).", grouping.name, fmt_pts(v)),
-            (None, _) => format!("Predictive parity for {}: not assessed.", grouping.name),
-        };
-        let predictive_parity = PredictiveParity {
-            difference: pd.between_groups_difference.clone(),
-            ratio: pd.between_groups_ratio.clone(),
-            consistent_with_parity: consistent,
-            explanation: pp_expl,
-        };
-
-        let roc = (0..grouping.n_groups())
-            .filter(|&g| sufficient(g) && !rocs[gi][g].is_empty())
-            .map(|g| RocCurve {
-                group: labels[g].clone(),
-                points: rocs[gi][g]
-                    .iter()
-                    .map(|&(fpr, tpr)| RocPoint { fpr, tpr })
-                    .collect(),
-            })
-            .collect();
-        let nb = config.calibration_bins;
-        let calibration = (0..grouping.n_groups())
-            .filter(|&g| sufficient(g))
+    /// Calibration bins of each group with enough rows, with Wilson intervals.
+    fn calibration_of(
+        &self,
+        o: &One,
+        groups: &[GroupReport],
+        curves: &Curves,
+    ) -> Vec<CalibrationCurve> {
+        let nb = self.config.calibration_bins;
+        (0..o.n_groups())
+            .filter(|&g| groups[g].status == Status::Ok)
             .map(|g| CalibrationCurve {
-                group: labels[g].clone(),
-                bins: cals[gi][g]
+                group: o.labels()[g].clone(),
+                bins: curves.cals[o.gi][g]
                     .iter()
                     .enumerate()
                     .filter(|(_, b)| b.count > 0.0)
                     .map(|(b, c)| {
                         let (lo, hi) =
-                            wilson_interval(c.positives, c.count, ctx.z).expect("non-empty bin");
+                            wilson_interval(c.positives, c.count, self.z).expect("non-empty bin");
                         CalibrationBin {
                             lower: b as f64 / nb as f64,
                             upper: (b + 1) as f64 / nb as f64,
@@ -739,51 +731,127 @@ pub(crate) fn run(
                     })
                     .collect(),
             })
-            .collect();
-
-        let mitigation = config.mitigation.and_then(|constraint| {
-            let reasons: Vec<Option<String>> = (0..grouping.n_groups())
-                .map(|g| {
-                    if !sufficient(g) {
-                        Some(small_note(gs[g].n() as u64, config.min_group_size))
-                    } else if constraint == crate::MitigationConstraint::EqualOpportunity
-                        && gs[g].pos() == 0.0
-                    {
-                        Some("no positive labels: its true positive rate is undefined".into())
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            mitigate(&prep, gi, labels, gs, &reasons, constraint, config)
-        });
-
-        groupings.push(GroupingReport {
-            name: grouping.name.clone(),
-            columns: grouping.columns.clone(),
-            reference: ReferenceInfo {
-                group: labels[plan.reference].clone(),
-                basis: bases[k].to_string(),
-            },
-            groups,
-            insufficient_groups,
-            disparities,
-            aggregates,
-            four_fifths,
-            predictive_parity,
-            roc,
-            calibration,
-            mitigation,
-        });
+            .collect()
     }
 
-    let mut findings: Vec<Finding> = groupings
-        .iter()
-        .flat_map(|g| findings_for(g, config.confidence))
-        .collect();
-    // Significant findings first, keeping the order otherwise.
-    findings.sort_by_key(|f| !f.significant);
+    /// Group thresholds under the configured constraint, when one is asked for.
+    fn mitigation(
+        &self,
+        prep: &Prepared,
+        o: &One,
+        groups: &[GroupReport],
+    ) -> Option<crate::MitigationReport> {
+        let constraint = self.config.mitigation?;
+        let reasons: Vec<Option<String>> = (0..o.n_groups())
+            .map(|g| {
+                if groups[g].status != Status::Ok {
+                    Some(self.left_out_reason(o, groups, g, None))
+                } else if constraint == crate::MitigationConstraint::EqualOpportunity
+                    && o.gs[g].pos() == 0.0
+                {
+                    Some("no positive labels: its true positive rate is undefined".into())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        mitigate(
+            prep,
+            o.gi,
+            o.labels(),
+            o.gs,
+            &reasons,
+            constraint,
+            self.config,
+        )
+    }
+}
 
+/// ROC curves of each group with enough rows.
+fn roc_of(o: &One, groups: &[GroupReport], curves: &Curves) -> Vec<RocCurve> {
+    (0..o.n_groups())
+        .filter(|&g| groups[g].status == Status::Ok && !curves.rocs[o.gi][g].is_empty())
+        .map(|g| RocCurve {
+            group: o.labels()[g].clone(),
+            points: curves.rocs[o.gi][g]
+                .iter()
+                .map(|&(fpr, tpr)| RocPoint { fpr, tpr })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The four-fifths rule on the selection-rate ratio, with how sure the verdict is.
+fn four_fifths(grouping: &str, disparities: &[MetricDisparity]) -> FourFifths {
+    let ratio = disparities[Metric::SelectionRate.index()]
+        .between_groups_ratio
+        .clone();
+    let (verdict, clear, explanation) = match ratio.value {
+        None => (
+            Verdict::InsufficientEvidence,
+            false,
+            format!("Four-fifths rule for {grouping}: not assessed, fewer than two groups have enough rows."),
+        ),
+        Some(r) => {
+            let verdict = if r >= FOUR_FIFTHS { Verdict::Pass } else { Verdict::Fail };
+            let clear = ratio.excludes(FOUR_FIFTHS).unwrap_or(false);
+            let certainty = match (ratio.interval_pair(), clear) {
+                (Some((a, b)), true) => format!(" (interval {a:.2} to {b:.2}, clear of {FOUR_FIFTHS})"),
+                (Some((a, b)), false) => format!(" (interval {a:.2} to {b:.2}, which straddles {FOUR_FIFTHS}: not conclusive)"),
+                (None, _) => String::new(),
+            };
+            let word = match (verdict == Verdict::Pass, clear || ratio.interval_pair().is_none()) {
+                (true, true) => "passes",
+                (false, true) => "fails",
+                (true, false) => "passes on the estimate alone",
+                (false, false) => "fails on the estimate alone",
+            };
+            (
+                verdict,
+                clear,
+                format!(
+                    "Four-fifths rule for {grouping}: the lowest selection rate is {r:.2} of the highest{certainty}, so it {word}."
+                ),
+            )
+        }
+    };
+    FourFifths {
+        selection_rate_ratio: ratio,
+        threshold: FOUR_FIFTHS,
+        verdict,
+        clear,
+        explanation,
+    }
+}
+
+/// Predictive parity: whether precision differs between groups more than chance explains.
+fn predictive_parity(grouping: &str, disparities: &[MetricDisparity]) -> PredictiveParity {
+    let pd = &disparities[Metric::Precision.index()];
+    let consistent = pd.highest_minus_lowest.excludes(0.0).map(|e| !e);
+    let explanation = match (pd.between_groups_difference.value, consistent) {
+        (Some(v), Some(true)) => format!(
+            "Predictive parity for {grouping}: precision differs by {} points between groups, within what chance explains.",
+            fmt_pts(v)
+        ),
+        (Some(v), Some(false)) => format!(
+            "Predictive parity for {grouping}: precision differs by {} points between groups ({} vs {}), more than chance explains: a flag means more in some groups than in others.",
+            fmt_pts(v),
+            pd.highest.as_deref().unwrap_or("?"),
+            pd.lowest.as_deref().unwrap_or("?")
+        ),
+        (Some(v), None) => format!("Predictive parity for {grouping}: precision differs by {} points between groups (no interval).", fmt_pts(v)),
+        (None, _) => format!("Predictive parity for {grouping}: not assessed."),
+    };
+    PredictiveParity {
+        difference: pd.between_groups_difference.clone(),
+        ratio: pd.between_groups_ratio.clone(),
+        consistent_with_parity: consistent,
+        explanation,
+    }
+}
+
+/// The notices every reader should see: the legal caveat, optimistic mitigation, few rows.
+fn notices(config: &AuditConfig, n: usize) -> Vec<String> {
     let mut notices = vec![LEGAL_NOTICE.to_string()];
     if config.mitigation.is_some() {
         notices.push(
@@ -796,8 +864,14 @@ pub(crate) fn run(
             "Only {n} rows were audited: most intervals are wide."
         ));
     }
+    notices
+}
+
+/// The settings the audit ran with, as the report records them.
+fn settings(data: &AuditData, config: &AuditConfig, prep: &Prepared) -> Settings {
     let score_bins = prep.bin_min.len();
-    let settings = Settings {
+    let interval = config.bootstrap_interval.name();
+    Settings {
         threshold: config.threshold,
         decisions: if data.decisions.is_some() {
             "given".into()
@@ -806,27 +880,78 @@ pub(crate) fn run(
         },
         min_group_size: config.min_group_size,
         confidence: config.confidence,
-        bootstrap_replicates: replicates,
-        bootstrap_interval: config.bootstrap_interval.name().to_string(),
+        bootstrap_replicates: config.bootstrap_replicates,
+        bootstrap_interval: interval.to_string(),
         seed: config.seed,
         bootstrap_method: if prep.exact_bins {
-            format!("rows resampled with replacement (non-stratified), drawn exactly as a multinomial over distinct (cell, label, decision, score) values; {} intervals", config.bootstrap_interval.name())
+            format!("rows resampled with replacement (non-stratified), drawn exactly as a multinomial over distinct (cell, label, decision, score) values; {interval} intervals")
         } else {
             format!(
-                "rows resampled with replacement (non-stratified), drawn exactly for counts; AUC, Brier and mean score resampled at {score_bins} equal-count score bins and re-centred on the exact estimate; {} intervals",
-                config.bootstrap_interval.name()
+                "rows resampled with replacement (non-stratified), drawn exactly for counts; AUC, Brier and mean score resampled at {score_bins} equal-count score bins and re-centred on the exact estimate; {interval} intervals"
             )
         },
         distinct_scores: prep.distinct_scores,
         score_bins,
+    }
+}
+
+/// The whole audit: checks, point estimates, bootstrap intervals, one report per grouping,
+/// findings (significant first) and notices.
+pub(crate) fn run(
+    data: &AuditData,
+    config: &AuditConfig,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<FairnessReport, FairnessError> {
+    config.validate()?;
+    let n = data.validate()?;
+    let columns: Vec<String> = data.groups.iter().map(|(c, _)| c.clone()).collect();
+    check_references(data, config, &columns)?;
+    let prep = prepare(data, config, n);
+    let (sums, sums_binned) = sums_of(&prep);
+    let (plans, bases) = plans_for(&prep, &sums, config, &columns)?;
+    let point = sample_stats(&sums, &plans);
+    let point_binned = sample_stats(&sums_binned, &plans);
+    let iv = intervals(&prep, &plans, &point, &point_binned, config, progress);
+    let ctx = Ctx {
+        config,
+        z: normal_quantile(0.5 + config.confidence / 2.0),
+        iv: &iv,
     };
+    let curves = Curves {
+        rocs: roc_curves(&prep, &sums, config.roc_points),
+        cals: calibration_bins(&prep, config.calibration_bins),
+    };
+    let overall = ctx.group_report("overall", Vec::new(), &sums[0][0], &point.overall, |st| {
+        st.overall
+    });
+    let groupings: Vec<GroupingReport> = plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| {
+            let one = One {
+                k,
+                gi: k + 1,
+                plan,
+                grouping: &prep.groupings[k + 1],
+                gs: &sums[k + 1],
+                ps: &point.groupings[k],
+            };
+            ctx.grouping_report(&prep, &one, bases[k], &curves)
+        })
+        .collect();
+    let mut findings: Vec<Finding> = groupings
+        .iter()
+        .flat_map(|g| findings_for(g, config.confidence))
+        .collect();
+    // Significant findings first, keeping the order otherwise.
+    findings.sort_by_key(|f| !f.significant);
     Ok(FairnessReport {
         schema: SCHEMA.to_string(),
-        settings,
+        settings: settings(data, config, &prep),
         rows: n as u64,
         overall,
         groupings,
         findings,
-        notices,
+        notices: notices(config, n),
     })
 }

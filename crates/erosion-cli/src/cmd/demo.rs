@@ -1,7 +1,9 @@
 //! `erosion demo`: the whole journey on embedded sample data. Each step prints what it did.
 
 use crate::args::{DemoArgs, EventFileArgs};
+use erosion_core::{Customers, EventLog};
 use erosion_fairness::MitigationConstraint;
+use erosion_features::FeatureConfig;
 use erosion_features::TrustMetric;
 use erosion_forecast::{Freq, Model};
 use erosion_models::{ModelKind, ThresholdRule};
@@ -9,211 +11,278 @@ use erosion_pipeline::audit::{AuditRequest, AuditSource};
 use erosion_pipeline::evaluate::EvaluateRequest;
 use erosion_pipeline::export::ExportRequest;
 use erosion_pipeline::forecast::{ForecastRequest, SeriesSource};
+use erosion_pipeline::simulate::Written;
 use erosion_pipeline::train::TrainRequest;
 use erosion_sim::SimConfig;
+use std::path::{Path, PathBuf};
 
-#[allow(clippy::too_many_lines)] // known debt: split when next changed
-pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
-    let out = &a.out;
-    erosion_io::outln!(
-        "== 1. simulate: {} customers over 730 days (seed 7)",
-        a.n_customers
-    );
-    let sim_config = SimConfig::new(a.n_customers, 730, 7);
-    let bars = crate::progress::Bars::new(quiet);
-    let w = erosion_pipeline::simulate::simulate_to(&sim_config, &out.join("data"), &bars)?;
-    bars.clear();
-    erosion_io::outln!(
-        "   wrote {} customers, {} events, {} truth rows to {}",
-        w.customers,
-        w.events,
-        w.truth_rows,
-        w.dir.display()
-    );
+/// Where the demo writes, and whether progress bars show.
+struct Demo<'a> {
+    out: &'a Path,
+    quiet: bool,
+}
 
-    erosion_io::outln!("== 2. validate: load the files back as every command does");
-    let file = EventFileArgs {
+/// The simulated files, as every command reads them.
+fn file_args() -> EventFileArgs {
+    EventFileArgs {
         customer_id_col: "customer_id".into(),
         event_type_col: "event_type".into(),
         channel_col: "channel".into(),
         personalized_col: "personalized".into(),
         ..EventFileArgs::default()
-    };
-    let log = super::load::events(&w.dir.join("events.parquet"), &file)?;
-    let customers = super::load::customers(&w.dir.join("customers.parquet"), &file)?;
-    let summary = erosion_io::summarize(&log, Some(&customers));
-    for line in summary.to_string().lines() {
-        erosion_io::outln!("   {line}");
+    }
+}
+
+impl Demo<'_> {
+    fn data(&self, name: &str) -> PathBuf {
+        self.out.join("data").join(name)
     }
 
-    erosion_io::outln!(
-        "== 3. features: point in time, 90-day churn and erosion labels, over the population"
-    );
-    let config = erosion_features::FeatureConfig::default();
-    erosion_io::outln!(
-        "   the population: a warning is for customers who are still here, so each cutoff keeps the {}; the rest are counted, not scored",
-        config.population_rule()
-    );
-    let train_cutoffs = super::features::cutoffs(&["2025-01-01..2025-07-02/91d".to_string()])?;
-    let test_cutoffs = super::features::cutoffs(&["2025-10-01".to_string()])?;
-    let train_path = out.join("features_train.parquet");
-    let test_path = out.join("features_test.parquet");
-    for (cutoffs, path) in [(&train_cutoffs, &train_path), (&test_cutoffs, &test_path)] {
-        let table = erosion_features::compute(&log, Some(&customers), cutoffs, &config);
-        let built = erosion_pipeline::features::write_table(
-            &table,
-            &w.dir.join("events.parquet"),
-            cutoffs,
-            &config,
-            path,
-            &erosion_pipeline::Silent,
-        )?;
-        for line in built.summary.lines() {
+    fn model(&self) -> PathBuf {
+        self.out.join("model.json")
+    }
+
+    fn simulate(&self, config: &SimConfig) -> anyhow::Result<Written> {
+        erosion_io::outln!(
+            "== 1. simulate: {} customers over 730 days (seed 7)",
+            config.customers
+        );
+        let bars = crate::progress::Bars::new(self.quiet);
+        let w = erosion_pipeline::simulate::simulate_to(config, &self.out.join("data"), &bars)?;
+        bars.clear();
+        erosion_io::outln!(
+            "   wrote {} customers, {} events, {} truth rows to {}",
+            w.customers,
+            w.events,
+            w.truth_rows,
+            w.dir.display()
+        );
+        Ok(w)
+    }
+
+    fn validate(&self) -> anyhow::Result<(EventLog, Customers)> {
+        erosion_io::outln!("== 2. validate: load the files back as every command does");
+        let file = file_args();
+        let log = super::load::events(&self.data("events.parquet"), &file)?;
+        let customers = super::load::customers(&self.data("customers.parquet"), &file)?;
+        let summary = erosion_io::summarize(&log, Some(&customers));
+        for line in summary.to_string().lines() {
             erosion_io::outln!("   {line}");
         }
-        erosion_io::outln!("   wrote {}", path.display());
+        Ok((log, customers))
+    }
+
+    /// The training table (three earlier cutoffs) and the test table (a later one).
+    fn features(
+        &self,
+        log: &EventLog,
+        customers: &Customers,
+        config: &FeatureConfig,
+    ) -> anyhow::Result<(PathBuf, PathBuf)> {
+        erosion_io::outln!(
+            "== 3. features: point in time, 90-day churn and erosion labels, over the population"
+        );
+        erosion_io::outln!(
+            "   the population: a warning is for customers who are still here, so each cutoff keeps the {}; the rest are counted, not scored",
+            config.population_rule()
+        );
+        let train_cutoffs = super::features::cutoffs(&["2025-01-01..2025-07-02/91d".to_string()])?;
+        let test_cutoffs = super::features::cutoffs(&["2025-10-01".to_string()])?;
+        let train_path = self.out.join("features_train.parquet");
+        let test_path = self.out.join("features_test.parquet");
+        for (cutoffs, path) in [(&train_cutoffs, &train_path), (&test_cutoffs, &test_path)] {
+            let table = erosion_features::compute(log, Some(customers), cutoffs, config);
+            let built = erosion_pipeline::features::write_table(
+                &table,
+                &self.data("events.parquet"),
+                cutoffs,
+                config,
+                path,
+                &erosion_pipeline::Silent,
+            )?;
+            for line in built.summary.lines() {
+                erosion_io::outln!("   {line}");
+            }
+            erosion_io::outln!("   wrote {}", path.display());
+        }
+        Ok((train_path, test_path))
     }
 
     // The GBDT: the model most users pick, seconds to train and cheap to explain per customer.
     // `--family auto` also fits logistic regression and a 300-tree forest and keeps the best by
     // validation AUC (on this data the three are within 0.01), at many times the cost.
-    erosion_io::outln!(
-        "== 4. train: GBDT erosion classifier on the three earlier cutoffs (time-based validation)"
-    );
-    let model_path = out.join("model.json");
-    super::train::train(
-        &TrainRequest {
-            features: train_path.clone(),
-            label: "erosion".into(),
-            positive: None,
-            id: None,
-            sensitive: Vec::new(),
-            exclude: Vec::new(),
-            allow: Vec::new(),
-            family: ModelKind::Gbdt,
-            threshold: ThresholdRule::Capacity { fraction: 0.1 },
-            folds: 5,
-            horizon_days: None,
-            seed: 0,
-            out: model_path.clone(),
-            metrics_out: Some(out.join("validation.json")),
-        },
-        quiet,
-    )?;
-
-    erosion_io::outln!("== 5. evaluate: on the later cutoff 2025-10-01, which training never saw");
-    let evaluation = super::train::evaluate(&EvaluateRequest {
-        model: model_path.clone(),
-        features: test_path.clone(),
-        out: Some(out.join("evaluation.json")),
-    })?
-    .evaluation;
-
-    erosion_io::outln!(
-        "== 6. audit: fairness by gender and age band (attributes the model never saw)"
-    );
-    super::audit::audit(
-        &AuditRequest {
-            source: AuditSource::Model {
-                model: model_path.clone(),
-                features: test_path.clone(),
+    fn train(&self, train_path: &Path) -> anyhow::Result<()> {
+        erosion_io::outln!(
+            "== 4. train: GBDT erosion classifier on the three earlier cutoffs (time-based validation)"
+        );
+        super::train::train(
+            &TrainRequest {
+                features: train_path.to_path_buf(),
+                label: "erosion".into(),
+                positive: None,
+                id: None,
+                sensitive: Vec::new(),
+                exclude: Vec::new(),
+                allow: Vec::new(),
+                family: ModelKind::Gbdt,
+                threshold: ThresholdRule::Capacity { fraction: 0.1 },
+                folds: 5,
+                horizon_days: None,
+                seed: 0,
+                out: self.model(),
+                metrics_out: Some(self.out.join("validation.json")),
             },
-            customers: Some(w.dir.join("customers.parquet")),
-            groups: vec!["gender".into(), "age_band".into()],
-            threshold: None,
-            references: Vec::new(),
-            min_group_size: 30,
-            mitigation: Some(MitigationConstraint::EqualOpportunity),
-            bootstrap: 500,
-            seed: 0,
-            out: out.join("audit"),
-        },
-        quiet,
-    )?;
-
-    erosion_io::outln!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
-    let incident = config_incident_date(&sim_config);
-    let events_path = w.dir.join("events.parquet");
-    let as_of = erosion_core::time::parse_date(&incident).expect("a date the demo made");
-    for metric in [TrustMetric::OptoutRate, TrustMetric::Nps] {
-        let name = metric.as_str();
-        super::forecast::forecast(
-            &ForecastRequest {
-                source: SeriesSource::Events {
-                    events: events_path.clone(),
-                    events_options: super::load::event_options(&file)?,
-                    customers: Some(w.dir.join("customers.parquet")),
-                    customers_options: super::load::customer_options(&file),
-                    metric,
-                    by: Some("region".into()),
-                    freq: Freq::Week,
-                    as_of: Some(as_of),
-                },
-                periods: 13,
-                season: None,
-                method: Model::Auto,
-                backtest: None,
-                alerts: Some(out.join(format!("forecast/{name}_alerts.json"))),
-                alert_below: None,
-                alert_above: None,
-                anomaly_z: 3.0,
-                plot: Some(out.join("forecast/plots")),
-                out: out.join(format!("forecast/{name}.csv")),
-            },
-            quiet,
-        )?;
+            self.quiet,
+        )
     }
 
-    erosion_io::outln!("== 8. export: the model as ONNX, preprocessing inside the graph");
-    let onnx_path = out.join("model.onnx");
-    let exported = erosion_pipeline::export::export(&ExportRequest {
-        model: model_path.clone(),
-        out: onnx_path.clone(),
-    })?;
-    erosion_io::outln!(
-        "   wrote {} ({} bytes, {} inputs)",
-        onnx_path.display(),
-        exported.bytes,
-        exported.inputs
-    );
+    fn evaluate(&self, test_path: &Path) -> anyhow::Result<erosion_models::Evaluation> {
+        erosion_io::outln!(
+            "== 5. evaluate: on the later cutoff 2025-10-01, which training never saw"
+        );
+        Ok(super::train::evaluate(&EvaluateRequest {
+            model: self.model(),
+            features: test_path.to_path_buf(),
+            out: Some(self.out.join("evaluation.json")),
+        })?
+        .evaluation)
+    }
 
-    erosion_io::outln!(
-        "== 9. score: the nightly job (erosion-score) on the raw histories as of 2025-10-01"
-    );
-    let scores_path = out.join("scores.csv");
-    let exclusions_path = out.join("exclusions.csv");
-    let scored = erosion_score::run::run(&erosion_score::run::Options {
-        model: model_path.clone(),
-        source: erosion_score::run::Source::Raw {
-            events: w.dir.join("events.parquet"),
-            customers: w.dir.join("customers.parquet"),
-            as_of: "2025-10-01".into(),
-        },
-        out: scores_path.clone(),
-        exclusions: Some(exclusions_path.clone()),
-        suppress: None,
-        partition: None,
-        consent_handled_upstream: false,
-    })
-    .map_err(erosion_pipeline::Failure::from)?;
-    let excluded: Vec<String> = scored
-        .excluded
-        .iter()
-        .map(|(r, n)| format!("{n} {r}"))
-        .collect();
-    erosion_io::outln!(
-        "   {} customers: {} scored, {} not scored ({})",
-        scored.in_partition,
-        scored.scored,
-        scored.excluded_total(),
-        excluded.join(", ")
-    );
-    erosion_io::outln!(
-        "   wrote {} and {}",
-        scores_path.display(),
-        exclusions_path.display()
-    );
+    fn audit(&self, test_path: &Path) -> anyhow::Result<()> {
+        erosion_io::outln!(
+            "== 6. audit: fairness by gender and age band (attributes the model never saw)"
+        );
+        super::audit::audit(
+            &AuditRequest {
+                source: AuditSource::Model {
+                    model: self.model(),
+                    features: test_path.to_path_buf(),
+                },
+                customers: Some(self.data("customers.parquet")),
+                groups: vec!["gender".into(), "age_band".into()],
+                threshold: None,
+                references: Vec::new(),
+                min_group_size: 30,
+                mitigation: Some(MitigationConstraint::EqualOpportunity),
+                bootstrap: 500,
+                seed: 0,
+                out: self.out.join("audit"),
+            },
+            self.quiet,
+        )
+    }
 
+    fn forecast(&self, sim_config: &SimConfig) -> anyhow::Result<()> {
+        erosion_io::outln!("== 7. forecast: weekly NPS and opt-out rate per region, as of ten days after the simulated incident");
+        let incident = config_incident_date(sim_config);
+        let as_of = erosion_core::time::parse_date(&incident).expect("a date the demo made");
+        let file = file_args();
+        for metric in [TrustMetric::OptoutRate, TrustMetric::Nps] {
+            let name = metric.as_str();
+            super::forecast::forecast(
+                &ForecastRequest {
+                    source: SeriesSource::Events {
+                        events: self.data("events.parquet"),
+                        events_options: super::load::event_options(&file)?,
+                        customers: Some(self.data("customers.parquet")),
+                        customers_options: super::load::customer_options(&file),
+                        metric,
+                        by: Some("region".into()),
+                        freq: Freq::Week,
+                        as_of: Some(as_of),
+                    },
+                    periods: 13,
+                    season: None,
+                    method: Model::Auto,
+                    backtest: None,
+                    alerts: Some(self.out.join(format!("forecast/{name}_alerts.json"))),
+                    alert_below: None,
+                    alert_above: None,
+                    anomaly_z: 3.0,
+                    plot: Some(self.out.join("forecast/plots")),
+                    out: self.out.join(format!("forecast/{name}.csv")),
+                },
+                self.quiet,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn export(&self) -> anyhow::Result<()> {
+        erosion_io::outln!("== 8. export: the model as ONNX, preprocessing inside the graph");
+        let onnx_path = self.out.join("model.onnx");
+        let exported = erosion_pipeline::export::export(&ExportRequest {
+            model: self.model(),
+            out: onnx_path.clone(),
+        })?;
+        erosion_io::outln!(
+            "   wrote {} ({} bytes, {} inputs)",
+            onnx_path.display(),
+            exported.bytes,
+            exported.inputs
+        );
+        Ok(())
+    }
+
+    /// Scores the raw histories; returns how many were scored and the exclusions by reason.
+    fn score(&self) -> anyhow::Result<(usize, Vec<String>)> {
+        erosion_io::outln!(
+            "== 9. score: the nightly job (erosion-score) on the raw histories as of 2025-10-01"
+        );
+        let scores_path = self.out.join("scores.csv");
+        let exclusions_path = self.out.join("exclusions.csv");
+        let scored = erosion_score::run::run(&erosion_score::run::Options {
+            model: self.model(),
+            source: erosion_score::run::Source::Raw {
+                events: self.data("events.parquet"),
+                customers: self.data("customers.parquet"),
+                as_of: "2025-10-01".into(),
+            },
+            out: scores_path.clone(),
+            exclusions: Some(exclusions_path.clone()),
+            suppress: None,
+            partition: None,
+            consent_handled_upstream: false,
+        })
+        .map_err(erosion_pipeline::Failure::from)?;
+        let excluded: Vec<String> = scored
+            .excluded
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
+        erosion_io::outln!(
+            "   {} customers: {} scored, {} not scored ({})",
+            scored.in_partition,
+            scored.scored,
+            scored.excluded_total(),
+            excluded.join(", ")
+        );
+        erosion_io::outln!(
+            "   wrote {} and {}",
+            scores_path.display(),
+            exclusions_path.display()
+        );
+        Ok((scored.scored, excluded))
+    }
+}
+
+/// Simulates, builds features, trains, evaluates, audits, forecasts, exports and scores, each
+/// step through the same requests the commands build, then writes the front page.
+pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
+    let demo = Demo { out: &a.out, quiet };
+    let sim_config = SimConfig::new(a.n_customers, 730, 7);
+    let w = demo.simulate(&sim_config)?;
+    let (log, customers) = demo.validate()?;
+    let config = FeatureConfig::default();
+    let (train_path, test_path) = demo.features(&log, &customers, &config)?;
+    drop((log, customers));
+    demo.train(&train_path)?;
+    let evaluation = demo.evaluate(&test_path)?;
+    demo.audit(&test_path)?;
+    demo.forecast(&sim_config)?;
+    demo.export()?;
+    let (scored, excluded) = demo.score()?;
+    let out = &a.out;
     let report = out.join("report.html");
     let page = index_page(&IndexFacts {
         customers: w.customers,
@@ -222,7 +291,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         test_rows: evaluation.metrics.rows,
         at_action: evaluation.at_action.clone(),
         population: config.population_rule(),
-        scored: scored.scored,
+        scored,
         excluded,
         out,
     });
