@@ -12,8 +12,8 @@ use erosion_core::{Customers, Error, EventLog};
 use erosion_frame::Table;
 use erosion_models::{Encoding, RawColumn, RawValues, TrainedModel};
 use erosion_monitor::{
-    alerts_for, compare, rank_alerts, Alert, Column, InputDrift, Reference, ReferenceOptions,
-    Thresholds, Values, SCORE_NAME,
+    action_alert, action_share, alerts_for, compare, rank_alerts, ActionShare, Alert, Column,
+    InputDrift, Reference, ReferenceOptions, Thresholds, Values, SCORE_NAME,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -88,6 +88,11 @@ pub struct MonitorArgs {
     /// Fewest rows a segment needs before it can alert.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub min_rows: usize,
+    /// Smallest relative change of the share of customers at or above the action threshold
+    /// (against the training reference's share) that is an alert, when a two-proportion z-test
+    /// is also significant at the corrected level.
+    #[arg(long, default_value_t = 0.2, value_name = "X")]
+    pub action_share_change: f64,
 }
 
 /// The run found alerts and `--fail-on-alert` asks for exit code 3.
@@ -165,22 +170,25 @@ fn as_column(c: &RawColumn) -> Column<'_> {
 }
 
 /// What the score reference of a bundle is.
-pub const SCORE_SOURCE: &str =
-    "calibrated probability of the final model on its own training rows (in-sample)";
+pub const SCORE_SOURCE: &str = "calibrated out-of-fold probabilities of the kept family (the \
+     training rows validation scored, each by a model not fitted on it: the scores the \
+     calibrator and the action threshold were fitted on)";
 
 /// The training reference `erosion train` stores in the bundle: every model input of the
-/// training rows `raw` and the calibrated probability the final model gives them.
+/// training rows `raw`, and the calibrated out-of-fold probabilities `validation` (in-sample
+/// scores of the final model would be more spread than any new night's, most of all for a
+/// forest, and the score would drift on a quiet night).
 pub fn training_reference(
     model: &TrainedModel,
     raw: &[RawColumn],
+    validation: &erosion_models::ValidationScores,
 ) -> Result<Reference, erosion_models::ModelError> {
     let inputs = model_inputs(model, raw.to_vec())
         .map_err(|name| erosion_models::ModelError::MissingColumn { column: name })?;
-    let p = model.predict_proba(&model.encode(raw)?)?;
     let columns: Vec<Column> = inputs.iter().map(as_column).collect();
     Ok(Reference::build(
         &columns,
-        Some(&p),
+        Some(&validation.calibrated),
         SCORE_SOURCE,
         &ReferenceOptions::default(),
     ))
@@ -235,6 +243,8 @@ pub struct ScopeDrift {
     pub rows: usize,
     /// The calibrated probability against its reference.
     pub score: Option<InputDrift>,
+    /// The share of customers at or above the action threshold against the reference's.
+    pub action: Option<ActionShare>,
     /// Each input, in the model's order.
     pub inputs: Vec<InputDrift>,
 }
@@ -263,21 +273,29 @@ fn scope_drift(
     scope: String,
     reference: &Reference,
     inputs: &[RawColumn],
-    score: &RawColumn,
+    (score, action_threshold): (&RawColumn, f64),
     rows: Option<&[usize]>,
 ) -> Result<ScopeDrift, Error> {
     let drifts: Vec<InputDrift> = inputs
         .par_iter()
         .map(|c| drift_of(reference, c, rows))
         .collect::<Result<_, _>>()?;
-    let score = match reference.score {
-        Some(_) => Some(drift_of(reference, score, rows)?),
-        None => None,
+    let (drift, action) = match &reference.score {
+        Some(r) => {
+            let picked = subset(score, rows);
+            let p = match &picked.as_ref().unwrap_or(score).values {
+                RawValues::Number(p) => action_share(r, action_threshold, p),
+                RawValues::Text(_) => None,
+            };
+            (Some(drift_of(reference, score, rows)?), p)
+        }
+        None => (None, None),
     };
     Ok(ScopeDrift {
         scope,
-        rows: rows.map_or(score_len(score.as_ref(), inputs), <[usize]>::len),
-        score,
+        rows: rows.map_or(score_len(drift.as_ref(), inputs), <[usize]>::len),
+        score: drift,
+        action,
         inputs: drifts,
     })
 }
@@ -341,7 +359,8 @@ pub struct MonitorReport {
     pub score_reference: String,
     /// Thresholds in force.
     pub thresholds: Thresholds,
-    /// KS tests in the run (the Bonferroni divisor).
+    /// Tests in the run, the Bonferroni divisor: each KS test and each scope's action-share
+    /// test.
     pub ks_tests: usize,
     /// Alerts raised.
     pub alerts: usize,
@@ -394,6 +413,7 @@ fn thresholds(a: &MonitorArgs) -> Thresholds {
         ks_min_statistic: a.ks_min,
         missing_change: a.missing_change,
         min_rows: a.min_rows,
+        action_share_change: a.action_share_change,
     }
 }
 
@@ -411,6 +431,11 @@ fn collect_alerts(
                 .iter()
                 .chain(&s.inputs)
                 .flat_map(|d| alerts_for(&s.scope, d, t, tests))
+                .chain(
+                    s.action
+                        .as_ref()
+                        .and_then(|x| action_alert(&s.scope, x, t, tests)),
+                )
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -491,13 +516,14 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
     let expected =
         erosion_monitor::expected_performance(&p, bundle.model.thresholds.action.probability);
     let score = RawColumn::numbers(SCORE_NAME, p);
+    let score = (&score, bundle.model.thresholds.action.probability);
     let segs = segments(a, &table, &bundle)?;
     let t0 = Instant::now();
     let mut drift = vec![scope_drift(
         "overall".into(),
         &reference,
         &inputs,
-        &score,
+        score,
         None,
     )?];
     for (name, rows) in &segs {
@@ -505,7 +531,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
             name.clone(),
             &reference,
             &inputs,
-            &score,
+            score,
             Some(rows),
         )?);
     }
@@ -513,7 +539,8 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|c| matches!(c.values, RawValues::Number(_)))
         .count();
-    let tests = (numeric + usize::from(reference.score.is_some())) * drift.len();
+    // Per scope: a KS test per numeric input, and the score's KS and action-share tests.
+    let tests = (numeric + 2 * usize::from(reference.score.is_some())) * drift.len();
     let t = thresholds(a);
     let alerts = collect_alerts(&drift, &t, tests, &bundle.model);
     erosion_io::timing(
@@ -576,7 +603,7 @@ fn realised(
 
 fn print_summary(r: &MonitorReport, alerts: &[Alert], monitor: &Path, alerts_path: &Path) {
     erosion_io::outln!(
-        "model {}: {} rows tonight against a reference of {} training rows; {} scope(s), {} KS tests",
+        "model {}: {} rows tonight against a reference of {} training rows; {} scope(s), {} tests",
         r.model_id,
         r.rows,
         r.reference_rows,
@@ -591,6 +618,16 @@ fn print_summary(r: &MonitorReport, alerts: &[Alert], monitor: &Path, alerts_pat
                 "{:.4} (p {:.3e})",
                 k.statistic, k.p_value
             ))
+        );
+    }
+    if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
+        erosion_io::outln!(
+            "at or above the action threshold ({:.4}): {:.2} % tonight, {:.2} % in the reference (z {:.2}, p {:.3e})",
+            x.threshold,
+            100.0 * x.share,
+            100.0 * x.reference_share,
+            x.z,
+            x.p_value
         );
     }
     if let Some(e) = &r.expected {

@@ -101,6 +101,16 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
             a.threshold
         ),
     });
+    if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
+        items.push(format!(
+            "At or above the action threshold ({:.4}): {:.2} % of tonight's customers against {:.2} % of the reference's (two-proportion z {:.2}, p {:.2e}).",
+            x.threshold,
+            100.0 * x.share,
+            100.0 * x.reference_share,
+            x.z,
+            x.p_value
+        ));
+    }
     if let Some(e) = &r.expected {
         items.push(format!(
             "If the probabilities are calibrated, tonight's ROC-AUC is expected near {:.3} and the Brier score near {:.3}.",

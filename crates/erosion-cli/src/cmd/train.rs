@@ -213,7 +213,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
             pb.inc(1);
         }
     };
-    let trained = erosion_models::train_table_with(
+    let (trained, validation) = erosion_models::train_table_with_scores(
         &raw,
         &y,
         cutoffs.as_deref(),
@@ -223,7 +223,7 @@ pub fn run_train(a: &TrainArgs, quiet: bool) -> anyhow::Result<()> {
     )
     .map_err(|e| model_error(&a.features, e))?;
     pb.finish_and_clear();
-    let reference = crate::cmd::monitor::training_reference(&trained, &raw)
+    let reference = crate::cmd::monitor::training_reference(&trained, &raw, &validation)
         .map_err(|e| model_error(&a.features, e))?;
 
     let cutoff_range = cutoffs.as_ref().and_then(|c| {
