@@ -246,6 +246,37 @@ fn monitor_end_to_end() {
         "{t}"
     );
     assert!(realised[1]["performance"].as_array().unwrap().is_empty());
+    // Fairness over time: the matured night audited by region at the action threshold; the
+    // selection-rate ratio is the lowest group's rate over the highest's, from the counts.
+    let fairness = realised[0]["fairness"].as_array().unwrap();
+    assert_eq!(fairness.len(), 1, "{t}");
+    assert_eq!(fairness[0]["grouping"], "region");
+    let metrics: Vec<&str> = fairness[0]["disparities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["selection_rate", "tpr", "fpr"]);
+    let rates: Vec<f64> = fairness[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["count"].as_u64().unwrap() >= 30)
+        .map(|g| g["selected"].as_f64().unwrap() / g["count"].as_f64().unwrap())
+        .collect();
+    let (lo, hi) = rates
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &r| (l.min(r), h.max(r)));
+    let ratio = &fairness[0]["disparities"][0]["between_groups_ratio"];
+    assert!(
+        (ratio["value"].as_f64().unwrap() - lo / hi).abs() < 1e-12,
+        "{ratio} vs {lo}/{hi}"
+    );
+    assert!(ratio["ci_low"].as_f64().unwrap() <= ratio["value"].as_f64().unwrap());
+    assert!(realised[1]["fairness"].as_array().unwrap().is_empty());
+    let page = std::fs::read_to_string(later.join("report.html")).unwrap();
+    assert!(page.contains("Fairness over time"));
     assert!(report["expected"]["roc_auc"].is_number());
     let movement = &report["movement"];
     assert_eq!(

@@ -211,6 +211,16 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         exclusions_path.display()
     );
 
+    erosion_io::outln!("== 10. monitor: the model's inputs and score two weeks before the incident and seven weeks after it");
+    let incident =
+        sim_config.start + chrono::Days::new(u64::from(sim_config.incident_day.unwrap_or(0)));
+    super::monitor::demo_step(
+        out,
+        &model_path,
+        &w.dir,
+        &incident.format("%Y-%m-%d").to_string(),
+    )?;
+
     let report = out.join("report.html");
     let page = index_page(&IndexFacts {
         customers: w.customers,

@@ -70,6 +70,9 @@ pub struct MonitorArgs {
     /// Output directory for monitor.json, alerts.json and report.html.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Bootstrap replicates of the fairness intervals of each realised night.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub bootstrap: usize,
     /// Exit with code 3 when there is any alert (0 otherwise).
     #[arg(long)]
     pub fail_on_alert: bool,
@@ -469,6 +472,16 @@ fn read_bundle(path: &Path) -> Result<(Bundle, Reference), Error> {
 
 /// `erosion monitor`.
 pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
+    let (_, alerts) = execute(a)?;
+    if a.fail_on_alert && !alerts.is_empty() {
+        return Err(AlertsRaised(alerts.len()).into());
+    }
+    Ok(())
+}
+
+/// Everything `erosion monitor` does but its exit code: the files written, the summary
+/// printed, the report and the alerts returned.
+fn execute(a: &MonitorArgs) -> anyhow::Result<(MonitorReport, Vec<Alert>)> {
     let monitor_json = a.out.join("monitor.json");
     let alerts_json = a.out.join("alerts.json");
     let page = a.out.join("report.html");
@@ -572,9 +585,83 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
             .map_err(|e| Error::write(&page, e))
     })?;
     print_summary(&report, &alerts, &monitor_json, &alerts_json);
-    if a.fail_on_alert && !alerts.is_empty() {
-        return Err(AlertsRaised(alerts.len()).into());
+    Ok((report, alerts))
+}
+
+/// `erosion monitor`'s flags from an argument list, with every default as the command has it.
+#[derive(Debug, clap::Parser)]
+struct MonitorCommand {
+    #[command(flatten)]
+    args: MonitorArgs,
+}
+
+/// The demo's monitoring step, across the simulated incident: `erosion monitor` from the raw
+/// histories in `data` (`events.parquet`, `customers.parquet`) two weeks before the incident
+/// (`incident`, YYYY-MM-DD) and seven weeks after it, each against the training reference of
+/// the bundle `model`, by region, into `out/monitor_before` and `out/monitor_after`; then what
+/// alerts after the incident that did not before, and the share of customers at or above the
+/// action threshold on both nights.
+pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyhow::Result<()> {
+    use erosion_core::time::{format_date, parse_date, DAY_MS};
+    let day = parse_date(incident)
+        .ok_or_else(|| Error::usage(format!("incident date {incident:?} is not YYYY-MM-DD")))?;
+    let mut nights = Vec::new();
+    for (tag, as_of) in [("before", day - 14 * DAY_MS), ("after", day + 49 * DAY_MS)] {
+        let dir = out.join(format!("monitor_{tag}"));
+        let argv: Vec<std::ffi::OsString> = vec![
+            "monitor".into(),
+            "--model".into(),
+            model.into(),
+            "--events".into(),
+            data.join("events.parquet").into(),
+            "--customers".into(),
+            data.join("customers.parquet").into(),
+            "--as-of".into(),
+            format_date(as_of).into(),
+            "--by".into(),
+            "region".into(),
+            "--out".into(),
+            dir.into(),
+        ];
+        let a = <MonitorCommand as clap::Parser>::try_parse_from(argv)?.args;
+        erosion_io::outln!(
+            "   {tag} the incident ({}):",
+            a.as_of.as_deref().unwrap_or("")
+        );
+        nights.push(execute(&a)?);
     }
+    let key = |x: &Alert| format!("{} {}", x.input, x.statistic);
+    let before: std::collections::BTreeSet<String> = nights[0]
+        .1
+        .iter()
+        .filter(|x| x.scope == "overall")
+        .map(key)
+        .collect();
+    let new: Vec<String> = nights[1]
+        .1
+        .iter()
+        .filter(|x| x.scope == "overall")
+        .map(key)
+        .filter(|k| !before.contains(k))
+        .collect();
+    let share = |r: &MonitorReport| {
+        r.drift
+            .first()
+            .and_then(|d| d.action.as_ref())
+            .map_or("-".to_string(), |x| format!("{:.1} %", 100.0 * x.share))
+    };
+    erosion_io::outln!(
+        "   across the incident: {} alert(s) before, {} after; at or above the action threshold {} before, {} after; new after it: {}",
+        nights[0].1.len(),
+        nights[1].1.len(),
+        share(&nights[0].0),
+        share(&nights[1].0),
+        if new.is_empty() {
+            "none".to_string()
+        } else {
+            new.join(", ")
+        }
+    );
     Ok(())
 }
 
@@ -593,6 +680,7 @@ fn realised(
         customers: raw.customers.as_ref(),
         customers_path: a.customers.as_deref(),
         by: &a.by,
+        bootstrap: a.bootstrap,
     };
     let mut out = Vec::new();
     for path in &a.scores {
