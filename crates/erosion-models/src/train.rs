@@ -169,18 +169,13 @@ pub struct ValidationScores {
     pub calibrated: Vec<f64>,
 }
 
-/// [`train_with`], also returning the calibrated out-of-fold probabilities.
-pub fn train_with_scores(
-    x: &FeatureMatrix,
+/// The validation plan, its folds and what the report says of each: time-based with
+/// `time_keys` (at least two distinct cutoffs), stratified k-fold otherwise.
+fn plan_folds(
     y: &[u8],
-    cutoffs: Option<&[i64]>,
+    time_keys: Option<&[i64]>,
     config: &TrainConfig,
-    progress: &(dyn Fn(TrainStep) + Sync),
-) -> Result<(TrainedModel, ValidationScores)> {
-    x.check_trainable()?;
-    check_labels(y, x.n_rows())?;
-    // A single cutoff has no earlier one to train on: stratified k-fold, as for a plain table.
-    let time_keys = cutoffs.filter(|c| c.iter().any(|&v| v != c[0]));
+) -> Result<(ValidationPlan, Vec<Fold>, Vec<FoldInfo>)> {
     let (plan, folds) = match time_keys {
         Some(c) => (
             ValidationPlan::TimeBased {
@@ -206,6 +201,22 @@ pub fn train_with_scores(
             latest_train_cutoff: time_keys.and_then(|c| f.train.iter().map(|&i| c[i]).max()),
         })
         .collect();
+    Ok((plan, folds, fold_info))
+}
+
+/// [`train_with`], also returning the calibrated out-of-fold probabilities.
+pub fn train_with_scores(
+    x: &FeatureMatrix,
+    y: &[u8],
+    cutoffs: Option<&[i64]>,
+    config: &TrainConfig,
+    progress: &(dyn Fn(TrainStep) + Sync),
+) -> Result<(TrainedModel, ValidationScores)> {
+    x.check_trainable()?;
+    check_labels(y, x.n_rows())?;
+    // A single cutoff has no earlier one to train on: stratified k-fold, as for a plain table.
+    let time_keys = cutoffs.filter(|c| c.iter().any(|&v| v != c[0]));
+    let (plan, folds, fold_info) = plan_folds(y, time_keys, config)?;
     let kinds: Vec<ModelKind> = match config.model {
         ModelKind::Auto => vec![ModelKind::Logistic, ModelKind::Forest, ModelKind::Gbdt],
         k => vec![k],
