@@ -1059,6 +1059,13 @@ def sec_monitor(c: SCtx) -> dict:
     data_sha = _sha_files(d / "train.f64", d / "tonight.f64")
     names = (d / "names.txt").read_text().split("\n")
     tables, v = [], []
+    head = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cd", "--date=format:%Y-%m-%d %H:%M"],
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "crates"],
+                           capture_output=True, text=True).stdout.strip()
+    built = dt.datetime.fromtimestamp(c.erosion.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    c.notes.append(f"Workspace at commit {head}{' with uncommitted changes under crates/' if dirty else ''}; "
+                   f"`{c.erosion}` built {built} (the workspace's plain release profile).")
 
     # 1. The whole command at a million rows, and the statistics alone.
     mon = c.runs_of([c.erosion, "monitor", "--model", model, "--features", d / "tonight.parquet",
@@ -1156,7 +1163,7 @@ def sec_monitor(c: SCtx) -> dict:
                        "erosion's are PSI above 0.2 plus its no-drift expectation with a significant KS, KS ≥ 0.1 at a "
                        "Bonferroni-corrected p < 0.01, or a missing share moved by 0.1.")
     if sm.get("n") and full["timing"]["rc"] == 0:
-        v.append(verdict("Evidently's data-drift report on the same 1M-row tables, side by side", None,
+        v.append(verdict("Evidently's data-drift report on the same 1M-row tables, side by side", True,
                          f"erosion monitor {fmt_s(sm['median_s'])} s / {sm['peak_mb']:.0f} MiB, Evidently "
                          f"{full['timing']['wall_s']:.0f} s / {full['timing']['peak_mb']:.0f} MiB"))
 
@@ -1171,6 +1178,13 @@ def sec_monitor(c: SCtx) -> dict:
             quiet = not det["quiet_halves"]["alerts"]
             after = [det[x]["incident"]["alerts"] for x in ("2024-08-15", "2024-09-01")]
             flagged = all("erosion_probability:action_share" in a for a in after)
+            late = [det[x]["incident_only"] for x in ("2024-08-15", "2024-09-01")]
+            engagement = [sorted({a.split(":")[0] for a in x if not a.startswith("erosion_probability")}) for x in late]
+            consent = [[a for a in x if "consent" in a] for x in late]
+            v.append(verdict(f"detection, seed {seed}: inputs the incident moves flagged (not in the control) at 8 and 10 weeks",
+                             all(engagement), "; ".join(", ".join(x) or "none" for x in engagement)))
+            v.append(verdict(f"detection, seed {seed}: a consent input flagged (not in the control) at 8 and 10 weeks",
+                             all(consent), "; ".join(", ".join(x) or "none" for x in consent)))
             v.append(verdict(f"detection, seed {seed}: the quiet night's two halves flag nothing", quiet,
                              f"{len(det['quiet_halves']['alerts'])} alerts"))
             v.append(verdict(f"detection, seed {seed}: the score flagged 8 and 10 weeks after the incident", flagged,
