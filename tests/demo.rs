@@ -59,6 +59,10 @@ fn the_demo_runs_and_keeps_its_promises() {
         "scores.csv",
         "exclusions.csv",
         "scores.csv.manifest.json",
+        "monitor_before/monitor.json",
+        "monitor_after/monitor.json",
+        "monitor_after/alerts.json",
+        "monitor_after/report.html",
         "report.html",
     ] {
         let len = std::fs::metadata(out.join(file))

@@ -1,9 +1,21 @@
 #!/usr/bin/env python3
 """The drift statistics of erosion-monitor against SciPy and a Python PSI, at a million rows.
 
-    python monitor_dump.py dump TRAIN.parquet TONIGHT.parquet DIR   # numeric columns as raw f64
+    python monitor_dump.py dump TRAIN.parquet TONIGHT.parquet DIR [--rows N]  # numeric columns as raw f64
     cargo run --release -p erosion-monitor --example drift_speed -- DIR 2
     python monitor_dump.py check DIR [--evidently]
+    python monitor_dump.py evidently DIR [--rows N]    # Evidently alone, on tonight's first N rows
+    python monitor_dump.py realised MONITOR.json SCORES.parquet LABELLED.parquet LABEL [--json-out F]
+
+`realised` checks `erosion monitor --scores`' realised performance against scikit-learn on the same
+rows: LABELLED.parquet is `erosion features --as-of` of the score file's night (its label column is
+the bundle's definition, computed by the same code); the scored customers found there are the
+labelled rows. ROC-AUC is compared with `roc_auc_score`, Brier with `brier_score_loss`, and the
+rows and positives counted.
+
+`dump --rows N` makes tonight exactly N rows (the table's rows, then its first rows again until N)
+and also writes that table as DIR/tonight.parquet, so that the whole `erosion monitor` command can
+be timed on the same rows.
 
 `check` recomputes, for every column, SciPy's `ks_2samp(reference sample, tonight's non-missing
 values)` (method "auto"), PSI from the reference's edges and shares (a reference implementation
@@ -26,12 +38,20 @@ import numpy as np
 SKIP = {"customer_id", "cutoff", "churn", "erosion"}
 
 
-def dump(train: str, tonight: str, out: str) -> None:
+def dump(train: str, tonight: str, out: str, rows: int | None) -> None:
     import polars as pl
 
     tr = pl.read_parquet(train)
     cols = [c for c, t in tr.schema.items() if c not in SKIP and t.is_numeric()]
-    cur = pl.read_parquet(tonight).select(cols)
+    full = pl.read_parquet(tonight)
+    if rows is not None:
+        parts, have = [], 0
+        while have < rows:
+            parts.append(full.head(rows - have))
+            have += parts[-1].height
+        full = pl.concat(parts)
+        full.write_parquet(f"{out}/tonight.parquet")
+    cur = full.select(cols)
     open(f"{out}/names.txt", "w").write("\n".join(cols))
     for name, df in [("train", tr.select(cols)), ("tonight", cur)]:
         a = np.stack([df[c].cast(pl.Float64).fill_null(float("nan")).to_numpy() for c in cols])
@@ -112,8 +132,54 @@ def run_evidently(names, train, tonight) -> dict:
             "methods": sorted(methods), "drifted": sorted(drifted)}
 
 
+def realised(monitor_json: str, scores: str, labelled: str, label: str) -> dict:
+    import polars as pl
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    report = json.load(open(monitor_json))
+    night = next(n for n in report["realised"] if n["evaluated"] and n["file"].endswith(scores.split("/")[-1]))
+    s = pl.read_parquet(scores).filter(pl.col("as_of").cast(pl.Utf8) == night["as_of"])
+    lab = pl.read_parquet(labelled).select("customer_id", label).drop_nulls()
+    j = s.join(lab, on="customer_id", how="inner")
+    y, p = j[label].cast(pl.Int64).to_numpy(), j["erosion_probability"].to_numpy()
+    overall = night["performance"][0]
+    m = overall["metrics"]
+    auc, brier = float(roc_auc_score(y, p)), float(brier_score_loss(y, p))
+    return {"night": night["as_of"], "rows_erosion": overall["rows"], "rows_sklearn": int(len(y)),
+            "positives_erosion": overall["positives"], "positives_sklearn": int(y.sum()),
+            "roc_auc_erosion": m["roc_auc"], "roc_auc_sklearn": auc,
+            "roc_auc_abs_difference": abs(m["roc_auc"] - auc),
+            "brier_erosion": m["brier"], "brier_sklearn": brier,
+            "brier_abs_difference": abs(m["brier"] - brier)}
+
+
+def rows_flag() -> int | None:
+    return int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else None
+
+
+def evidently_only(out: str, rows: int | None) -> None:
+    """Evidently's DataDriftPreset alone (no SciPy check in the same process), for /usr/bin/time."""
+    names = open(f"{out}/names.txt").read().split("\n")
+    train = np.fromfile(f"{out}/train.f64").reshape(len(names), -1)
+    tonight = np.fromfile(f"{out}/tonight.f64").reshape(len(names), -1)
+    if rows is not None:
+        tonight = np.ascontiguousarray(tonight[:, :rows])
+    res = run_evidently(names, train, tonight)
+    res["rows_tonight"], res["rows_reference"] = tonight.shape[1], train.shape[1]
+    path = f"{out}/evidently-{tonight.shape[1]}.json"
+    json.dump(res, open(path, "w"), indent=2)
+    print(json.dumps(res, indent=2))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "dump":
-        dump(sys.argv[2], sys.argv[3], sys.argv[4])
+        dump(sys.argv[2], sys.argv[3], sys.argv[4], rows_flag())
+    elif sys.argv[1] == "realised":
+        res = realised(*sys.argv[2:6])
+        if "--json-out" in sys.argv:
+            json.dump(res, open(sys.argv[sys.argv.index("--json-out") + 1], "w"), indent=2)
+        print(json.dumps(res, indent=2))
+    elif sys.argv[1] == "evidently":
+        evidently_only(sys.argv[2], rows_flag())
     else:
         check(sys.argv[2], "--evidently" in sys.argv)

@@ -110,28 +110,9 @@ fn monitor_end_to_end() {
     let reference = bundle.reference.as_ref().expect("train stores a reference");
     assert!(reference.score.is_some());
 
-    // The training table against its own reference: nothing moved, no alert, exit 0.
-    let same = d.join("same");
-    ok(&[
-        "monitor",
-        "--model",
-        &model,
-        "--features",
-        &s(&d.join("train.parquet")),
-        "--out",
-        &s(&same),
-        "--fail-on-alert",
-    ]);
-    let alerts = json(&same.join("alerts.json"));
-    assert_eq!(alerts.as_array().unwrap().len(), 0, "{alerts}");
-    let report = json(&same.join("monitor.json"));
-    let overall = &report["drift"][0];
-    assert_eq!(overall["scope"], "overall");
-    assert_eq!(
-        overall["inputs"].as_array().unwrap().len(),
-        reference.inputs.len()
-    );
-    assert_eq!(overall["score"]["psi"], 0.0);
+    check_score_reference(&bundle);
+
+    check_training_table(d, &model, &bundle);
 
     // A later night, by region, with realised performance and movement.
     let sim = d.join("sim");
@@ -192,6 +173,10 @@ fn monitor_end_to_end() {
         "{t}"
     );
     assert!(realised[1]["performance"].as_array().unwrap().is_empty());
+    check_fairness(&realised[0], &t);
+    assert!(realised[1]["fairness"].as_array().unwrap().is_empty());
+    let page = std::fs::read_to_string(later.join("report.html")).unwrap();
+    assert!(page.contains("Fairness over time"));
     assert!(report["expected"]["roc_auc"].is_number());
     let movement = &report["movement"];
     assert_eq!(
@@ -226,4 +211,100 @@ fn monitor_end_to_end() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("retrain it"), "{}", text(&o));
     assert!(!d.join("old").join("monitor.json").exists());
+}
+
+/// The score's reference is the out-of-fold calibrated probabilities of validation (what the
+/// calibrator and the action threshold were fitted on), not the final model's scores on its own
+/// training rows.
+fn check_score_reference(bundle: &erosion_bundle::Bundle) {
+    let reference = bundle.reference.as_ref().unwrap();
+    let score_ref = reference.score.as_ref().unwrap();
+    assert_eq!(
+        score_ref.rows,
+        bundle
+            .model
+            .validation
+            .folds
+            .iter()
+            .map(|f| f.valid_rows)
+            .sum::<usize>()
+    );
+}
+
+/// Fairness over time: the matured night audited by region at the action threshold; the
+/// selection-rate ratio is the lowest group's rate over the highest's, from the counts.
+fn check_fairness(night: &serde_json::Value, t: &str) {
+    let fairness = night["fairness"].as_array().unwrap();
+    assert_eq!(fairness.len(), 1, "{t}");
+    assert_eq!(fairness[0]["grouping"], "region");
+    let metrics: Vec<&str> = fairness[0]["disparities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["selection_rate", "tpr", "fpr"]);
+    let rates: Vec<f64> = fairness[0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["count"].as_u64().unwrap() >= 30)
+        .map(|g| g["selected"].as_f64().unwrap() / g["count"].as_f64().unwrap())
+        .collect();
+    let (lo, hi) = rates
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &r| (l.min(r), h.max(r)));
+    let ratio = &fairness[0]["disparities"][0]["between_groups_ratio"];
+    assert!(
+        (ratio["value"].as_f64().unwrap() - lo / hi).abs() < 1e-12,
+        "{ratio} vs {lo}/{hi}"
+    );
+    assert!(ratio["ci_low"].as_f64().unwrap() <= ratio["value"].as_f64().unwrap());
+}
+
+/// The training table against its own reference: no input moved, no input alerts, exit 0
+/// without --fail-on-alert. (The score is the final model's in-sample score here, compared
+/// with out-of-fold scores: it may differ, and says so, on a model this small.)
+fn check_training_table(d: &Path, model: &str, bundle: &erosion_bundle::Bundle) {
+    let reference = bundle.reference.as_ref().unwrap();
+    let model = model.to_string();
+    let same = d.join("same");
+    ok(&[
+        "monitor",
+        "--model",
+        &model,
+        "--features",
+        &s(&d.join("train.parquet")),
+        "--out",
+        &s(&same),
+    ]);
+    let alerts = json(&same.join("alerts.json"));
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["input"] == "erosion_probability"),
+        "{alerts}"
+    );
+    let report = json(&same.join("monitor.json"));
+    let overall = &report["drift"][0];
+    assert_eq!(overall["scope"], "overall");
+    assert_eq!(
+        overall["inputs"].as_array().unwrap().len(),
+        reference.inputs.len()
+    );
+    for input in overall["inputs"].as_array().unwrap() {
+        assert!(
+            input["psi"].is_null() || input["psi"] == 0.0,
+            "{}",
+            input["input"]
+        );
+    }
+    let action = &overall["action"];
+    assert_eq!(
+        action["threshold"].as_f64().unwrap(),
+        bundle.model.thresholds.action.probability
+    );
+    assert!(action["p_value"].is_number() && action["reference_share"].is_number());
 }

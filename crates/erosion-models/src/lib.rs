@@ -72,8 +72,8 @@ pub use card::{CardContext, ModelCard};
 pub use encode::fit_spec;
 pub use leakage::{screen, DropReason, Dropped, GuardOptions, Screening, Suspect};
 pub use train::{
-    cross_validate, importance_rows, train, train_table, train_table_with, train_with,
-    CrossValidation, TrainStep,
+    cross_validate, importance_rows, train, train_table, train_table_with, train_table_with_scores,
+    train_with, train_with_scores, CrossValidation, TrainStep, ValidationScores,
 };
 pub use validation::{stratified_k_fold, time_based_folds, Fold};
 

@@ -155,10 +155,27 @@ pub fn train_with(
     config: &TrainConfig,
     progress: &(dyn Fn(TrainStep) + Sync),
 ) -> Result<TrainedModel> {
-    x.check_trainable()?;
-    check_labels(y, x.n_rows())?;
-    // A single cutoff has no earlier one to train on: stratified k-fold, as for a plain table.
-    let time_keys = cutoffs.filter(|c| c.iter().any(|&v| v != c[0]));
+    train_with_scores(x, y, cutoffs, config, progress).map(|(model, _)| model)
+}
+
+/// The calibrated out-of-fold probabilities of the kept family: what validation scored, on
+/// rows no model that scored them was fitted on (the calibrator and the action threshold were
+/// fitted on these).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationScores {
+    /// Training rows validated, in the order of `calibrated`.
+    pub rows: Vec<usize>,
+    /// Their calibrated probabilities.
+    pub calibrated: Vec<f64>,
+}
+
+/// The validation plan, its folds and what the report says of each: time-based with
+/// `time_keys` (at least two distinct cutoffs), stratified k-fold otherwise.
+fn plan_folds(
+    y: &[u8],
+    time_keys: Option<&[i64]>,
+    config: &TrainConfig,
+) -> Result<(ValidationPlan, Vec<Fold>, Vec<FoldInfo>)> {
     let (plan, folds) = match time_keys {
         Some(c) => (
             ValidationPlan::TimeBased {
@@ -184,6 +201,22 @@ pub fn train_with(
             latest_train_cutoff: time_keys.and_then(|c| f.train.iter().map(|&i| c[i]).max()),
         })
         .collect();
+    Ok((plan, folds, fold_info))
+}
+
+/// [`train_with`], also returning the calibrated out-of-fold probabilities.
+pub fn train_with_scores(
+    x: &FeatureMatrix,
+    y: &[u8],
+    cutoffs: Option<&[i64]>,
+    config: &TrainConfig,
+    progress: &(dyn Fn(TrainStep) + Sync),
+) -> Result<(TrainedModel, ValidationScores)> {
+    x.check_trainable()?;
+    check_labels(y, x.n_rows())?;
+    // A single cutoff has no earlier one to train on: stratified k-fold, as for a plain table.
+    let time_keys = cutoffs.filter(|c| c.iter().any(|&v| v != c[0]));
+    let (plan, folds, fold_info) = plan_folds(y, time_keys, config)?;
     let kinds: Vec<ModelKind> = match config.model {
         ModelKind::Auto => vec![ModelKind::Logistic, ModelKind::Forest, ModelKind::Gbdt],
         k => vec![k],
@@ -246,36 +279,43 @@ pub fn train_with(
         d.dedup();
         d
     });
-    Ok(TrainedModel {
-        kind: chosen,
-        features: x.columns().to_vec(),
-        spec: None,
-        model,
-        calibrator,
-        calibration,
-        thresholds,
-        validation: ValidationReport {
-            plan,
-            folds: fold_info,
-            candidates: results
-                .into_iter()
-                .map(|(kind, cv)| CandidateResult {
-                    kind,
-                    metrics: cv.metrics,
-                })
-                .collect(),
-            selected: chosen,
-            reason,
+    let validation_scores = ValidationScores {
+        rows: cv.rows.clone(),
+        calibrated,
+    };
+    Ok((
+        TrainedModel {
+            kind: chosen,
+            features: x.columns().to_vec(),
+            spec: None,
+            model,
+            calibrator,
+            calibration,
+            thresholds,
+            validation: ValidationReport {
+                plan,
+                folds: fold_info,
+                candidates: results
+                    .into_iter()
+                    .map(|(kind, cv)| CandidateResult {
+                        kind,
+                        metrics: cv.metrics,
+                    })
+                    .collect(),
+                selected: chosen,
+                reason,
+            },
+            training: TrainingSummary {
+                rows: y.len(),
+                positives,
+                positive_rate: positives as f64 / y.len() as f64,
+                cutoffs: cutoff_list,
+            },
+            importance,
+            config: config.clone(),
         },
-        training: TrainingSummary {
-            rows: y.len(),
-            positives,
-            positive_rate: positives as f64 / y.len() as f64,
-            cutoffs: cutoff_list,
-        },
-        importance,
-        config: config.clone(),
-    })
+        validation_scores,
+    ))
 }
 
 /// Encodes raw table columns with a new [`FeatureSpec`], trains, and stores the spec in the model.
@@ -298,10 +338,22 @@ pub fn train_table_with(
     config: &TrainConfig,
     progress: &(dyn Fn(TrainStep) + Sync),
 ) -> Result<TrainedModel> {
+    train_table_with_scores(columns, y, cutoffs, encode, config, progress).map(|(m, _)| m)
+}
+
+/// [`train_table_with`], also returning the calibrated out-of-fold probabilities.
+pub fn train_table_with_scores(
+    columns: &[RawColumn],
+    y: &[u8],
+    cutoffs: Option<&[i64]>,
+    encode: &EncodeOptions,
+    config: &TrainConfig,
+    progress: &(dyn Fn(TrainStep) + Sync),
+) -> Result<(TrainedModel, ValidationScores)> {
     let (spec, x) = fit_spec(columns, encode)?;
-    let mut model = train_with(&x, y, cutoffs, config, progress)?;
+    let (mut model, scores) = train_with_scores(&x, y, cutoffs, config, progress)?;
     model.spec = Some(spec);
-    Ok(model)
+    Ok((model, scores))
 }
 
 fn fmt_metric(m: &MetricSummary) -> String {

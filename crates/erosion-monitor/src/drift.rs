@@ -249,7 +249,10 @@ fn compare_categorical(reference: &InputReference, values: &[Option<String>]) ->
 /// over every test of the run *and* a KS statistic of at least 0.1 (so a million rows do not
 /// alarm on a trivial shift that is merely significant); a missing share that moved by 0.1 or
 /// more; nothing on fewer than 100 rows. A numeric PSI alert also needs the KS test to be
-/// significant, so that sampling noise in a small segment's bins does not alarm.
+/// significant, so that sampling noise in a small segment's bins does not alarm. The share of
+/// customers at or above the action threshold alerts when it differs from the reference's by a
+/// two-proportion z-test significant at the same corrected level *and* by at least a fifth of
+/// the reference's share (capacity planned for 10 % that must serve 12 %).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// PSI above this (plus the no-drift expectation) is an alert.
@@ -262,6 +265,14 @@ pub struct Thresholds {
     pub missing_change: f64,
     /// Fewest rows a scope needs before it can alert.
     pub min_rows: usize,
+    /// Smallest relative change of the share at or above the action threshold that is an
+    /// alert (`|share / reference share - 1|`).
+    #[serde(default = "default_action_share_change")]
+    pub action_share_change: f64,
+}
+
+fn default_action_share_change() -> f64 {
+    0.2
 }
 
 impl Default for Thresholds {
@@ -272,6 +283,7 @@ impl Default for Thresholds {
             ks_min_statistic: 0.1,
             missing_change: 0.1,
             min_rows: 100,
+            action_share_change: default_action_share_change(),
         }
     }
 }
@@ -283,9 +295,10 @@ pub struct Alert {
     pub scope: String,
     /// Input column, or the score.
     pub input: String,
-    /// `psi`, `ks` or `missing_share`.
+    /// `psi`, `ks`, `missing_share` or `action_share`.
     pub statistic: String,
-    /// Its value (for `missing_share`, the change).
+    /// Its value (for `missing_share`, the change; for `action_share`, the relative change of
+    /// the share at or above the action threshold).
     pub value: f64,
     /// The threshold it crossed (for `ks`, the minimum statistic; the corrected level is in
     /// `p_value_threshold`).
@@ -352,6 +365,32 @@ pub fn alerts_for(scope: &str, d: &InputDrift, t: &Thresholds, tests: usize) -> 
         }
     }
     out
+}
+
+/// The alert of the share at or above the action threshold in one scope of `rows` rows, if
+/// any; `tests` as in [`alerts_for`] (this test counts among them).
+pub fn action_alert(
+    scope: &str,
+    a: &crate::action::ActionShare,
+    t: &Thresholds,
+    tests: usize,
+) -> Option<Alert> {
+    let level = t.ks_alpha / tests.max(1) as f64;
+    let change = a.relative_change?;
+    (a.rows >= t.min_rows && a.p_value < level && change.abs() >= t.action_share_change).then(
+        || Alert {
+            scope: scope.to_string(),
+            input: crate::reference::SCORE_NAME.to_string(),
+            statistic: "action_share".to_string(),
+            value: change,
+            threshold: t.action_share_change,
+            p_value: Some(a.p_value),
+            p_value_threshold: Some(level),
+            rows: a.rows,
+            severity: change.abs() / t.action_share_change,
+            importance: None,
+        },
+    )
 }
 
 /// Puts `importance` beside each alert and ranks them: furthest past its threshold first,

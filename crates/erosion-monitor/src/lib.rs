@@ -12,6 +12,9 @@
 //! - [`alerts_for`] with [`Thresholds`] that account for sample size (PSI's no-drift
 //!   expectation, a Bonferroni-corrected KS level with a minimum effect size, a minimum of rows),
 //!   and [`rank_alerts`], which ranks them with the model's global importance beside each;
+//! - [`action_share`] and [`action_alert`]: the share of customers at or above the action
+//!   threshold tonight against the reference's, by a two-proportion z-test with a minimum
+//!   relative change (the score-side check a nightly owner plans capacity on);
 //! - [`expected_performance`]: ROC-AUC, Brier and the decision at the action threshold that
 //!   calibrated probabilities promise before labels arrive (NannyML's CBPE);
 //! - [`movement`]: band transitions and changed top reasons between two nights' scores.
@@ -26,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod action;
 pub mod drift;
 pub mod estimate;
 pub mod ks;
@@ -33,9 +37,10 @@ pub mod movement;
 pub mod reference;
 pub mod stats;
 
+pub use action::{action_share, two_proportion_z, ActionShare};
 pub use drift::{
-    alerts_for, compare, rank_alerts, Alert, BucketShare, InputDrift, Kind, KindMismatch,
-    Thresholds,
+    action_alert, alerts_for, compare, rank_alerts, Alert, BucketShare, InputDrift, Kind,
+    KindMismatch, Thresholds,
 };
 pub use estimate::{expected_performance, Expected};
 pub use ks::{ks_2samp, KsMethod, KsTest};

@@ -65,22 +65,25 @@ pub fn as_column(c: &RawColumn) -> Column<'_> {
 }
 
 /// What the score reference of a bundle is.
-pub const SCORE_SOURCE: &str =
-    "calibrated probability of the final model on its own training rows (in-sample)";
+pub const SCORE_SOURCE: &str = "calibrated out-of-fold probabilities of the kept family (the \
+     training rows validation scored, each by a model not fitted on it: the scores the \
+     calibrator and the action threshold were fitted on)";
 
 /// The training reference `erosion train` stores in the bundle: every model input of the
-/// training rows `raw` and the calibrated probability the final model gives them.
+/// training rows `raw`, and the calibrated out-of-fold probabilities `validation` (in-sample
+/// scores of the final model would be more spread than any new night's, most of all for a
+/// forest, and the score would drift on a quiet night).
 pub fn training_reference(
     model: &TrainedModel,
     raw: &[RawColumn],
+    validation: &erosion_models::ValidationScores,
 ) -> Result<Reference, erosion_models::ModelError> {
     let inputs = model_inputs(model, raw.to_vec())
         .map_err(|name| erosion_models::ModelError::MissingColumn { column: name })?;
-    let p = model.predict_proba(&model.encode(raw)?)?;
     let columns: Vec<Column> = inputs.iter().map(as_column).collect();
     Ok(Reference::build(
         &columns,
-        Some(&p),
+        Some(&validation.calibrated),
         SCORE_SOURCE,
         &ReferenceOptions::default(),
     ))

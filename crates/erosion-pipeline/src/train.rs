@@ -254,7 +254,7 @@ pub fn train(r: &TrainRequest, on: &dyn Observer) -> Result<Trained, Failure> {
         TrainStep::Planned(n) => on.stage("training", n),
         TrainStep::Done(what) => on.progress(done.fetch_add(1, Ordering::Relaxed) + 1, &what),
     };
-    let model = erosion_models::train_table_with(
+    let (model, validation) = erosion_models::train_table_with_scores(
         &raw,
         &rows.y,
         cutoffs.as_deref(),
@@ -263,7 +263,7 @@ pub fn train(r: &TrainRequest, on: &dyn Observer) -> Result<Trained, Failure> {
         &step,
     )
     .map_err(|e| Failure::model(&r.features, e))?;
-    let reference = crate::reference::training_reference(&model, &raw)
+    let reference = crate::reference::training_reference(&model, &raw, &validation)
         .map_err(|e| Failure::model(&r.features, e))?;
     let cutoff_range = cutoffs.as_ref().and_then(|c| {
         let lo = c.iter().min()?;

@@ -224,6 +224,18 @@ impl Demo<'_> {
         Ok(())
     }
 
+    fn monitor(&self, sim_config: &SimConfig) -> anyhow::Result<()> {
+        erosion_io::outln!("== 10. monitor: the model's inputs and score two weeks before the incident and seven weeks after it");
+        let incident =
+            sim_config.start + chrono::Days::new(u64::from(sim_config.incident_day.unwrap_or(0)));
+        super::monitor::demo_step(
+            self.out,
+            &self.model(),
+            &self.out.join("data"),
+            &incident.format("%Y-%m-%d").to_string(),
+        )
+    }
+
     /// Scores the raw histories; returns how many were scored and the exclusions by reason.
     fn score(&self) -> anyhow::Result<(usize, Vec<String>)> {
         erosion_io::outln!(
@@ -282,6 +294,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     demo.forecast(&sim_config)?;
     demo.export()?;
     let (scored, excluded) = demo.score()?;
+    demo.monitor(&sim_config)?;
     let out = &a.out;
     let report = out.join("report.html");
     let page = index_page(&IndexFacts {

@@ -12,7 +12,8 @@ use erosion_core::{Customers, Error, EventLog};
 use erosion_frame::Table;
 use erosion_models::{RawColumn, RawValues, TrainedModel};
 use erosion_monitor::{
-    alerts_for, compare, rank_alerts, Alert, InputDrift, Reference, Thresholds, SCORE_NAME,
+    action_alert, action_share, alerts_for, compare, rank_alerts, ActionShare, Alert, InputDrift,
+    Reference, Thresholds, SCORE_NAME,
 };
 use erosion_pipeline::reference::{as_column, model_inputs};
 use rayon::prelude::*;
@@ -70,6 +71,9 @@ pub struct MonitorArgs {
     /// Output directory for monitor.json, alerts.json and report.html.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Bootstrap replicates of the fairness intervals of each realised night.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub bootstrap: usize,
     /// Exit with code 3 when there is any alert (0 otherwise).
     #[arg(long)]
     pub fail_on_alert: bool,
@@ -88,6 +92,11 @@ pub struct MonitorArgs {
     /// Fewest rows a segment needs before it can alert.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub min_rows: usize,
+    /// Smallest relative change of the share of customers at or above the action threshold
+    /// (against the training reference's share) that is an alert, when a two-proportion z-test
+    /// is also significant at the corrected level.
+    #[arg(long, default_value_t = 0.2, value_name = "X")]
+    pub action_share_change: f64,
 }
 
 /// The run found alerts and `--fail-on-alert` asks for exit code 3.
@@ -155,6 +164,8 @@ pub struct ScopeDrift {
     pub rows: usize,
     /// The calibrated probability against its reference.
     pub score: Option<InputDrift>,
+    /// The share of customers at or above the action threshold against the reference's.
+    pub action: Option<ActionShare>,
     /// Each input, in the model's order.
     pub inputs: Vec<InputDrift>,
 }
@@ -183,21 +194,29 @@ fn scope_drift(
     scope: String,
     reference: &Reference,
     inputs: &[RawColumn],
-    score: &RawColumn,
+    (score, action_threshold): (&RawColumn, f64),
     rows: Option<&[usize]>,
 ) -> Result<ScopeDrift, Error> {
     let drifts: Vec<InputDrift> = inputs
         .par_iter()
         .map(|c| drift_of(reference, c, rows))
         .collect::<Result<_, _>>()?;
-    let score = match reference.score {
-        Some(_) => Some(drift_of(reference, score, rows)?),
-        None => None,
+    let (drift, action) = match &reference.score {
+        Some(r) => {
+            let picked = subset(score, rows);
+            let p = match &picked.as_ref().unwrap_or(score).values {
+                RawValues::Number(p) => action_share(r, action_threshold, p),
+                RawValues::Text(_) => None,
+            };
+            (Some(drift_of(reference, score, rows)?), p)
+        }
+        None => (None, None),
     };
     Ok(ScopeDrift {
         scope,
-        rows: rows.map_or(score_len(score.as_ref(), inputs), <[usize]>::len),
-        score,
+        rows: rows.map_or(score_len(drift.as_ref(), inputs), <[usize]>::len),
+        score: drift,
+        action,
         inputs: drifts,
     })
 }
@@ -261,7 +280,8 @@ pub struct MonitorReport {
     pub score_reference: String,
     /// Thresholds in force.
     pub thresholds: Thresholds,
-    /// KS tests in the run (the Bonferroni divisor).
+    /// Tests in the run, the Bonferroni divisor: each KS test and each scope's action-share
+    /// test.
     pub ks_tests: usize,
     /// Alerts raised.
     pub alerts: usize,
@@ -314,6 +334,7 @@ fn thresholds(a: &MonitorArgs) -> Thresholds {
         ks_min_statistic: a.ks_min,
         missing_change: a.missing_change,
         min_rows: a.min_rows,
+        action_share_change: a.action_share_change,
     }
 }
 
@@ -331,6 +352,11 @@ fn collect_alerts(
                 .iter()
                 .chain(&s.inputs)
                 .flat_map(|d| alerts_for(&s.scope, d, t, tests))
+                .chain(
+                    s.action
+                        .as_ref()
+                        .and_then(|x| action_alert(&s.scope, x, t, tests)),
+                )
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -364,6 +390,16 @@ fn read_bundle(path: &Path) -> Result<(Bundle, Reference), Error> {
 
 /// `erosion monitor`.
 pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
+    let (_, alerts) = execute(a)?;
+    if a.fail_on_alert && !alerts.is_empty() {
+        return Err(AlertsRaised(alerts.len()).into());
+    }
+    Ok(())
+}
+
+/// Everything `erosion monitor` does but its exit code: the files written, the summary
+/// printed, the report and the alerts returned.
+fn execute(a: &MonitorArgs) -> anyhow::Result<(MonitorReport, Vec<Alert>)> {
     let monitor_json = a.out.join("monitor.json");
     let alerts_json = a.out.join("alerts.json");
     let page = a.out.join("report.html");
@@ -411,13 +447,14 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
     let expected =
         erosion_monitor::expected_performance(&p, bundle.model.thresholds.action.probability);
     let score = RawColumn::numbers(SCORE_NAME, p);
+    let score = (&score, bundle.model.thresholds.action.probability);
     let segs = segments(a, &table, &bundle)?;
     let t0 = Instant::now();
     let mut drift = vec![scope_drift(
         "overall".into(),
         &reference,
         &inputs,
-        &score,
+        score,
         None,
     )?];
     for (name, rows) in &segs {
@@ -425,7 +462,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
             name.clone(),
             &reference,
             &inputs,
-            &score,
+            score,
             Some(rows),
         )?);
     }
@@ -433,7 +470,8 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|c| matches!(c.values, RawValues::Number(_)))
         .count();
-    let tests = (numeric + usize::from(reference.score.is_some())) * drift.len();
+    // Per scope: a KS test per numeric input, and the score's KS and action-share tests.
+    let tests = (numeric + 2 * usize::from(reference.score.is_some())) * drift.len();
     let t = thresholds(a);
     let alerts = collect_alerts(&drift, &t, tests, &bundle.model);
     erosion_io::timing(
@@ -465,9 +503,83 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
             .map_err(|e| Error::write(&page, e))
     })?;
     print_summary(&report, &alerts, &monitor_json, &alerts_json);
-    if a.fail_on_alert && !alerts.is_empty() {
-        return Err(AlertsRaised(alerts.len()).into());
+    Ok((report, alerts))
+}
+
+/// `erosion monitor`'s flags from an argument list, with every default as the command has it.
+#[derive(Debug, clap::Parser)]
+struct MonitorCommand {
+    #[command(flatten)]
+    args: MonitorArgs,
+}
+
+/// The demo's monitoring step, across the simulated incident: `erosion monitor` from the raw
+/// histories in `data` (`events.parquet`, `customers.parquet`) two weeks before the incident
+/// (`incident`, YYYY-MM-DD) and seven weeks after it, each against the training reference of
+/// the bundle `model`, by region, into `out/monitor_before` and `out/monitor_after`; then what
+/// alerts after the incident that did not before, and the share of customers at or above the
+/// action threshold on both nights.
+pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyhow::Result<()> {
+    use erosion_core::time::{format_date, parse_date, DAY_MS};
+    let day = parse_date(incident)
+        .ok_or_else(|| Error::usage(format!("incident date {incident:?} is not YYYY-MM-DD")))?;
+    let mut nights = Vec::new();
+    for (tag, as_of) in [("before", day - 14 * DAY_MS), ("after", day + 49 * DAY_MS)] {
+        let dir = out.join(format!("monitor_{tag}"));
+        let argv: Vec<std::ffi::OsString> = vec![
+            "monitor".into(),
+            "--model".into(),
+            model.into(),
+            "--events".into(),
+            data.join("events.parquet").into(),
+            "--customers".into(),
+            data.join("customers.parquet").into(),
+            "--as-of".into(),
+            format_date(as_of).into(),
+            "--by".into(),
+            "region".into(),
+            "--out".into(),
+            dir.into(),
+        ];
+        let a = <MonitorCommand as clap::Parser>::try_parse_from(argv)?.args;
+        erosion_io::outln!(
+            "   {tag} the incident ({}):",
+            a.as_of.as_deref().unwrap_or("")
+        );
+        nights.push(execute(&a)?);
     }
+    let key = |x: &Alert| format!("{} {}", x.input, x.statistic);
+    let before: std::collections::BTreeSet<String> = nights[0]
+        .1
+        .iter()
+        .filter(|x| x.scope == "overall")
+        .map(key)
+        .collect();
+    let new: Vec<String> = nights[1]
+        .1
+        .iter()
+        .filter(|x| x.scope == "overall")
+        .map(key)
+        .filter(|k| !before.contains(k))
+        .collect();
+    let share = |r: &MonitorReport| {
+        r.drift
+            .first()
+            .and_then(|d| d.action.as_ref())
+            .map_or("-".to_string(), |x| format!("{:.1} %", 100.0 * x.share))
+    };
+    erosion_io::outln!(
+        "   across the incident: {} alert(s) before, {} after; at or above the action threshold {} before, {} after; new after it: {}",
+        nights[0].1.len(),
+        nights[1].1.len(),
+        share(&nights[0].0),
+        share(&nights[1].0),
+        if new.is_empty() {
+            "none".to_string()
+        } else {
+            new.join(", ")
+        }
+    );
     Ok(())
 }
 
@@ -486,6 +598,7 @@ fn realised(
         customers: raw.customers.as_ref(),
         customers_path: a.customers.as_deref(),
         by: &a.by,
+        bootstrap: a.bootstrap,
     };
     let mut out = Vec::new();
     for path in &a.scores {
@@ -496,7 +609,7 @@ fn realised(
 
 fn print_summary(r: &MonitorReport, alerts: &[Alert], monitor: &Path, alerts_path: &Path) {
     erosion_io::outln!(
-        "model {}: {} rows tonight against a reference of {} training rows; {} scope(s), {} KS tests",
+        "model {}: {} rows tonight against a reference of {} training rows; {} scope(s), {} tests",
         r.model_id,
         r.rows,
         r.reference_rows,
@@ -511,6 +624,16 @@ fn print_summary(r: &MonitorReport, alerts: &[Alert], monitor: &Path, alerts_pat
                 "{:.4} (p {:.3e})",
                 k.statistic, k.p_value
             ))
+        );
+    }
+    if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
+        erosion_io::outln!(
+            "at or above the action threshold ({:.4}): {:.2} % tonight, {:.2} % in the reference (z {:.2}, p {:.3e})",
+            x.threshold,
+            100.0 * x.share,
+            100.0 * x.reference_share,
+            x.z,
+            x.p_value
         );
     }
     if let Some(e) = &r.expected {

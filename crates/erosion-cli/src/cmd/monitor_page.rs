@@ -101,6 +101,16 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
             a.threshold
         ),
     });
+    if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
+        items.push(format!(
+            "At or above the action threshold ({:.4}): {:.2} % of tonight's customers against {:.2} % of the reference's (two-proportion z {:.2}, p {:.2e}).",
+            x.threshold,
+            100.0 * x.share,
+            100.0 * x.reference_share,
+            x.z,
+            x.p_value
+        ));
+    }
     if let Some(e) = &r.expected {
         items.push(format!(
             "If the probabilities are calibrated, tonight's ROC-AUC is expected near {:.3} and the Brier score near {:.3}.",
@@ -182,6 +192,49 @@ fn realised_table(r: &MonitorReport) -> String {
     h + "</table>"
 }
 
+/// An estimate with its interval, `0.812 [0.731, 0.905]`, or `-`.
+fn with_interval(e: &erosion_fairness::Estimate) -> String {
+    match (e.value, e.interval_pair()) {
+        (Some(v), Some((lo, hi))) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
+        (Some(v), None) => format!("{v:.3}"),
+        _ => "-".into(),
+    }
+}
+
+/// Fairness of each realised night's decisions: lowest over highest group's selection rate,
+/// TPR and FPR, with intervals.
+fn fairness_table(r: &MonitorReport) -> String {
+    let nights: Vec<_> = r
+        .realised
+        .iter()
+        .filter(|n| !n.fairness.is_empty())
+        .collect();
+    if nights.is_empty() {
+        return "<p class=muted>No realised night with a grouping to audit (--scores with --by, or a bundle with sensitive columns).</p>".into();
+    }
+    let mut h = String::from("<p>Ratios are the lowest group's rate over the highest's at the action threshold (1 is parity; the four-fifths rule asks at least 0.8 of the selection rate), with 95 % bootstrap intervals, from erosion-fairness as <code>erosion audit</code> computes them.</p><table><tr><th>night</th><th>grouping</th><th>groups</th><th>selection-rate ratio</th><th>TPR ratio</th><th>FPR ratio</th><th>note</th></tr>");
+    for n in nights {
+        for f in &n.fairness {
+            let ratio = |i: usize| {
+                f.disparities
+                    .get(i)
+                    .map_or("-".into(), |d| with_interval(&d.between_groups_ratio))
+            };
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&n.as_of),
+                esc(&f.grouping),
+                f.groups.len(),
+                ratio(0),
+                ratio(1),
+                ratio(2),
+                esc(f.note.as_deref().unwrap_or(""))
+            ));
+        }
+    }
+    h + "</table>"
+}
+
 fn movement_table(r: &MonitorReport) -> String {
     let Some(m) = &r.movement else {
         return "<p class=muted>No previous night given (--previous-scores).</p>".into();
@@ -219,7 +272,7 @@ pub fn page(r: &MonitorReport, alerts: &[Alert]) -> String {
 <h1>Is model {id} still right?</h1>\n<p class=meta>{input}; score reference: {src}</p>\n{verdict}\n\
 <h2>Alerts</h2>\n{alerts}\n<h2>What moved</h2>\n<figure>{psi}</figure>\n{drift}\n\
 <h2>Distributions of the inputs that moved most</h2>\n{figures}\n\
-<h2>Realised performance</h2>\n{realised}\n<h2>Movement since the previous night</h2>\n{movement}\n</body></html>\n",
+<h2>Realised performance</h2>\n{realised}\n<h2>Fairness over time</h2>\n{fairness}\n<h2>Movement since the previous night</h2>\n{movement}\n</body></html>\n",
         id = esc(&r.model_id),
         style = erosion_report::STYLE,
         input = esc(&r.input),
@@ -230,6 +283,7 @@ pub fn page(r: &MonitorReport, alerts: &[Alert]) -> String {
         drift = drift_table(r),
         figures = figures,
         realised = realised_table(r),
+        fairness = fairness_table(r),
         movement = movement_table(r),
     )
 }

@@ -53,6 +53,41 @@ pub struct Night {
     pub expected: Option<erosion_monitor::Expected>,
     /// Overall, then each segment.
     pub performance: Vec<Performance>,
+    /// Fairness of the night's decisions at the action threshold, per grouping (the `--by`
+    /// columns, or else the bundle's sensitive columns).
+    pub fairness: Vec<NightFairness>,
+}
+
+/// One grouping's fairness on one night: erosion-fairness' audit of the labelled rows at the
+/// bundle's action threshold (the same ratios and bootstrap intervals as `erosion audit`).
+#[derive(Debug, Serialize)]
+pub struct NightFairness {
+    /// The grouping column.
+    pub grouping: String,
+    /// Its reference group (the largest) and why.
+    pub reference: Option<erosion_fairness::ReferenceInfo>,
+    /// Each group: rows, positives, selected, status.
+    pub groups: Vec<GroupCounts>,
+    /// Selection rate, TPR and FPR: ratios (lowest over highest, and each group over the
+    /// reference) with their intervals.
+    pub disparities: Vec<erosion_fairness::MetricDisparity>,
+    /// The four-fifths rule on the selection-rate ratio.
+    pub four_fifths: Option<erosion_fairness::FourFifths>,
+    /// Why there is nothing to report (one group, a column not found, ...).
+    pub note: Option<String>,
+}
+
+/// Counts of one group of a night.
+#[derive(Debug, Serialize)]
+pub struct GroupCounts {
+    /// `column=value`.
+    pub group: String,
+    /// Labelled rows.
+    pub count: u64,
+    /// Positives among them.
+    pub positives: Option<u64>,
+    /// At or above the action threshold.
+    pub selected: Option<u64>,
 }
 
 /// Metrics of `y` and `p` at the action threshold `t`.
@@ -132,6 +167,8 @@ pub struct Context<'a> {
     pub customers_path: Option<&'a Path>,
     /// `--by` columns.
     pub by: &'a [String],
+    /// Bootstrap replicates of the fairness intervals.
+    pub bootstrap: usize,
 }
 
 /// Every night of one score file.
@@ -161,6 +198,7 @@ pub fn evaluate_file(path: &Path, cx: &Context) -> Result<Vec<Night>, Error> {
             unlabelled: 0,
             expected: None,
             performance: Vec::new(),
+            fairness: Vec::new(),
         };
         if as_of + horizon > observed_until {
             night.note = Some(format!(
@@ -189,6 +227,7 @@ pub fn evaluate_file(path: &Path, cx: &Context) -> Result<Vec<Night>, Error> {
             cx.bundle.model.thresholds.action.probability,
         );
         night.performance = scopes(&table, &labelled, &p, cx)?;
+        night.fairness = fairness(&table, &labelled, &p, cx)?;
         out.push(night);
     }
     Ok(out)
@@ -220,6 +259,100 @@ fn scopes(
             let ys: Vec<u8> = idx.iter().map(|&i| y[i]).collect();
             let ps: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
             out.push(performance(format!("{name}={v}"), &ys, &ps, t));
+        }
+    }
+    Ok(out)
+}
+
+/// The metrics whose disparities monitor reports over time.
+const FAIRNESS_METRICS: [erosion_fairness::Metric; 3] = [
+    erosion_fairness::Metric::SelectionRate,
+    erosion_fairness::Metric::Tpr,
+    erosion_fairness::Metric::Fpr,
+];
+
+fn unreported(grouping: &str, note: String) -> NightFairness {
+    NightFairness {
+        grouping: grouping.to_string(),
+        reference: None,
+        groups: Vec::new(),
+        disparities: Vec::new(),
+        four_fifths: None,
+        note: Some(note),
+    }
+}
+
+/// Fairness of the labelled rows per grouping: `--by` columns (an error names a missing one),
+/// or the bundle's sensitive columns (one not found in the score file or the customers file is
+/// a note, not an error).
+fn fairness(
+    table: &Table,
+    labelled: &[(usize, u8)],
+    p: &[f64],
+    cx: &Context,
+) -> Result<Vec<NightFairness>, Error> {
+    let explicit = !cx.by.is_empty();
+    let columns: &[String] = if explicit {
+        cx.by
+    } else {
+        &cx.bundle.sensitive
+    };
+    let rows: Vec<usize> = labelled.iter().map(|x| x.0).collect();
+    let labels: Vec<bool> = labelled.iter().map(|x| x.1 == 1).collect();
+    let scores: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
+    let id = cx.bundle.id_column.as_deref().or(Some("customer_id"));
+    let config = erosion_fairness::AuditConfig {
+        threshold: cx.bundle.model.thresholds.action.probability,
+        intersections: false,
+        bootstrap_replicates: cx.bootstrap,
+        ..erosion_fairness::AuditConfig::default()
+    };
+    let mut out = Vec::new();
+    for column in columns {
+        let groups = match erosion_pipeline::audit::groups(
+            table,
+            std::slice::from_ref(column),
+            cx.customers_path,
+            id,
+            &rows,
+        ) {
+            Ok(g) => g,
+            Err(e) if !explicit => {
+                out.push(unreported(column, format!("not audited: {e}")));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let data = erosion_fairness::AuditData {
+            labels: &labels,
+            scores: &scores,
+            decisions: None,
+            groups: &groups,
+        };
+        match erosion_fairness::audit(&data, &config) {
+            Ok(report) => out.extend(report.groupings.into_iter().map(|g| {
+                NightFairness {
+                    grouping: g.name.clone(),
+                    reference: Some(g.reference.clone()),
+                    groups: g
+                        .groups
+                        .iter()
+                        .map(|x| GroupCounts {
+                            group: x.group.clone(),
+                            count: x.count,
+                            positives: x.positives,
+                            selected: x.selected,
+                        })
+                        .collect(),
+                    disparities: FAIRNESS_METRICS
+                        .iter()
+                        .map(|&m| g.disparity(m).clone())
+                        .collect(),
+                    four_fifths: Some(g.four_fifths.clone()),
+                    note: None,
+                }
+            })),
+            Err(e) => out.push(unreported(column, format!("not audited: {e}"))),
         }
     }
     Ok(out)
