@@ -10,6 +10,7 @@
 //! | `erosion evaluate` | [`evaluate::EvaluateRequest`]    | [`evaluate::Evaluated`] |
 //! | `erosion audit`    | [`audit::AuditRequest`]          | [`audit::Audited`]      |
 //! | `erosion forecast` | [`forecast::ForecastRequest`]    | [`forecast::Forecasted`] |
+//! | `erosion monitor`  | [`monitor::MonitorRequest`]      | [`monitor::Monitored`]  |
 //! | `erosion export`   | [`export::ExportRequest`]        | [`export::Exported`]    |
 //!
 //! The binary `erosion` parses flags into these requests and prints the results; `erosion demo`
@@ -33,6 +34,7 @@ pub mod evaluate;
 pub mod export;
 pub mod features;
 pub mod forecast;
+pub mod monitor;
 pub mod reference;
 pub mod simulate;
 pub mod train;

@@ -9,7 +9,7 @@ use erosion_report::plots::{
     Chart, DotWhiskerChart, DotWhiskerRow, Figure, Hue, LineChart, Series, SeriesMode,
 };
 
-use crate::cmd::monitor::MonitorReport;
+use super::MonitorReport;
 
 fn num(v: Option<f64>) -> String {
     v.map_or("<span class=muted>-</span>".into(), |x| format!("{x:.4}"))

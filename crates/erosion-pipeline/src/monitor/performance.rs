@@ -175,7 +175,7 @@ pub struct Context<'a> {
 pub fn evaluate_file(path: &Path, cx: &Context) -> Result<Vec<Night>, Error> {
     let table = Table::read(path)?;
     let ids = table.strings("customer_id")?;
-    let p = erosion_pipeline::audit::numbers(&table, "erosion_probability")?;
+    let p = crate::audit::numbers(&table, "erosion_probability")?;
     let observed_until = cx
         .log
         .time_range()
@@ -246,7 +246,7 @@ fn scopes(
     let probs: Vec<f64> = rows.iter().map(|&r| p[r]).collect();
     let mut out = vec![performance("overall".into(), &y, &probs, t)];
     let id = cx.bundle.id_column.as_deref().or(Some("customer_id"));
-    let groups = erosion_pipeline::audit::groups(table, cx.by, cx.customers_path, id, &rows)?;
+    let groups = crate::audit::groups(table, cx.by, cx.customers_path, id, &rows)?;
     for (name, values) in groups {
         let mut by_value: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, v) in values.into_iter().enumerate() {
@@ -309,7 +309,7 @@ fn fairness(
     };
     let mut out = Vec::new();
     for column in columns {
-        let groups = match erosion_pipeline::audit::groups(
+        let groups = match crate::audit::groups(
             table,
             std::slice::from_ref(column),
             cx.customers_path,
