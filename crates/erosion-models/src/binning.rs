@@ -107,6 +107,8 @@ pub(crate) struct SparseRows {
     pub starts: Vec<u32>,
     /// Histogram slot of each cell, from the group's first slot.
     pub slots: Vec<u16>,
+    /// Histogram slots of the group's features: every entry of `slots` is below it.
+    pub n_slots: usize,
 }
 
 /// Groups the features are split into for histograms: the unit of parallel work.
@@ -197,10 +199,12 @@ impl Binned {
             }
             starts.push(u32::try_from(slots.len()).expect("group fits u32 cells"));
         }
+        let n_slots = self.offsets[features.end] - base;
         SparseRows {
             features,
             starts,
             slots,
+            n_slots,
         }
     }
 

@@ -83,43 +83,51 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Sums of gradient and hessian over `rows`, in row order.
-fn total(gh: &[[f64; 2]], rows: &[u32]) -> [f64; 2] {
+/// The gradient pairs of `rows`, gathered in their order (LightGBM's ordered gradients: every
+/// feature group then reads them front to back), and their sum, in row order.
+fn gather(gh: &[[f64; 2]], rows: &[u32], ordered: &mut Vec<[f64; 2]>) -> [f64; 2] {
+    ordered.clear();
+    ordered.extend(rows.iter().map(|&i| gh[i as usize]));
     let mut t = [0.0; 2];
-    for &i in rows {
-        add(&mut t, &gh[i as usize]);
+    for g in ordered.iter() {
+        add(&mut t, g);
     }
     t
 }
 
-/// Histogram of the features of group `g` (whose slots are `h`) over `rows`, whose sums are
-/// `total`: row by row, each row's gradient pair is added to the slots of its cells outside the
-/// default bins, so each of those slots is summed in row order; then each feature's default bin
-/// gets `total` minus the feature's other bins.
+/// Histogram of the features of group `g` (whose slots are `h`) over `rows` (with gradient pairs
+/// `ordered`, one per row in the same order), whose sums are `total`: row by row, each row's
+/// gradient pair is added to the slots of its cells outside the default bins, so each of those
+/// slots is summed in row order; then each feature's default bin gets `total` minus the
+/// feature's other bins.
 fn hist_group(
     h: &mut [[f64; 2]],
     g: &SparseRows,
     b: &Binned,
-    gh: &[[f64; 2]],
+    ordered: &[[f64; 2]],
     rows: &[u32],
     total: &[f64; 2],
 ) {
     h.fill([0.0; 2]);
     let (starts, slots) = (&g.starts, &g.slots);
-    for (k, &i) in rows.iter().enumerate() {
+    // every slot of the group is below its slot count (`Binned::sparse_rows`), which is `h`'s
+    // length: checked once here, so the loop below needs no check per cell
+    assert_eq!(h.len(), g.n_slots, "histogram of the group's slots");
+    assert_eq!(ordered.len(), rows.len(), "one gradient pair per row");
+    for (k, (&i, gi)) in rows.iter().zip(ordered).enumerate() {
         if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
             let a = ahead as usize;
-            prefetch(&starts[a]);
-            prefetch(&gh[a]);
             if let Some(&far) = rows.get(k + 2 * PREFETCH_AHEAD) {
                 prefetch(&starts[far as usize]);
             }
             prefetch(slots.as_ptr().wrapping_add(starts[a] as usize));
         }
         let i = i as usize;
-        let gi = gh[i];
         for &slot in &slots[starts[i] as usize..starts[i + 1] as usize] {
-            add(&mut h[usize::from(slot)], &gi);
+            // SAFETY: `slot < g.n_slots == h.len()` (asserted above; `SparseRows::slots` holds
+            // only slots of the group's features)
+            let hs = unsafe { h.get_unchecked_mut(usize::from(slot)) };
+            add(hs, gi);
         }
     }
     let base = b.offsets[g.features.start];
@@ -145,7 +153,8 @@ fn new_hist(b: &Binned, pool: &mut Vec<Hist>) -> Hist {
 /// the thread count.
 fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> (Hist, [f64; 2]) {
     let mut acc = new_hist(b, pool);
-    let sum = total(gh, rows);
+    let mut ordered = Vec::new();
+    let sum = gather(gh, rows, &mut ordered);
     let mut parts: Vec<(&SparseRows, &mut [[f64; 2]])> = Vec::with_capacity(b.groups.len());
     let mut rest: &mut [[f64; 2]] = &mut acc;
     for g in &b.groups {
@@ -156,12 +165,12 @@ fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -
     }
     if rows.len() * b.p < PAR_WORK || rayon::current_num_threads() == 1 {
         for (g, h) in parts {
-            hist_group(h, g, b, gh, rows, &sum);
+            hist_group(h, g, b, &ordered, rows, &sum);
         }
     } else {
         parts
             .into_par_iter()
-            .for_each(|(g, h)| hist_group(h, g, b, gh, rows, &sum));
+            .for_each(|(g, h)| hist_group(h, g, b, &ordered, rows, &sum));
     }
     (acc, sum)
 }
