@@ -151,10 +151,16 @@ fn new_hist(b: &Binned, pool: &mut Vec<Hist>) -> Hist {
 /// memory), and the rows' sums. Above `PAR_WORK` updates the feature groups are histogrammed in
 /// parallel; each slot is still summed in row order by one thread, so the bits never depend on
 /// the thread count.
-fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> (Hist, [f64; 2]) {
+fn build_hist(
+    b: &Binned,
+    gh: &[[f64; 2]],
+    rows: &[u32],
+    pool: &mut Vec<Hist>,
+    ordered: &mut Vec<[f64; 2]>,
+) -> (Hist, [f64; 2]) {
     let mut acc = new_hist(b, pool);
-    let mut ordered = Vec::new();
-    let sum = gather(gh, rows, &mut ordered);
+    let sum = gather(gh, rows, ordered);
+    let ordered = &ordered[..];
     let mut parts: Vec<(&SparseRows, &mut [[f64; 2]])> = Vec::with_capacity(b.groups.len());
     let mut rest: &mut [[f64; 2]] = &mut acc;
     for g in &b.groups {
@@ -165,12 +171,12 @@ fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -
     }
     if rows.len() * b.p < PAR_WORK || rayon::current_num_threads() == 1 {
         for (g, h) in parts {
-            hist_group(h, g, b, &ordered, rows, &sum);
+            hist_group(h, g, b, ordered, rows, &sum);
         }
     } else {
         parts
             .into_par_iter()
-            .for_each(|(g, h)| hist_group(h, g, b, &ordered, rows, &sum));
+            .for_each(|(g, h)| hist_group(h, g, b, ordered, rows, &sum));
     }
     (acc, sum)
 }
@@ -287,7 +293,9 @@ pub(crate) fn grow(
         |count: usize, depth: usize| count >= 2 * p.min_data_in_leaf && depth < p.max_depth;
     let mut pool: Vec<Hist> = Vec::new();
 
-    let (root_hist, sum) = build_hist(b, gh, rows, &mut pool);
+    // the gradient pairs of the rows being histogrammed, in their order (reused buffer)
+    let mut ordered: Vec<[f64; 2]> = Vec::with_capacity(rows.len());
+    let (root_hist, sum) = build_hist(b, gh, rows, &mut pool, &mut ordered);
     let mut nodes = vec![Node {
         feature: 0,
         threshold: 0.0,
@@ -381,14 +389,17 @@ pub(crate) fn grow(
         }
 
         let depth = leaf.depth + 1;
-        let left_can = can_split(ls.1 - ls.0, depth);
-        let right_can = can_split(rs.1 - rs.0, depth);
+        // after the split that reaches `max_leaves` nothing is split again: as in LightGBM, its
+        // children get no histogram and no search
+        let last = leaves.len() + 2 >= p.max_leaves;
+        let left_can = !last && can_split(ls.1 - ls.0, depth);
+        let right_can = !last && can_split(rs.1 - rs.0, depth);
         let parent = leaf.hist.expect("splittable leaf keeps its histogram");
         let (lh, rh) = if left_can || right_can {
             let mut parent = parent;
             let left_smaller = ls.1 - ls.0 <= rs.1 - rs.0;
             let (s0, s1) = if left_smaller { ls } else { rs };
-            let (small, _) = build_hist(b, gh, &rows[s0..s1], &mut pool);
+            let (small, _) = build_hist(b, gh, &rows[s0..s1], &mut pool, &mut ordered);
             for (a, s) in parent.iter_mut().zip(&small) {
                 a[0] -= s[0];
                 a[1] -= s[1];
