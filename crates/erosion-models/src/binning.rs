@@ -107,10 +107,14 @@ pub(crate) struct SparseRows {
     pub starts: Vec<u32>,
     /// Histogram slot of each cell, from the group's first slot.
     pub slots: Vec<u16>,
+    /// Histogram slots of the group's features: every entry of `slots` is below it.
+    pub n_slots: usize,
 }
 
-/// Groups the features are split into for histograms: the unit of parallel work.
-const GROUPS: usize = 4;
+/// Most groups the features are split into for histograms (the unit of parallel work): one per
+/// thread up to this. Each group is a pass over the leaf's rows, so fewer is faster on one core;
+/// a slot's sum never depends on the grouping (each slot is summed in row order in any group).
+const MAX_GROUPS: usize = 8;
 
 impl Binned {
     /// Bins a column-major buffer with given per-feature bins, for tree walks only.
@@ -168,7 +172,8 @@ impl Binned {
             .collect();
         b.default_bin = counted.iter().map(|c| c.0).collect();
         let cells: Vec<usize> = counted.iter().map(|c| c.1).collect();
-        b.groups = feature_groups(&cells, &b.offsets)
+        let groups = rayon::current_num_threads().clamp(1, MAX_GROUPS);
+        b.groups = feature_groups(&cells, &b.offsets, groups)
             .into_par_iter()
             .map(|features| b.sparse_rows(features))
             .collect();
@@ -197,10 +202,12 @@ impl Binned {
             }
             starts.push(u32::try_from(slots.len()).expect("group fits u32 cells"));
         }
+        let n_slots = self.offsets[features.end] - base;
         SparseRows {
             features,
             starts,
             slots,
+            n_slots,
         }
     }
 
@@ -223,11 +230,15 @@ impl Binned {
 }
 
 /// Splits features (with `cells[j]` cells outside their default bin and histogram slots from
-/// `offsets[j]`) into at most about [`GROUPS`] contiguous groups of similar cell counts; a group
+/// `offsets[j]`) into at most about `groups` contiguous groups of similar cell counts; a group
 /// never holds more than `u16::MAX` slots or `u32::MAX` cells.
-fn feature_groups(cells: &[usize], offsets: &[usize]) -> Vec<std::ops::Range<usize>> {
+fn feature_groups(
+    cells: &[usize],
+    offsets: &[usize],
+    groups: usize,
+) -> Vec<std::ops::Range<usize>> {
     let total: usize = cells.iter().sum();
-    let share = total.div_ceil(GROUPS).max(1);
+    let share = total.div_ceil(groups).max(1);
     let mut groups = Vec::new();
     let (mut start, mut acc) = (0, 0usize);
     for (j, &c) in cells.iter().enumerate() {

@@ -159,6 +159,9 @@ fn boost(
             rows.extend(all);
             &mut rows[..]
         } else {
+            // back in row order: the root's histogram then reads every array front to back
+            // (the previous tree left the rows grouped by its leaves)
+            rows.iter_mut().zip(0u32..).for_each(|(r, i)| *r = i);
             &mut rows[..]
         };
         let grown = grow(&binned, &bins, &gh, bag, &features, &gp, &mut rng);

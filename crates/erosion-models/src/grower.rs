@@ -83,43 +83,51 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Sums of gradient and hessian over `rows`, in row order.
-fn total(gh: &[[f64; 2]], rows: &[u32]) -> [f64; 2] {
+/// The gradient pairs of `rows`, gathered in their order (LightGBM's ordered gradients: every
+/// feature group then reads them front to back), and their sum, in row order.
+fn gather(gh: &[[f64; 2]], rows: &[u32], ordered: &mut Vec<[f64; 2]>) -> [f64; 2] {
+    ordered.clear();
+    ordered.extend(rows.iter().map(|&i| gh[i as usize]));
     let mut t = [0.0; 2];
-    for &i in rows {
-        add(&mut t, &gh[i as usize]);
+    for g in ordered.iter() {
+        add(&mut t, g);
     }
     t
 }
 
-/// Histogram of the features of group `g` (whose slots are `h`) over `rows`, whose sums are
-/// `total`: row by row, each row's gradient pair is added to the slots of its cells outside the
-/// default bins, so each of those slots is summed in row order; then each feature's default bin
-/// gets `total` minus the feature's other bins.
+/// Histogram of the features of group `g` (whose slots are `h`) over `rows` (with gradient pairs
+/// `ordered`, one per row in the same order), whose sums are `total`: row by row, each row's
+/// gradient pair is added to the slots of its cells outside the default bins, so each of those
+/// slots is summed in row order; then each feature's default bin gets `total` minus the
+/// feature's other bins.
 fn hist_group(
     h: &mut [[f64; 2]],
     g: &SparseRows,
     b: &Binned,
-    gh: &[[f64; 2]],
+    ordered: &[[f64; 2]],
     rows: &[u32],
     total: &[f64; 2],
 ) {
     h.fill([0.0; 2]);
     let (starts, slots) = (&g.starts, &g.slots);
-    for (k, &i) in rows.iter().enumerate() {
+    // every slot of the group is below its slot count (`Binned::sparse_rows`), which is `h`'s
+    // length: checked once here, so the loop below needs no check per cell
+    assert_eq!(h.len(), g.n_slots, "histogram of the group's slots");
+    assert_eq!(ordered.len(), rows.len(), "one gradient pair per row");
+    for (k, (&i, gi)) in rows.iter().zip(ordered).enumerate() {
         if let Some(&ahead) = rows.get(k + PREFETCH_AHEAD) {
             let a = ahead as usize;
-            prefetch(&starts[a]);
-            prefetch(&gh[a]);
             if let Some(&far) = rows.get(k + 2 * PREFETCH_AHEAD) {
                 prefetch(&starts[far as usize]);
             }
             prefetch(slots.as_ptr().wrapping_add(starts[a] as usize));
         }
         let i = i as usize;
-        let gi = gh[i];
         for &slot in &slots[starts[i] as usize..starts[i + 1] as usize] {
-            add(&mut h[usize::from(slot)], &gi);
+            // SAFETY: `slot < g.n_slots == h.len()` (asserted above; `SparseRows::slots` holds
+            // only slots of the group's features)
+            let hs = unsafe { h.get_unchecked_mut(usize::from(slot)) };
+            add(hs, gi);
         }
     }
     let base = b.offsets[g.features.start];
@@ -143,9 +151,16 @@ fn new_hist(b: &Binned, pool: &mut Vec<Hist>) -> Hist {
 /// memory), and the rows' sums. Above `PAR_WORK` updates the feature groups are histogrammed in
 /// parallel; each slot is still summed in row order by one thread, so the bits never depend on
 /// the thread count.
-fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -> (Hist, [f64; 2]) {
+fn build_hist(
+    b: &Binned,
+    gh: &[[f64; 2]],
+    rows: &[u32],
+    pool: &mut Vec<Hist>,
+    ordered: &mut Vec<[f64; 2]>,
+) -> (Hist, [f64; 2]) {
     let mut acc = new_hist(b, pool);
-    let sum = total(gh, rows);
+    let sum = gather(gh, rows, ordered);
+    let ordered = &ordered[..];
     let mut parts: Vec<(&SparseRows, &mut [[f64; 2]])> = Vec::with_capacity(b.groups.len());
     let mut rest: &mut [[f64; 2]] = &mut acc;
     for g in &b.groups {
@@ -156,12 +171,12 @@ fn build_hist(b: &Binned, gh: &[[f64; 2]], rows: &[u32], pool: &mut Vec<Hist>) -
     }
     if rows.len() * b.p < PAR_WORK || rayon::current_num_threads() == 1 {
         for (g, h) in parts {
-            hist_group(h, g, b, gh, rows, &sum);
+            hist_group(h, g, b, ordered, rows, &sum);
         }
     } else {
         parts
             .into_par_iter()
-            .for_each(|(g, h)| hist_group(h, g, b, gh, rows, &sum));
+            .for_each(|(g, h)| hist_group(h, g, b, ordered, rows, &sum));
     }
     (acc, sum)
 }
@@ -278,7 +293,9 @@ pub(crate) fn grow(
         |count: usize, depth: usize| count >= 2 * p.min_data_in_leaf && depth < p.max_depth;
     let mut pool: Vec<Hist> = Vec::new();
 
-    let (root_hist, sum) = build_hist(b, gh, rows, &mut pool);
+    // the gradient pairs of the rows being histogrammed, in their order (reused buffer)
+    let mut ordered: Vec<[f64; 2]> = Vec::with_capacity(rows.len());
+    let (root_hist, sum) = build_hist(b, gh, rows, &mut pool, &mut ordered);
     let mut nodes = vec![Node {
         feature: 0,
         threshold: 0.0,
@@ -372,14 +389,17 @@ pub(crate) fn grow(
         }
 
         let depth = leaf.depth + 1;
-        let left_can = can_split(ls.1 - ls.0, depth);
-        let right_can = can_split(rs.1 - rs.0, depth);
+        // after the split that reaches `max_leaves` nothing is split again: as in LightGBM, its
+        // children get no histogram and no search
+        let last = leaves.len() + 2 >= p.max_leaves;
+        let left_can = !last && can_split(ls.1 - ls.0, depth);
+        let right_can = !last && can_split(rs.1 - rs.0, depth);
         let parent = leaf.hist.expect("splittable leaf keeps its histogram");
         let (lh, rh) = if left_can || right_can {
             let mut parent = parent;
             let left_smaller = ls.1 - ls.0 <= rs.1 - rs.0;
             let (s0, s1) = if left_smaller { ls } else { rs };
-            let (small, _) = build_hist(b, gh, &rows[s0..s1], &mut pool);
+            let (small, _) = build_hist(b, gh, &rows[s0..s1], &mut pool, &mut ordered);
             for (a, s) in parent.iter_mut().zip(&small) {
                 a[0] -= s[0];
                 a[1] -= s[1];
