@@ -224,7 +224,8 @@ impl Demo<'_> {
         Ok(())
     }
 
-    fn monitor(&self, sim_config: &SimConfig) -> anyhow::Result<()> {
+    /// Monitors the model across the incident; returns what moved, in a sentence.
+    fn monitor(&self, sim_config: &SimConfig) -> anyhow::Result<String> {
         erosion_io::outln!("== 10. monitor: the model's inputs and score two weeks before the incident and seven weeks after it");
         let incident =
             sim_config.start + chrono::Days::new(u64::from(sim_config.incident_day.unwrap_or(0)));
@@ -294,7 +295,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
     demo.forecast(&sim_config)?;
     demo.export()?;
     let (scored, excluded) = demo.score()?;
-    demo.monitor(&sim_config)?;
+    let drift = demo.monitor(&sim_config)?;
     let out = &a.out;
     let report = out.join("report.html");
     let page = index_page(&IndexFacts {
@@ -306,6 +307,7 @@ pub fn run(a: &DemoArgs, quiet: bool) -> anyhow::Result<()> {
         population: config.population_rule(),
         scored,
         excluded,
+        drift: Some(drift),
         out,
     });
     erosion_io::atomic_write(&report, |f| {
@@ -327,6 +329,8 @@ struct IndexFacts<'a> {
     population: String,
     scored: usize,
     excluded: Vec<String>,
+    /// The monitor step's comparison across the incident.
+    drift: Option<String>,
     out: &'a std::path::Path,
 }
 
@@ -405,12 +409,17 @@ fn verdict_box(f: &IndexFacts, alerts: usize) -> String {
          <li><b>Fairness:</b> {fairness} (<a href=\"audit/report.html\">the audit</a>).</li>\
          <li><b>Trust metrics:</b> {alerts} forecast alert(s) after the simulated incident.</li>\
          <li><b>Tonight:</b> {} customers scored; {} not scored, each listed with the reason.</li>\
-         </ul></div>",
+         {drift}</ul></div>",
         f.scored,
         f.excluded
             .iter()
             .filter_map(|e| e.split(' ').next()?.parse::<usize>().ok())
-            .sum::<usize>()
+            .sum::<usize>(),
+        drift = f.drift.as_ref().map_or(String::new(), |d| format!(
+            "<li><b>Drift:</b> {} (<a href=\"monitor_before/report.html\">before</a>, \
+             <a href=\"monitor_after/report.html\">after</a>).</li>",
+            escape(d)
+        ))
     )
 }
 
@@ -477,6 +486,11 @@ never saw: metrics with 95 % intervals, disparities, plots and an equal-opportun
 <h2>4. Nightly scoring</h2>
 <p><a href="scores.csv">scores.csv</a>: {scored} customers scored with trust score, band, top reasons and
 recommended action; <a href="exclusions.csv">exclusions.csv</a>: not scored ({excluded}).</p>
+<h2>5. Monitoring across the incident</h2>
+<p>The model's inputs and score against its training reference, by region, two weeks before the
+incident (<a href="monitor_before/report.html">page</a>, <a href="monitor_before/alerts.json">alerts</a>)
+and seven weeks after it (<a href="monitor_after/report.html">page</a>,
+<a href="monitor_after/alerts.json">alerts</a>).</p>
 </body></html>
 "#,
         verdict = verdict_box(f, n_alerts),
@@ -542,6 +556,7 @@ mod tests {
             population: "customers still here".into(),
             scored: 2723,
             excluded: vec!["763 cancelled".into(), "1514 lapsed".into()],
+            drift: Some("0 alert(s) two weeks before the incident, 5 seven weeks after".into()),
             out: dir.path(),
         };
         let html = verdict_box(&facts, 5);
@@ -551,6 +566,7 @@ mod tests {
             "2 difference(s) between groups unlikely to be chance, the first: The model flags A",
             "5 forecast alert(s)",
             "2723 customers scored; 2277 not scored",
+            "<b>Drift:</b> 0 alert(s) two weeks before the incident, 5 seven weeks after",
         ] {
             assert!(html.contains(needle), "{needle}: {html}");
         }

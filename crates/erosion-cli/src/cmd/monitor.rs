@@ -156,8 +156,8 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<()> {
 /// (`incident`, YYYY-MM-DD) and seven weeks after it, each against the training reference of
 /// the bundle `model`, by region, into `out/monitor_before` and `out/monitor_after`; then what
 /// alerts after the incident that did not before, and the share of customers at or above the
-/// action threshold on both nights.
-pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyhow::Result<()> {
+/// action threshold on both nights. Returns that comparison as a sentence.
+pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyhow::Result<String> {
     use erosion_core::time::{format_date, parse_date, DAY_MS};
     let day = parse_date(incident)
         .ok_or_else(|| Error::usage(format!("incident date {incident:?} is not YYYY-MM-DD")))?;
@@ -203,8 +203,8 @@ pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyho
             .and_then(|d| d.action.as_ref())
             .map_or("-".to_string(), |x| format!("{:.1} %", 100.0 * x.share))
     };
-    erosion_io::outln!(
-        "   across the incident: {} alert(s) before, {} after; at or above the action threshold {} before, {} after; new after it: {}",
+    let sentence = format!(
+        "{} alert(s) two weeks before the incident, {} seven weeks after; at or above the action threshold {} before, {} after; new after it: {}",
         nights[0].1.len(),
         nights[1].1.len(),
         share(&nights[0].0),
@@ -215,7 +215,8 @@ pub fn demo_step(out: &Path, model: &Path, data: &Path, incident: &str) -> anyho
             new.join(", ")
         }
     );
-    Ok(())
+    erosion_io::outln!("   across the incident: {sentence}");
+    Ok(sentence)
 }
 
 fn print_summary(m: &Monitored) {
