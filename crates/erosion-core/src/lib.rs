@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod model;
+pub mod stats;
 pub mod time;
 pub mod timings;
 pub mod vocabulary;

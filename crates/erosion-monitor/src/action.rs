@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use erosion_fairness::stats::normal_cdf;
+use erosion_core::stats::normal_cdf;
 
 use crate::reference::{Distribution, InputReference};
 
