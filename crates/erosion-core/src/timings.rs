@@ -19,3 +19,17 @@ pub fn timing(what: impl std::fmt::Display, since: Instant) {
         eprintln!("[timing] {what}: {:.3} s", since.elapsed().as_secs_f64());
     }
 }
+
+/// CPU seconds (user + system, all threads) this process has used so far, from
+/// `/proc/self/stat` (Linux; NaN elsewhere): less sensitive than wall time to other load on a
+/// shared machine. For benchmarks and examples.
+pub fn cpu_seconds() -> f64 {
+    let read = || -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let after = &stat[stat.rfind(')')? + 2..];
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0)
+    };
+    read().unwrap_or(f64::NAN)
+}

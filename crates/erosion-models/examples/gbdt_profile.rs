@@ -10,22 +10,11 @@
 //!
 //! `DIR` holds `x.f64` (column-major little-endian f64, `n * p` values) and `y.u8` (`n` labels).
 
+use erosion_core::timings::cpu_seconds;
 use std::time::Instant;
 
 use erosion_models::metrics::roc_auc;
 use erosion_models::{FeatureMatrix, Gbdt, GbdtParams, Learner};
-
-/// CPU seconds (user + system, all threads) this process has used so far, from `/proc/self/stat`.
-fn cpu_seconds() -> f64 {
-    let read = || -> Option<f64> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let after = &stat[stat.rfind(')')? + 2..];
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / 100.0)
-    };
-    read().unwrap_or(f64::NAN)
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

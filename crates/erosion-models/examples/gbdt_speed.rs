@@ -16,6 +16,7 @@
 //! "predict" is `predict_raw` on the test rows; loading the files is not timed. Prints one JSON
 //! line per run and a summary line (medians).
 
+use erosion_core::timings::cpu_seconds;
 use std::time::Instant;
 
 use erosion_models::metrics::roc_auc;
@@ -35,19 +36,6 @@ fn read(dir: &str, name: &str) -> (FeatureMatrix, Vec<u8>) {
         .map(|j| erosion_models::ColumnMeta::numeric(format!("x{j}")))
         .collect();
     (FeatureMatrix::new(y.len(), names, data).expect("matrix"), y)
-}
-
-/// CPU seconds (user + system, all threads) this process has used so far, from `/proc/self/stat`
-/// (Linux; NaN elsewhere). Less sensitive than wall time to other load on a shared machine.
-fn cpu_seconds() -> f64 {
-    let read = || -> Option<f64> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let after = &stat[stat.rfind(')')? + 2..];
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / 100.0)
-    };
-    read().unwrap_or(f64::NAN)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
