@@ -1010,12 +1010,22 @@ def _alerted_inputs(alerts_json: Path) -> set:
             and a["input"] != "erosion_probability"}
 
 
+CONSENT_WORDS = ("consent", "privacy", "data_access", "unsubscribed", "trust_credibility")
+
+
+def _is_consent(alert: str) -> bool:
+    """An alert (`input:statistic`) on a consent or privacy input: consent state, privacy
+    complaints, data access requests, unsubscribing, and the credibility index built on them."""
+    return any(w in alert.split(":")[0] for w in CONSENT_WORDS)
+
+
 def _detection_rows(det: dict) -> list:
     rows = []
     q = det["quiet_halves"]
     rows.append([det["seed"], "quiet night, other half", len(q["alerts"]), "", f"{q['score_psi']:.4f}", f"{q['score_ks']:.4f}",
                  f"{100 * q['action_share']:.2f} % vs {100 * q['action_reference_share']:.2f} % (p {q['action_p_value']:.2g})",
-                 "yes" if any(a.startswith("erosion_probability") for a in q["alerts"]) else "no", ""])
+                 "yes" if any(a.startswith("erosion_probability") for a in q["alerts"]) else "no",
+                 ", ".join(a for a in q["alerts"] if _is_consent(a)), ""])
     for date in ("2024-07-15", "2024-08-15", "2024-09-01"):
         x = det[date]
         for tag in ("incident", "control"):
@@ -1025,6 +1035,7 @@ def _detection_rows(det: dict) -> list:
                          f"{100 * n['action_share']:.2f} % vs {100 * n['action_reference_share']:.2f} % "
                          f"({n['action_relative_change']:+.0%}, p {n['action_p_value']:.2g})",
                          "yes" if any(a.startswith("erosion_probability") for a in n["alerts"]) else "no",
+                         ", ".join(a for a in n["alerts"] if _is_consent(a)),
                          ", ".join(x["incident_only"]) if tag == "incident" else ""])
     return rows
 
@@ -1161,7 +1172,8 @@ def sec_monitor(c: SCtx) -> dict:
                        f"erosion only: {', '.join(sorted(er - ev)) or 'none'}. Evidently's per-column tests at this "
                        f"size are {', '.join((full.get('result') or {}).get('methods', []))} against its 0.1 threshold; "
                        "erosion's are PSI above 0.2 plus its no-drift expectation with a significant KS, KS ≥ 0.1 at a "
-                       "Bonferroni-corrected p < 0.01, or a missing share moved by 0.1.")
+                       "Bonferroni-corrected p < 0.01, a share away from an input's usual value changed by a fifth "
+                       "at the same level, or a missing share moved by 0.1.")
     if sm.get("n") and full["timing"]["rc"] == 0:
         v.append(verdict("Evidently's data-drift report on the same 1M-row tables, side by side", True,
                          f"erosion monitor {fmt_s(sm['median_s'])} s / {sm['peak_mb']:.0f} MiB, Evidently "
@@ -1180,11 +1192,15 @@ def sec_monitor(c: SCtx) -> dict:
             flagged = all("erosion_probability:action_share" in a for a in after)
             late = [det[x]["incident_only"] for x in ("2024-08-15", "2024-09-01")]
             engagement = [sorted({a.split(":")[0] for a in x if not a.startswith("erosion_probability")}) for x in late]
-            consent = [[a for a in x if "consent" in a] for x in late]
+            consent = [[a for a in x if _is_consent(a)] for x in late]
+            in_control = sorted({a for x in ("2024-08-15", "2024-09-01") for a in det[x]["control"]["alerts"]
+                                 if _is_consent(a)})
             v.append(verdict(f"detection, seed {seed}: inputs the incident moves flagged (not in the control) at 8 and 10 weeks",
                              all(engagement), "; ".join(", ".join(x) or "none" for x in engagement)))
-            v.append(verdict(f"detection, seed {seed}: a consent input flagged (not in the control) at 8 and 10 weeks",
-                             all(consent), "; ".join(", ".join(x) or "none" for x in consent)))
+            v.append(verdict(f"detection, seed {seed}: consent and privacy inputs flagged (not in the control) at 8 and 10 weeks",
+                             all(consent), "; ".join(", ".join(x) or "none" for x in consent)
+                             + f"; flagged in the control too (opt-outs and totals accumulate without the incident): "
+                             f"{', '.join(in_control) or 'none'}"))
             v.append(verdict(f"detection, seed {seed}: the quiet night's two halves flag nothing", quiet,
                              f"{len(det['quiet_halves']['alerts'])} alerts"))
             v.append(verdict(f"detection, seed {seed}: the score flagged 8 and 10 weeks after the incident", flagged,
@@ -1198,7 +1214,7 @@ def sec_monitor(c: SCtx) -> dict:
                                   "night 2024-03-01; each night also simulated without the incident (the control).",
                        "columns": ["seed", "night", "alerts", "erosion rate (truth)", "score PSI", "score KS",
                                    "share at or above the action threshold vs reference", "score flagged",
-                                   "alerts only with the incident"], "rows": det_rows})
+                                   "consent and privacy alerts", "alerts only with the incident"], "rows": det_rows})
     return {"tables": tables, "verdicts": v, "raw": {"monitor": mon, "stats": stats, "check": chk_t, "realised": real}}
 
 

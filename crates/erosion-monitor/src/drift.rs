@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::ks::{KsCounts, KsTest};
 use crate::reference::{category_counts, CategoryShare, Distribution, InputReference, Values};
 use crate::stats::{bin_of, jensen_shannon, psi, shares};
+use crate::usual::{usual_value_share, UsualValueShare};
 
 /// Bucket name of categories outside the reference's list.
 pub const OTHER_BUCKET: &str = "(other)";
@@ -55,6 +56,10 @@ pub struct InputDrift {
     pub jensen_shannon: Option<f64>,
     /// Kolmogorov–Smirnov against the reference's sample (numeric columns).
     pub ks: Option<KsTest>,
+    /// The share away from the input's usual value, tonight against the reference's (numeric
+    /// inputs where one value holds at least half of the reference, see [`crate::usual`]).
+    #[serde(default)]
+    pub usual_value: Option<UsualValueShare>,
     /// Shares per bucket, reference order.
     pub buckets: Vec<BucketShare>,
     /// Tonight's categories outside the reference's list, most frequent first (at most 10).
@@ -171,6 +176,7 @@ fn compare_numeric(reference: &InputReference, values: &[f64]) -> InputDrift {
         psi_expected_without_drift: null,
         jensen_shannon: js,
         ks,
+        usual_value: usual_value_share(reference, values),
         buckets: (0..counts.len())
             .map(|i| BucketShare {
                 bucket: label(edges, i),
@@ -232,6 +238,7 @@ fn compare_categorical(reference: &InputReference, values: &[Option<String>]) ->
         psi_expected_without_drift: null,
         jensen_shannon: js,
         ks: None,
+        usual_value: None,
         buckets,
         unseen_categories: unseen
             .into_iter()
@@ -252,7 +259,10 @@ fn compare_categorical(reference: &InputReference, values: &[Option<String>]) ->
 /// significant, so that sampling noise in a small segment's bins does not alarm. The share of
 /// customers at or above the action threshold alerts when it differs from the reference's by a
 /// two-proportion z-test significant at the same corrected level *and* by at least a fifth of
-/// the reference's share (capacity planned for 10 % that must serve 12 %).
+/// the reference's share (capacity planned for 10 % that must serve 12 %). The share of
+/// customers away from an input's usual value (see [`crate::usual`]) alerts by the same rule:
+/// significant at the corrected level and at least a fifth more (or less) than the
+/// reference's share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// PSI above this (plus the no-drift expectation) is an alert.
@@ -269,6 +279,10 @@ pub struct Thresholds {
     /// alert (`|share / reference share - 1|`).
     #[serde(default = "default_action_share_change")]
     pub action_share_change: f64,
+    /// Smallest relative change of the share away from an input's usual value that is an
+    /// alert (`|share / reference share - 1|`).
+    #[serde(default = "default_action_share_change")]
+    pub usual_share_change: f64,
 }
 
 fn default_action_share_change() -> f64 {
@@ -284,6 +298,7 @@ impl Default for Thresholds {
             missing_change: 0.1,
             min_rows: 100,
             action_share_change: default_action_share_change(),
+            usual_share_change: default_action_share_change(),
         }
     }
 }
@@ -295,15 +310,16 @@ pub struct Alert {
     pub scope: String,
     /// Input column, or the score.
     pub input: String,
-    /// `psi`, `ks`, `missing_share` or `action_share`.
+    /// `psi`, `ks`, `missing_share`, `usual_share` or `action_share`.
     pub statistic: String,
-    /// Its value (for `missing_share`, the change; for `action_share`, the relative change of
-    /// the share at or above the action threshold).
+    /// Its value (for `missing_share`, the change; for `usual_share`, the relative change of
+    /// the share away from the usual value; for `action_share`, the relative change of the
+    /// share at or above the action threshold).
     pub value: f64,
     /// The threshold it crossed (for `ks`, the minimum statistic; the corrected level is in
     /// `p_value_threshold`).
     pub threshold: f64,
-    /// KS p-value, when the statistic is `ks`.
+    /// The test's p-value, when the statistic is `ks`, `usual_share` or `action_share`.
     pub p_value: Option<f64>,
     /// The Bonferroni-corrected level the p-value was compared with.
     pub p_value_threshold: Option<f64>,
@@ -361,6 +377,17 @@ pub fn alerts_for(scope: &str, d: &InputDrift, t: &Thresholds, tests: usize) -> 
                 k.statistic,
                 t.ks_min_statistic,
                 Some(k.p_value),
+            ));
+        }
+    }
+    if let Some(u) = &d.usual_value {
+        let change = u.relative_change.unwrap_or(0.0);
+        if u.p_value < level && change.abs() >= t.usual_share_change {
+            out.push(alert(
+                "usual_share",
+                change,
+                t.usual_share_change,
+                Some(u.p_value),
             ));
         }
     }

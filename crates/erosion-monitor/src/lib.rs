@@ -15,6 +15,10 @@
 //! - [`action_share`] and [`action_alert`]: the share of customers at or above the action
 //!   threshold tonight against the reference's, by a two-proportion z-test with a minimum
 //!   relative change (the score-side check a nightly owner plans capacity on);
+//! - [`usual_value_share`]: for inputs where most customers hold one value (0 complaints, not
+//!   opted out), the share away from it tonight against the reference's, by the same test and
+//!   rule as the action share: the shift a consent banner or a breach makes, which KS's minimum
+//!   effect size cannot see on a rare event;
 //! - [`expected_performance`]: ROC-AUC, Brier and the decision at the action threshold that
 //!   calibrated probabilities promise before labels arrive (NannyML's CBPE);
 //! - [`movement`]: band transitions and changed top reasons between two nights' scores.
@@ -36,6 +40,7 @@ pub mod ks;
 pub mod movement;
 pub mod reference;
 pub mod stats;
+pub mod usual;
 
 pub use action::{action_share, two_proportion_z, ActionShare};
 pub use drift::{
@@ -49,3 +54,4 @@ pub use reference::{
     CategoryShare, Column, Distribution, InputReference, Reference, ReferenceOptions, Values,
     SCORE_NAME,
 };
+pub use usual::{usual_value_share, UsualValueShare, USUAL_SHARE};

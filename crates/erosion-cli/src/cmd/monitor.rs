@@ -86,6 +86,11 @@ pub struct MonitorArgs {
     /// is also significant at the corrected level.
     #[arg(long, default_value_t = 0.2, value_name = "X")]
     pub action_share_change: f64,
+    /// Smallest relative change of the share of customers away from an input's usual value
+    /// (the value at least half the training rows hold: 0 complaints, not opted out) that is an
+    /// alert, when a two-proportion z-test is also significant at the corrected level.
+    #[arg(long, default_value_t = 0.2, value_name = "X")]
+    pub usual_share_change: f64,
 }
 
 /// The run found alerts and `--fail-on-alert` asks for exit code 3.
@@ -112,6 +117,7 @@ fn thresholds(a: &MonitorArgs) -> Thresholds {
         missing_change: a.missing_change,
         min_rows: a.min_rows,
         action_share_change: a.action_share_change,
+        usual_share_change: a.usual_share_change,
     }
 }
 

@@ -234,8 +234,8 @@ pub struct MonitorReport {
     pub score_reference: String,
     /// Thresholds in force.
     pub thresholds: Thresholds,
-    /// Tests in the run, the Bonferroni divisor: each KS test and each scope's action-share
-    /// test.
+    /// Tests in the run, the Bonferroni divisor: each KS test, each usual-value share test and
+    /// each scope's action-share test.
     pub ks_tests: usize,
     /// Alerts raised.
     pub alerts: usize,
@@ -405,8 +405,15 @@ pub fn monitor(r: &MonitorRequest) -> Result<Monitored, Failure> {
         .iter()
         .filter(|c| matches!(c.values, RawValues::Number(_)))
         .count();
-    // Per scope: a KS test per numeric input, and the score's KS and action-share tests.
-    let tests = (numeric + 2 * usize::from(reference.score.is_some())) * drift.len();
+    // Per scope: a KS test per numeric input, a share test per input with a usual value, and
+    // the score's KS and action-share tests (and its usual-value test, if it has a usual value).
+    let usual = reference
+        .inputs
+        .iter()
+        .chain(&reference.score)
+        .filter(|i| i.usual_value().is_some())
+        .count();
+    let tests = (numeric + usual + 2 * usize::from(reference.score.is_some())) * drift.len();
     let t = r.thresholds.clone();
     let alerts = collect_alerts(&drift, &t, tests, &bundle.model);
     erosion_io::timing(

@@ -143,10 +143,10 @@ fn alerts_table(alerts: &[Alert]) -> String {
 }
 
 fn drift_table(r: &MonitorReport) -> String {
-    let mut h = String::from("<table><tr><th>input</th><th>kind</th><th>PSI</th><th>PSI without drift</th><th>KS</th><th>KS p-value</th><th>JS distance</th><th>missing (train → tonight)</th></tr>");
+    let mut h = String::from("<table><tr><th>input</th><th>kind</th><th>PSI</th><th>PSI without drift</th><th>KS</th><th>KS p-value</th><th>JS distance</th><th>away from the usual value (train → tonight)</th><th>missing (train → tonight)</th></tr>");
     for d in moved_most(r) {
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3} → {:.3}</td></tr>",
+            "<tr><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3} → {:.3}</td></tr>",
             esc(&d.input),
             d.kind,
             num(d.psi),
@@ -154,6 +154,10 @@ fn drift_table(r: &MonitorReport) -> String {
             num(d.ks.map(|k| k.statistic)),
             d.ks.map_or("-".into(), |k| format!("{:.2e}", k.p_value)),
             num(d.jensen_shannon),
+            d.usual_value.as_ref().map_or("-".into(), |u| format!(
+                "≠ {}: {:.3} → {:.3} (p {:.2e})",
+                u.usual_value, u.reference_share, u.share, u.p_value
+            )),
             d.missing_share_reference,
             d.missing_share
         ));
