@@ -78,22 +78,14 @@ pub fn owa(smape: f64, mase: f64, naive2_smape: f64, naive2_mase: f64) -> f64 {
     0.5 * (smape / naive2_smape + mase / naive2_mase)
 }
 
-/// Standard normal cumulative distribution (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
+/// Standard normal cumulative distribution ([`erosion_core::stats::normal_cdf`], the one the
+/// audit and the monitor use), with a NaN `z` (an alert level on a zero-width interval) read
+/// as even odds.
 pub fn normal_cdf(z: f64) -> f64 {
     if z.is_nan() {
-        return 0.5;
-    }
-    let x = z.abs() / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erf = 1.0 - poly * (-x * x).exp();
-    if z >= 0.0 {
-        0.5 * (1.0 + erf)
+        0.5
     } else {
-        0.5 * (1.0 - erf)
+        erosion_core::stats::normal_cdf(z)
     }
 }
 
@@ -108,7 +100,8 @@ mod tests {
         // scale: mean |diff| of [1,3,2] = (2+1)/2 = 1.5; MAE 3
         assert!((mase(&[1.0, 3.0, 2.0], &[5.0], &[2.0], 1) - 2.0).abs() < 1e-12);
         assert_eq!(mase(&[2.0, 2.0], &[2.0], &[2.0], 1), 0.0);
-        assert!((normal_cdf(1.959_963_985) - 0.975).abs() < 1e-6);
-        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
+        assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 1e-14);
+        assert!((normal_cdf(-1.0) - 0.158_655_253_931_457_05).abs() < 1e-14);
+        assert_eq!(normal_cdf(f64::NAN), 0.5);
     }
 }
