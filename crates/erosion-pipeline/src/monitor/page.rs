@@ -92,13 +92,13 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
     items.push(match alerts.first() {
         None => "<span class=pass>No alert</span> at the default thresholds.".into(),
         Some(a) => format!(
-            "<span class=fail>{} alert(s)</span>; the largest: {} in {} ({} {:.4}, threshold {:.4}).",
+            "<span class=fail>{} alert(s)</span>; the largest: {} in {} ({} {}, threshold {}).",
             alerts.len(),
             esc(&a.input),
             esc(&a.scope),
             esc(&a.statistic),
-            a.value,
-            a.threshold
+            value_text(a).0,
+            value_text(a).1
         ),
     });
     if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
@@ -121,6 +121,18 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
     format!("<div class=summary><ul>{lis}</ul></div>")
 }
 
+/// An alert's value and threshold as a reader takes them: a share's relative change in
+/// percent (`+629 %` against `±20 %`), other statistics as numbers.
+fn value_text(a: &Alert) -> (String, String) {
+    match a.statistic.as_str() {
+        "usual_share" | "action_share" => (
+            format!("{:+.0} %", 100.0 * a.value),
+            format!("±{:.0} %", 100.0 * a.threshold),
+        ),
+        _ => (format!("{:.4}", a.value), format!("{:.4}", a.threshold)),
+    }
+}
+
 fn alerts_table(alerts: &[Alert]) -> String {
     if alerts.is_empty() {
         return "<p>None.</p>".into();
@@ -128,12 +140,12 @@ fn alerts_table(alerts: &[Alert]) -> String {
     let mut h = String::from("<table><tr><th>input</th><th>scope</th><th>statistic</th><th>value</th><th>threshold</th><th>p-value</th><th>rows</th><th>importance</th></tr>");
     for a in alerts.iter().take(50) {
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&a.input),
             esc(&a.scope),
             esc(&a.statistic),
-            a.value,
-            a.threshold,
+            value_text(a).0,
+            value_text(a).1,
             a.p_value.map_or("-".into(), |p| format!("{p:.2e}")),
             a.rows,
             num(a.importance)
