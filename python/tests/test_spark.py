@@ -1,5 +1,6 @@
-"""The Spark example on local Spark (``local[2]``) against ``erosion-score`` on the same night:
-the same customers in each output, probabilities bit for bit."""
+"""Both Spark examples on local Spark (``local[2]``) against ``erosion-score`` on the same night:
+the same customers in each output, probabilities bit for bit (the package) or within 1e-9 (ONNX
+Runtime)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
 import spark_nightly  # noqa: E402
+import spark_onnx  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def spark():
     s = spark_nightly.session("local[2]")
     s.sparkContext.setLogLevel("ERROR")
     # the workers unpickle the examples' functions by module name
-    for example in ("spark_nightly.py",):
+    for example in ("spark_nightly.py", "spark_onnx.py"):
         s.sparkContext.addPyFile(str(EXAMPLES / example))
     yield s
     s.stop()
@@ -66,3 +68,26 @@ def test_the_nightly_job_in_spark_is_erosion_score(night, spark, tmp_path):
             assert {k: bits(v) for k, v in g.items()} == {k: bits(v) for k, v in w.items()}, column
         else:
             assert g == w, column
+
+
+def test_the_onnx_export_in_a_pandas_udf_agrees_to_1e_9(night, spark, tmp_path):
+    out = tmp_path / "cli.parquet"
+    ids = [l for l in night.suppress.read_text().splitlines()[2:] if l]
+    suppress_table = tmp_path / "suppress.parquet"
+    pq.write_table(pa.table({"customer_id": ids}), suppress_table)
+    erosion_score(night, out, "--suppress", night.suppress, features=True)
+    want = pq.read_table(out)
+    want_excl = pq.read_table(out.with_name("cli.exclusions.parquet"))
+
+    counts = spark_onnx.score_onnx(spark, onnx=str(night.onnx), features=str(night.features),
+                                   out=str(tmp_path / "onnx"), suppress=str(suppress_table))
+    got = pq.read_table(tmp_path / "onnx" / "scores")
+    got_excl = pq.read_table(tmp_path / "onnx" / "exclusions")
+
+    assert counts["scored"] == want.num_rows and counts["excluded"] == want_excl.num_rows
+    assert by_id(got_excl, "reason") == by_id(want_excl, "reason")
+    g, w = by_id(got, "erosion_probability"), by_id(want, "erosion_probability")
+    assert set(g) == set(w)
+    worst = max(abs(g[k] - w[k]) for k in w)
+    print(f"ONNX Runtime against erosion-score: {len(w)} customers, max |diff| {worst:.3e}")
+    assert worst <= 1e-9
