@@ -2,7 +2,7 @@
 
 The binaries are ``$EROSION_BIN_DIR/erosion`` and ``erosion-score`` (default: the repository's
 ``target/debug``, which ``cargo test --workspace`` builds; ``.ci/run`` runs these tests after it).
-The data: ``erosion simulate`` (2,000 customers, two years), a feature table at two cutoffs to
+The data: ``erosion simulate`` (3,000 customers, two years), a feature table at two cutoffs to
 train a GBDT on, the bundle, its ONNX export, a feature table at the scoring date and a
 suppression list. Made once per session in a temporary directory.
 """
@@ -18,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2025-10-01"
-CUSTOMERS = int(os.environ.get("EROSION_PY_TEST_CUSTOMERS", "2000"))
+CUSTOMERS = int(os.environ.get("EROSION_PY_TEST_CUSTOMERS", "3000"))
 
 
 def bin_path(name: str) -> Path:
