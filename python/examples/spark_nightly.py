@@ -118,6 +118,9 @@ def nightly(spark: SparkSession, *, model: str, events: str, customers: str, as_
     """Scores the night and writes ``out/scores`` and ``out/exclusions`` (Parquet). Returns the
     counts: input customers, scored, excluded per reason."""
     bundle = erosion.load_bundle(model)  # a bad bundle stops the job here, before any task
+    if __name__ != "__main__":
+        # imported (a notebook, a test): the workers unpickle this module's functions by name
+        spark.sparkContext.addPyFile(__file__)
     ev = spark.read.parquet(events)
     cu = spark.read.parquet(customers)
     types = ev.groupBy("event_type").count().collect()

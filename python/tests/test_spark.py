@@ -29,9 +29,6 @@ def spark():
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     s = spark_nightly.session("local[2]")
     s.sparkContext.setLogLevel("ERROR")
-    # the workers unpickle the examples' functions by module name
-    for example in ("spark_nightly.py", "spark_onnx.py"):
-        s.sparkContext.addPyFile(str(EXAMPLES / example))
     yield s
     s.stop()
 
