@@ -175,6 +175,7 @@ pub fn as_of_ms(s: &str) -> Result<i64, Error> {
 
 /// An input already in memory, what [`score_loaded`] scores: [`run`] loads its files into one,
 /// the Python package (`python/`) converts Arrow tables into one.
+#[allow(clippy::large_enum_variant)] // one value per run, built once and moved into the run
 pub enum Loaded {
     /// Raw histories, loaded by `erosion_io::load_events` / `load_customers` (or their
     /// `*_from_frame` twins, which check the same things).
