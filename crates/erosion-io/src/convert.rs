@@ -228,11 +228,37 @@ fn booleans(col: &Column, path: &Path) -> Result<Vec<Option<bool>>> {
 /// reports): the first score out of range, value that is infinite or absurdly large, or
 /// timestamp in the future is [`Error::BadValue`] naming the file, the column and the row.
 pub fn load_events(path: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
-    let latest = match opts.latest_allowed {
-        Some(t) => t,
-        None => crate::latest_allowed_now()?,
-    };
+    let latest = latest_allowed(opts)?;
     let log = load_events_unchecked(path, opts)?;
+    check_events(log, path, opts, latest)
+}
+
+/// The events of a frame already in memory (an Arrow table handed over by Python, a Spark
+/// partition), converted and checked exactly as [`load_events`] converts and checks a file's:
+/// the same columns, the same checks, the same errors. `name` stands for the file in errors
+/// (a path when the frame was read from one, else a label such as `events`).
+pub fn events_from_frame(df: &DataFrame, name: &Path, opts: &EventLoadOptions) -> Result<EventLog> {
+    let latest = latest_allowed(opts)?;
+    let mut parts = LogParts::with_capacity(df.height());
+    parts.convert(df, name, opts)?;
+    check_events(parts.finish(), name, opts, latest)
+}
+
+fn latest_allowed(opts: &EventLoadOptions) -> Result<i64> {
+    match opts.latest_allowed {
+        Some(t) => Ok(t),
+        None => crate::latest_allowed_now(),
+    }
+}
+
+/// The log if every event passes [`crate::event_problems`], else the first problem as
+/// [`Error::BadValue`].
+fn check_events(
+    log: EventLog,
+    path: &Path,
+    opts: &EventLoadOptions,
+    latest: i64,
+) -> Result<EventLog> {
     if let Some(p) = crate::event_problems(&log, latest, 1).0.into_iter().next() {
         return Err(Error::BadValue {
             path: path.to_path_buf(),
@@ -624,7 +650,17 @@ impl LogParts {
 /// an optional signup date, every other column kept as a string attribute.
 pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Customers> {
     let df = read_table(path, &opts.read)?;
-    let id_col = column(&df, path, &opts.customer_id)?;
+    customers_from_frame(&df, path, opts)
+}
+
+/// The customers of a frame already in memory, converted and checked exactly as
+/// [`load_customers`] converts and checks a file's. `name` stands for the file in errors.
+pub fn customers_from_frame(
+    df: &DataFrame,
+    path: &Path,
+    opts: &CustomerLoadOptions,
+) -> Result<Customers> {
+    let id_col = column(df, path, &opts.customer_id)?;
     let ids_ca = as_strings(id_col, path)?;
     let mut seen: PlHashMap<&str, usize> = PlHashMap::with_capacity(df.height());
     let mut ids = Vec::with_capacity(df.height());
@@ -653,7 +689,7 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
         seen.insert(id, row);
         ids.push(id.to_string());
     }
-    let signup = match optional(&df, &opts.signup_date) {
+    let signup = match optional(df, &opts.signup_date) {
         Some(col) => {
             // Blanks are allowed (unknown signup); anything else must parse.
             let ca = if matches!(col.dtype(), DataType::Date | DataType::Datetime(_, _)) {

@@ -14,8 +14,8 @@ mod validate;
 mod write;
 
 pub use convert::{
-    customers_to_frame, events_to_frame, load_customers, load_events, timing, timings_enabled,
-    CustomerLoadOptions, EventColumns, EventLoadOptions,
+    customers_from_frame, customers_to_frame, events_from_frame, events_to_frame, load_customers,
+    load_events, timing, timings_enabled, CustomerLoadOptions, EventColumns, EventLoadOptions,
 };
 pub use paths::{refuse_overlap, resolved};
 pub use read::{read_table, Format, ReadOptions, Separator};

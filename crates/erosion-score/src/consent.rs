@@ -2,7 +2,7 @@
 //! information comes from, the refusal of input that carries none, and the record of it all
 //! that goes with the scores.
 
-use erosion_core::{Error, EventLog, EventType};
+use erosion_core::{Error, EventKind, EventLog, EventType};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -81,24 +81,66 @@ impl Rules<'_> {
 }
 
 /// The consent information of an event log, or what is missing (naming any type that looks
-/// like a consent type but is spelt otherwise).
+/// like a consent type but is spelt otherwise): [`in_type_counts`] of its types.
 pub fn in_events(log: &EventLog) -> Result<String, String> {
-    let n = log.consent_events();
+    let consent = [
+        EventType::OptIn,
+        EventType::OptOut,
+        EventType::ConsentWithdrawn,
+    ];
+    let mut known = [0u64; 3];
+    let mut custom = vec![0u64; log.custom_types.len()];
+    for k in &log.kind {
+        match *k {
+            EventKind::Known(t) => {
+                if let Some(i) = consent.iter().position(|&c| c == t) {
+                    known[i] += 1;
+                }
+            }
+            EventKind::Custom(i) => custom[i as usize] += 1,
+        }
+    }
+    let counts: Vec<(String, u64)> = consent
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .zip(known)
+        .chain(log.custom_types.iter().cloned().zip(custom))
+        .collect();
+    in_type_counts(&counts)
+}
+
+/// The consent information of events given as their types (as spelt in the data, matched by
+/// [`EventType::parse`] regardless of case and separators) with their counts, or what is
+/// missing, naming the types that look like a consent type but are spelt otherwise
+/// ([`EventType::resembling`]), in the order given. What [`in_events`] finds in a log, for a
+/// caller that holds only the counts of a whole night's types (the Spark example counts them
+/// across every partition, then passes the result to each as
+/// [`crate::run::Scope::whole_input_consent`]).
+pub fn in_type_counts(types: &[(String, u64)]) -> Result<String, String> {
+    let is_consent = |t: EventType| {
+        matches!(
+            t,
+            EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn
+        )
+    };
+    let n: u64 = types
+        .iter()
+        .filter(|(name, _)| EventType::parse(name).is_some_and(is_consent))
+        .map(|(_, k)| k)
+        .sum();
     if n > 0 {
         return Ok(format!(
             "{n} consent events (opt_in, opt_out, consent_withdrawn)"
         ));
     }
-    let near: Vec<String> = log
-        .lookalike_types()
-        .into_iter()
-        .filter(|l| {
-            matches!(
-                l.resembles,
-                EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn
-            )
+    let near: Vec<String> = types
+        .iter()
+        .filter(|(_, k)| *k > 0)
+        .filter_map(|(name, _)| {
+            EventType::resembling(name)
+                .filter(|&t| is_consent(t))
+                .map(|t| format!("{name:?} resembles {t}"))
         })
-        .map(|l| format!("{:?} resembles {}", l.name, l.resembles))
         .collect();
     let hint = if near.is_empty() {
         String::new()

@@ -100,6 +100,17 @@
 //! offset basis 0xcbf29ce484222325, prime 0x100000001b3), applied before any feature is computed,
 //! so the N partitions are disjoint and together are the whole, on any machine.
 //!
+//! # In memory ([`run::score_loaded`]: the Python package, Spark)
+//! [`run::run`] loads the files, calls [`run::score_loaded`] and commits what it returns; the
+//! Python package (`python/`) calls `score_loaded` on Arrow tables converted by the loaders' own
+//! code, so every rule above holds there unchanged. The one rule about a whole night, the
+//! refusal of input without consent information, is decided on the part given unless the caller
+//! checked the whole night first ([`consent::in_type_counts`] over the counts of its event
+//! types) and passes the result as [`run::Scope::whole_input_consent`]: a Spark bucket may hold
+//! no consent event while the night does. Every exclusion of a customer depends on that
+//! customer's own events only, so a part that holds all of each of its customers' events
+//! excludes exactly whom the whole run would.
+//!
 //! # Safety: one commit of a night's outputs ([`outputs`])
 //! Before any work, an output path equal to an input (`--model`, `--events`, `--customers`,
 //! `--features`, `--suppress`) or to another output (`--exclusions` equal to `--out`, by any

@@ -119,7 +119,9 @@ fn try_main(a: Args) -> Result<(), Failure> {
         erosion_io::outln!("actions: {}", list(&s.actions));
     }
     erosion_io::outln!("scores: {}", a.out.display());
-    erosion_io::outln!("exclusions: {}", s.exclusions_path.display());
+    if let Some(p) = &s.exclusions_path {
+        erosion_io::outln!("exclusions: {}", p.display());
+    }
     Ok(())
 }
 

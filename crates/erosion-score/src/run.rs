@@ -5,7 +5,7 @@ use crate::partition_of;
 use crate::policy::{ActionPolicy, Messaged, Phrases};
 use erosion_bundle::Bundle;
 use erosion_core::time::{format_date, parse_date, DAY_MS};
-use erosion_core::{Error, EventKind, EventLog, EventType};
+use erosion_core::{Customers, Error, EventKind, EventLog, EventType};
 use erosion_features::{catalogue, compute, Family};
 use erosion_frame::Table;
 use erosion_inference::{RawColumn, SourceGroups};
@@ -115,11 +115,11 @@ pub struct Summary {
     pub bands: Counts,
     /// Scored customers per recommended action, most frequent first.
     pub actions: Counts,
-    /// Where the exclusions went.
-    pub exclusions_path: PathBuf,
+    /// Where the exclusions went (`None` when scored in memory: [`score_loaded`]).
+    pub exclusions_path: Option<PathBuf>,
     /// The manifest written last ([`crate::outputs`]): trust the outputs only when it is present
-    /// and matches them.
-    pub manifest_path: PathBuf,
+    /// and matches them (`None` when scored in memory).
+    pub manifest_path: Option<PathBuf>,
     /// Where the consent decisions came from (also recorded with the scores).
     pub consent: ConsentReport,
     /// Warnings about the input (event types spelt almost like consent or other vocabulary
@@ -167,13 +167,68 @@ fn in_partition(id: &str, p: Option<(u32, u32)>) -> bool {
     p.is_none_or(|(i, n)| partition_of(id, n) == i)
 }
 
-fn date(s: &str) -> Result<i64, Error> {
+/// An as-of date (`YYYY-MM-DD`) as epoch milliseconds at its midnight UTC, or the usage error
+/// naming `--as-of`.
+pub fn as_of_ms(s: &str) -> Result<i64, Error> {
     parse_date(s).ok_or_else(|| Error::usage(format!("--as-of {s:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// An input already in memory, what [`score_loaded`] scores: [`run`] loads its files into one,
+/// the Python package (`python/`) converts Arrow tables into one.
+#[allow(clippy::large_enum_variant)] // one value per run, built once and moved into the run
+pub enum Loaded {
+    /// Raw histories, loaded by `erosion_io::load_events` / `load_customers` (or their
+    /// `*_from_frame` twins, which check the same things).
+    Raw {
+        /// The events.
+        events: EventLog,
+        /// The input customers.
+        customers: Customers,
+        /// Scoring date (`YYYY-MM-DD`).
+        as_of: String,
+        /// What errors and warnings name as the events' file.
+        name: PathBuf,
+    },
+    /// A ready feature table (its `path` is what errors name).
+    Features {
+        /// The table.
+        table: Table,
+        /// As-of date (`YYYY-MM-DD`) when the table has no `cutoff` column.
+        as_of: Option<String>,
+    },
+}
+
+/// Who is in scope and how consent is decided, whatever the input.
+#[derive(Debug, Clone, Default)]
+pub struct Scope<'a> {
+    /// Ids not to score.
+    pub suppress: Option<&'a SuppressList>,
+    /// The input already leaves out every customer who objected (`--consent-handled-upstream`).
+    pub consent_handled_upstream: bool,
+    /// `(I, N)`: only the customers of partition I of N.
+    pub partition: Option<(u32, u32)>,
+    /// The whole input's consent information, when the input scored here is a part of it that
+    /// was checked as a whole ([`consent::in_type_counts`]; a Spark partition may hold no consent
+    /// event while the night's input does): it replaces the part's own in the refusal of input
+    /// without consent information and in the run record. Every exclusion is still decided
+    /// from the part's own events, which hold all of each of its customers' events.
+    pub whole_input_consent: Option<String>,
+}
+
+/// A night scored in memory: the two tables [`run`] writes, its summary and its run record.
+pub struct Night {
+    /// The scores, ordered by customer id (columns in the crate docs).
+    pub scores: DataFrame,
+    /// The exclusions, `customer_id, reason`, ordered by customer id.
+    pub exclusions: DataFrame,
+    /// What the night did (no paths: nothing was written).
+    pub summary: Summary,
+    /// The run record (JSON) that goes with the scores under [`consent::RUN_NOTE_KEY`].
+    pub note: String,
 }
 
 /// Runs the whole job; writes the outputs only when every check passed, as one commit under a
 /// lock ([`crate::outputs`]).
-#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub fn run(o: &Options) -> Result<Summary, Failure> {
     let exclusions_path = o
         .exclusions
@@ -230,42 +285,138 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         .as_deref()
         .map(|p| consent::read_suppress(p, id_col))
         .transpose()?;
-    let rules = Rules {
+    let scope = Scope {
         suppress: suppress.as_ref(),
-        upstream: o.consent_handled_upstream,
+        consent_handled_upstream: o.consent_handled_upstream,
+        partition: o.partition,
+        whole_input_consent: None,
     };
     if let Some(note) = cost_note(&bundle) {
         erosion_io::errln!("{note}");
     }
-    let prep = match &o.source {
+    let input = load(&o.source)?;
+    // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
+    // precision (the probabilities equal `erosion evaluate`'s bit for bit).
+    let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
+    let mut night = score_loaded(&bundle, input, &scope, for_people)?;
+    night.summary.exclusions_path = Some(exclusions_path.clone());
+    night.summary.manifest_path = Some(manifest_path);
+    let t = Instant::now();
+    let mut staged =
+        crate::outputs::stage("exclusions", &exclusions_path, &mut night.exclusions, None)?;
+    staged.extend(crate::outputs::stage(
+        "scores",
+        &o.out,
+        &mut night.scores,
+        Some((consent::RUN_NOTE_KEY, &night.note)),
+    )?);
+    crate::outputs::commit(&o.out, &bundle.model_id, staged)?;
+    timing(format_args!("write outputs"), t);
+    Ok(night.summary)
+}
+
+/// Loads a run's input files: the as-of date is checked first, then the customers and the
+/// events (raw mode) or the feature table.
+fn load(source: &Source) -> Result<Loaded, Failure> {
+    let t = Instant::now();
+    let loaded = match source {
         Source::Raw {
             events,
             customers,
             as_of,
-        } => prepare_raw(
-            &bundle,
+        } => {
+            as_of_ms(as_of)?;
+            let customers = erosion_io::load_customers(customers, &Default::default())?;
+            timing(format_args!("load customers"), t);
+            Loaded::Raw {
+                events: erosion_io::load_events(events, &Default::default())?,
+                customers,
+                as_of: as_of.clone(),
+                name: events.clone(),
+            }
+        }
+        Source::Features { path, as_of } => {
+            if let Some(d) = as_of {
+                as_of_ms(d)?;
+            }
+            let table = Table::read(path)?;
+            timing(format_args!("read feature table"), t);
+            Loaded::Features {
+                table,
+                as_of: as_of.clone(),
+            }
+        }
+    };
+    Ok(loaded)
+}
+
+/// Scores an input already in memory: consent exclusions, the partition, features (raw mode),
+/// the model, reasons and actions, the counts check, and the two output tables (`for_people`:
+/// probabilities rounded to 4 decimals and trust scores to 1, as in a CSV). Writes nothing;
+/// [`run`] is this plus loading the files and one commit of the outputs, so a probability here
+/// is `erosion-score`'s bit for bit. The caller says [`cost_note`] before, when it has one.
+pub fn score_loaded(
+    bundle: &Bundle,
+    input: Loaded,
+    scope: &Scope,
+    for_people: bool,
+) -> Result<Night, Failure> {
+    let rules = Rules {
+        suppress: scope.suppress,
+        upstream: scope.consent_handled_upstream,
+    };
+    let t = Instant::now();
+    let prep = match input {
+        Loaded::Raw {
             events,
             customers,
-            date(as_of)?,
+            as_of,
+            name,
+        } => prepare_raw(
+            bundle,
+            events,
+            customers,
+            &name,
+            as_of_ms(&as_of)?,
             &rules,
-            o.partition,
+            scope,
         )?,
-        Source::Features { path, as_of } => {
+        Loaded::Features { table, as_of } => {
             let as_of = as_of
                 .as_deref()
-                .map(|s| date(s).map(|ms| ms.div_euclid(DAY_MS)))
+                .map(|s| as_of_ms(s).map(|ms| ms.div_euclid(DAY_MS)))
                 .transpose()?;
-            prepare_table(path, &bundle, as_of, &rules, o.partition)?
+            prepare_table(table, bundle, as_of, &rules, scope)?
         }
     };
     timing(format_args!("prepare inputs"), t);
     let t = Instant::now();
-    let scores = score(&bundle, &prep)?;
+    let scores = score(bundle, &prep)?;
     timing(format_args!("score"), t);
     let t = Instant::now();
+    let summary = summarise(bundle, &prep, &scores, scope)?;
+    timing(format_args!("check counts"), t);
+    let t = Instant::now();
+    let scores_df = scores_frame(bundle, &prep, &scores, for_people).map_err(internal)?;
+    let exclusions = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
+    timing(format_args!("output frames"), t);
+    let note = summary.consent.note(&bundle.model_id, &summary.warnings);
+    Ok(Night {
+        scores: scores_df,
+        exclusions,
+        summary,
+        note,
+    })
+}
 
-    // The invariant: every customer of the partition in exactly one output (ids are unique, so
-    // a customer is an index).
+/// The summary of a scored night, after the invariant is checked: every customer of the
+/// partition in exactly one output (ids are unique, so a customer is an index).
+fn summarise(
+    bundle: &Bundle,
+    prep: &Prepared,
+    scores: &Scores,
+    scope: &Scope,
+) -> Result<Summary, Failure> {
     let mut seen: Vec<u32> = prep
         .scored
         .iter()
@@ -285,12 +436,12 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     by_reason.sort();
     let consent = ConsentReport {
         input: prep.consent.clone(),
-        suppress: suppress.as_ref().map(|s| s.count(&prep.ids)),
-        handled_upstream: o.consent_handled_upstream,
+        suppress: scope.suppress.map(|s| s.count(&prep.ids)),
+        handled_upstream: scope.consent_handled_upstream,
     };
     let mut warnings = prep.warnings.clone();
     warnings.extend(consent.warning());
-    let (bands, actions) = band_and_action_counts(&bundle, &scores);
+    let (bands, actions) = band_and_action_counts(bundle, scores);
     if let Some(w) = capacity_warning(&bundle.model.thresholds, &bands) {
         erosion_io::errln!("{w}");
         warnings.push(w);
@@ -302,8 +453,8 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         excluded: by_reason,
         bands,
         actions,
-        exclusions_path: exclusions_path.clone(),
-        manifest_path,
+        exclusions_path: None,
+        manifest_path: None,
         consent,
         warnings,
     };
@@ -316,26 +467,6 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
             seen.len()
         )));
     }
-
-    timing(format_args!("check counts"), t);
-    let t = Instant::now();
-    // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
-    // precision (the probabilities equal `erosion evaluate`'s bit for bit).
-    let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
-    let mut out = scores_frame(&bundle, &prep, &scores, for_people).map_err(internal)?;
-    let mut exc = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
-    timing(format_args!("output frames"), t);
-    let t = Instant::now();
-    let note = summary.consent.note(&bundle.model_id, &summary.warnings);
-    let mut staged = crate::outputs::stage("exclusions", &exclusions_path, &mut exc, None)?;
-    staged.extend(crate::outputs::stage(
-        "scores",
-        &o.out,
-        &mut out,
-        Some((consent::RUN_NOTE_KEY, &note)),
-    )?);
-    crate::outputs::commit(&o.out, &bundle.model_id, staged)?;
-    timing(format_args!("write outputs"), t);
     Ok(summary)
 }
 
@@ -444,16 +575,14 @@ fn filter_log(mut log: EventLog, keep: &[bool]) -> EventLog {
 
 fn prepare_raw(
     bundle: &Bundle,
+    log: EventLog,
+    customers_t: Customers,
     events: &Path,
-    customers: &Path,
     as_of: i64,
     rules: &Rules,
-    partition: Option<(u32, u32)>,
+    scope: &Scope,
 ) -> Result<Prepared, Failure> {
-    let t = Instant::now();
-    let customers_t = erosion_io::load_customers(customers, &Default::default())?;
-    timing(format_args!("load customers"), t);
-    let log = erosion_io::load_events(events, &Default::default())?;
+    let partition = scope.partition;
     // Before any work: near misses of the vocabulary, then the refusal of a log without consent.
     let warnings: Vec<String> = log
         .lookalike_types()
@@ -463,7 +592,10 @@ fn prepare_raw(
     for w in &warnings {
         erosion_io::errln!("{w}");
     }
-    let found = consent::in_events(&log);
+    let found = match &scope.whole_input_consent {
+        Some(whole) => Ok(whole.clone()),
+        None => consent::in_events(&log),
+    };
     rules.require(&found, events)?;
     let t = Instant::now();
     let consent = consent_exclusions(&log, as_of);
@@ -564,16 +696,18 @@ fn prepare_raw(
 }
 
 fn prepare_table(
-    path: &Path,
+    table: Table,
     bundle: &Bundle,
     as_of: Option<i64>,
     rules: &Rules,
-    partition: Option<(u32, u32)>,
+    scope: &Scope,
 ) -> Result<Prepared, Failure> {
-    let t = Instant::now();
-    let table = Table::read(path)?;
-    timing(format_args!("read feature table"), t);
-    let found = consent::in_columns(|c| table.has(c));
+    let partition = scope.partition;
+    let path = table.path.as_path();
+    let found = match &scope.whole_input_consent {
+        Some(whole) => Ok(whole.clone()),
+        None => consent::in_columns(|c| table.has(c)),
+    };
     rules.require(&found, path)?;
     let t = Instant::now();
     let id_col = bundle.id_column.as_deref().unwrap_or("customer_id");
