@@ -5,13 +5,31 @@
 # Makes a virtualenv under target/ (target/pyenv, reused when it has the packages), installs the
 # test packages from PyPI and the package itself with `pip install ./python` (maturin builds the
 # Rust extension in release mode into python/target, incremental after the first time), then
-# runs pytest on local Spark (Java 17 on the path). It never skips: with no Python, no Java or no
-# package index it fails and says what is missing.
+# runs pytest on local Spark (Java 17: installed with apt-get when missing, as the browser check
+# installs Chromium). It never skips: with no Python, no Java or no package index it fails and
+# says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 command -v python3 >/dev/null || { echo "python tests: no python3 on the path" >&2; exit 1; }
-command -v java >/dev/null || { echo "python tests: no java on the path (PySpark needs Java 17)" >&2; exit 1; }
+if ! command -v java >/dev/null 2>&1; then
+  # PySpark needs a Java runtime: installed as tests/browser/run.sh installs Chromium (as root or
+  # through passwordless sudo, Debian's package); when it cannot, it fails and says so.
+  if [ "$(id -u)" = 0 ]; then as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then as_root=(sudo -n)
+  else
+    echo "python tests: no java on the path (PySpark needs Java 17) and this user cannot install" \
+         "it (not root, no passwordless sudo); install openjdk-17-jre-headless" >&2
+    exit 1
+  fi
+  command -v apt-get >/dev/null 2>&1 \
+    || { echo "python tests: no java on the path and no apt-get to install it with" >&2; exit 1; }
+  echo "installing openjdk-17-jre-headless (apt-get)"
+  "${as_root[@]}" apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq \
+         openjdk-17-jre-headless >/dev/null \
+    || { echo "python tests: apt-get could not install openjdk-17-jre-headless" >&2; exit 1; }
+fi
 
 venv=target/pyenv
 # pinned to the versions measured (docs/SCALE.md); onnxruntime and numpy as the ONNX parity test
