@@ -48,6 +48,46 @@ pub fn two_proportion_z(x1: f64, n1: f64, x2: f64, n2: f64) -> (f64, f64) {
     (z, (2.0 * normal_cdf(-z.abs())).min(1.0))
 }
 
+/// Tonight's share against a reference's: what both share checks (the action share and
+/// [`crate::usual`]) compute.
+pub(crate) struct ShareTest {
+    pub(crate) share: f64,
+    pub(crate) relative_change: Option<f64>,
+    pub(crate) z: f64,
+    pub(crate) p_value: f64,
+}
+
+/// `count` of tonight's `rows` against `reference_share` of `reference_rows` training rows: the
+/// share, its change relative to the reference's (`None` when that is 0) and
+/// [`two_proportion_z`].
+pub(crate) fn share_test(
+    count: usize,
+    rows: usize,
+    reference_share: f64,
+    reference_rows: usize,
+) -> ShareTest {
+    let share = count as f64 / rows as f64;
+    let n_ref = reference_rows as f64;
+    let (z, p_value) = two_proportion_z(count as f64, rows as f64, reference_share * n_ref, n_ref);
+    ShareTest {
+        share,
+        relative_change: (reference_share > 0.0).then(|| share / reference_share - 1.0),
+        z,
+        p_value,
+    }
+}
+
+/// The alert rule of both share checks: significant at the corrected `level` and a relative
+/// change of at least `min_change` either way.
+pub(crate) fn share_moved(
+    p_value: f64,
+    relative_change: Option<f64>,
+    level: f64,
+    min_change: f64,
+) -> bool {
+    p_value < level && relative_change.is_some_and(|c| c.abs() >= min_change)
+}
+
 /// Tonight's `scores` (calibrated probabilities; NaN ignored) at or above `threshold` against
 /// the score reference's share; `None` when the reference is not numeric, or either side has
 /// no score.
@@ -71,18 +111,15 @@ pub fn action_share(
     let reference_share =
         (sample.len() - sample.partition_point(|&v| v < threshold)) as f64 / sample.len() as f64;
     let flagged = scores.iter().filter(|&&v| v >= threshold).count();
-    let share = flagged as f64 / rows as f64;
-    let n_ref = *sampled_from as f64;
-    let (z, p_value) =
-        two_proportion_z(flagged as f64, rows as f64, reference_share * n_ref, n_ref);
+    let t = share_test(flagged, rows, reference_share, *sampled_from);
     Some(ActionShare {
         threshold,
         reference_share,
         reference_rows: *sampled_from,
-        share,
+        share: t.share,
         rows,
-        relative_change: (reference_share > 0.0).then(|| share / reference_share - 1.0),
-        z,
-        p_value,
+        relative_change: t.relative_change,
+        z: t.z,
+        p_value: t.p_value,
     })
 }

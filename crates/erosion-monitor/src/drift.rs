@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::share_moved;
 use crate::ks::{KsCounts, KsTest};
 use crate::reference::{category_counts, CategoryShare, Distribution, InputReference, Values};
 use crate::stats::{bin_of, jensen_shannon, psi, shares};
@@ -331,6 +332,23 @@ pub struct Alert {
     pub importance: Option<f64>,
 }
 
+impl Alert {
+    /// Its value and threshold as a reader takes them: a share's relative change in percent
+    /// (`+629 %` against `±20 %`), other statistics as numbers to four decimals.
+    pub fn value_text(&self) -> (String, String) {
+        match self.statistic.as_str() {
+            "usual_share" | "action_share" => (
+                format!("{:+.0} %", 100.0 * self.value),
+                format!("±{:.0} %", 100.0 * self.threshold),
+            ),
+            _ => (
+                format!("{:.4}", self.value),
+                format!("{:.4}", self.threshold),
+            ),
+        }
+    }
+}
+
 /// The KS test of `d` is significant at the corrected level.
 fn ks_significant(d: &InputDrift, level: f64) -> bool {
     d.ks.is_some_and(|k| k.p_value < level)
@@ -382,7 +400,7 @@ pub fn alerts_for(scope: &str, d: &InputDrift, t: &Thresholds, tests: usize) -> 
     }
     if let Some(u) = &d.usual_value {
         let change = u.relative_change.unwrap_or(0.0);
-        if u.p_value < level && change.abs() >= t.usual_share_change {
+        if share_moved(u.p_value, u.relative_change, level, t.usual_share_change) {
             out.push(alert(
                 "usual_share",
                 change,
@@ -404,20 +422,19 @@ pub fn action_alert(
 ) -> Option<Alert> {
     let level = t.ks_alpha / tests.max(1) as f64;
     let change = a.relative_change?;
-    (a.rows >= t.min_rows && a.p_value < level && change.abs() >= t.action_share_change).then(
-        || Alert {
-            scope: scope.to_string(),
-            input: crate::reference::SCORE_NAME.to_string(),
-            statistic: "action_share".to_string(),
-            value: change,
-            threshold: t.action_share_change,
-            p_value: Some(a.p_value),
-            p_value_threshold: Some(level),
-            rows: a.rows,
-            severity: change.abs() / t.action_share_change,
-            importance: None,
-        },
-    )
+    let moved = share_moved(a.p_value, a.relative_change, level, t.action_share_change);
+    (a.rows >= t.min_rows && moved).then(|| Alert {
+        scope: scope.to_string(),
+        input: crate::reference::SCORE_NAME.to_string(),
+        statistic: "action_share".to_string(),
+        value: change,
+        threshold: t.action_share_change,
+        p_value: Some(a.p_value),
+        p_value_threshold: Some(level),
+        rows: a.rows,
+        severity: change.abs() / t.action_share_change,
+        importance: None,
+    })
 }
 
 /// Puts `importance` beside each alert and ranks them: furthest past its threshold first,

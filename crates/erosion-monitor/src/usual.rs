@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::two_proportion_z;
+use crate::action::share_test;
 use crate::reference::{Distribution, InputReference};
 
 /// Smallest share of the reference one value must hold to be the input's usual value.
@@ -85,19 +85,16 @@ pub fn usual_value_share(reference: &InputReference, values: &[f64]) -> Option<U
         .filter(|v| !v.is_nan() && **v != usual_value)
         .count();
     let reference_share = 1.0 - usual_share;
-    let share = away as f64 / present as f64;
-    let n_ref = *sampled_from as f64;
-    let (z, p_value) =
-        two_proportion_z(away as f64, present as f64, reference_share * n_ref, n_ref);
+    let t = share_test(away, present, reference_share, *sampled_from);
     Some(UsualValueShare {
         usual_value,
         reference_share,
         reference_rows: *sampled_from,
-        share,
+        share: t.share,
         rows: present,
-        relative_change: (reference_share > 0.0).then(|| share / reference_share - 1.0),
-        z,
-        p_value,
+        relative_change: t.relative_change,
+        z: t.z,
+        p_value: t.p_value,
     })
 }
 

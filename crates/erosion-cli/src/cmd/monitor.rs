@@ -267,12 +267,12 @@ fn print_summary(m: &Monitored) {
     erosion_io::outln!("{} alert(s)", alerts.len());
     for al in alerts.iter().take(10) {
         erosion_io::outln!(
-            "  {:<22} {:<32} {:<13} {:>9.4} (threshold {:.4}){}",
+            "  {:<22} {:<32} {:<13} {:>9} (threshold {}){}",
             al.scope,
             al.input,
             al.statistic,
-            al.value,
-            al.threshold,
+            al.value_text().0,
+            al.value_text().1,
             al.importance
                 .map_or(String::new(), |i| format!(", importance {i:.4}"))
         );

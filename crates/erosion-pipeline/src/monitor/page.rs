@@ -97,8 +97,8 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
             esc(&a.input),
             esc(&a.scope),
             esc(&a.statistic),
-            value_text(a).0,
-            value_text(a).1
+            a.value_text().0,
+            a.value_text().1
         ),
     });
     if let Some(x) = r.drift.first().and_then(|d| d.action.as_ref()) {
@@ -121,18 +121,6 @@ fn verdict(r: &MonitorReport, alerts: &[Alert]) -> String {
     format!("<div class=summary><ul>{lis}</ul></div>")
 }
 
-/// An alert's value and threshold as a reader takes them: a share's relative change in
-/// percent (`+629 %` against `±20 %`), other statistics as numbers.
-fn value_text(a: &Alert) -> (String, String) {
-    match a.statistic.as_str() {
-        "usual_share" | "action_share" => (
-            format!("{:+.0} %", 100.0 * a.value),
-            format!("±{:.0} %", 100.0 * a.threshold),
-        ),
-        _ => (format!("{:.4}", a.value), format!("{:.4}", a.threshold)),
-    }
-}
-
 fn alerts_table(alerts: &[Alert]) -> String {
     if alerts.is_empty() {
         return "<p>None.</p>".into();
@@ -144,8 +132,8 @@ fn alerts_table(alerts: &[Alert]) -> String {
             esc(&a.input),
             esc(&a.scope),
             esc(&a.statistic),
-            value_text(a).0,
-            value_text(a).1,
+            a.value_text().0,
+            a.value_text().1,
             a.p_value.map_or("-".into(), |p| format!("{p:.2e}")),
             a.rows,
             num(a.importance)
