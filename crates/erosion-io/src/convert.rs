@@ -106,6 +106,11 @@ fn as_strings(col: &Column, path: &Path) -> Result<StringChunked> {
     Ok(s.str().expect("cast to String").clone())
 }
 
+/// The column `name` of `df` as text; a missing column is [`Error::MissingColumn`].
+pub(crate) fn as_strings_of(df: &DataFrame, path: &Path, name: &str) -> Result<StringChunked> {
+    as_strings(column(df, path, name)?, path)
+}
+
 /// Converts a timestamp column of any supported dtype to epoch milliseconds.
 fn timestamps(col: &Column, path: &Path, format: Option<&str>) -> Result<Vec<i64>> {
     let name = col.name().to_string();
@@ -486,7 +491,7 @@ fn map_strings<T: Copy, E>(
 
 /// An event log being built from frames, interning ids, event types and channels in order
 /// of first appearance (as `EventLogBuilder` does, with polars' faster hash maps).
-struct LogParts {
+pub(crate) struct LogParts {
     log: EventLog,
     ids: PlHashMap<String, u32>,
     kinds: PlHashMap<String, EventKind>,
@@ -495,6 +500,34 @@ struct LogParts {
 }
 
 impl LogParts {
+    /// Parts whose customers are `ids`, numbered by their position there (every id of the
+    /// file must be among them: [`crate::spill`] reads the ids first).
+    pub(crate) fn with_known_customers(ids: &[String]) -> Self {
+        let mut parts = LogParts::with_capacity(0);
+        parts.ids.reserve(ids.len());
+        for id in ids {
+            intern_customer(&mut parts.ids, &mut parts.log.customer_ids, id);
+        }
+        parts
+    }
+
+    /// The log so far: the events converted since the last [`Self::clear_events`], with every
+    /// customer, event type and channel interned so far.
+    pub(crate) fn events(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Forgets the events converted so far, keeping the interned names and their numbers.
+    pub(crate) fn clear_events(&mut self) {
+        let log = &mut self.log;
+        log.customer.clear();
+        log.timestamp.clear();
+        log.kind.clear();
+        log.value.clear();
+        log.channel.clear();
+        log.personalized.clear();
+    }
+
     fn with_capacity(n: usize) -> Self {
         let mut log = EventLog::default();
         log.customer.reserve_exact(n);
@@ -515,7 +548,12 @@ impl LogParts {
     /// Appends the events of a frame. Rows in errors count from the frame's first row; the
     /// first bad value is reported as a row-by-row reading would find it (the columns that are
     /// parsed whole first, then the first row with an empty id or event type, the id first).
-    fn convert(&mut self, df: &DataFrame, path: &Path, opts: &EventLoadOptions) -> Result<()> {
+    pub(crate) fn convert(
+        &mut self,
+        df: &DataFrame,
+        path: &Path,
+        opts: &EventLoadOptions,
+    ) -> Result<()> {
         let c = &opts.columns;
         let ids = as_strings(column(df, path, &c.customer_id)?, path)?;
         let ts = timestamps(
@@ -615,7 +653,7 @@ impl LogParts {
         Ok(())
     }
 
-    fn finish(self) -> EventLog {
+    pub(crate) fn finish(self) -> EventLog {
         self.log
     }
 }

@@ -2,7 +2,7 @@
 //! information comes from, the refusal of input that carries none, and the record of it all
 //! that goes with the scores.
 
-use erosion_core::{Error, EventLog, EventType};
+use erosion_core::{Error, EventLog, EventType, Lookalike};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -83,15 +83,20 @@ impl Rules<'_> {
 /// The consent information of an event log, or what is missing (naming any type that looks
 /// like a consent type but is spelt otherwise).
 pub fn in_events(log: &EventLog) -> Result<String, String> {
-    let n = log.consent_events();
+    in_event_counts(log.consent_events(), &log.lookalike_types())
+}
+
+/// [`in_events`] from a log's counts: its consent events and its lookalike types (an events
+/// file spilled to partitions is counted as it is read, never held whole).
+pub fn in_event_counts(consent_events: usize, lookalikes: &[Lookalike]) -> Result<String, String> {
+    let n = consent_events;
     if n > 0 {
         return Ok(format!(
             "{n} consent events (opt_in, opt_out, consent_withdrawn)"
         ));
     }
-    let near: Vec<String> = log
-        .lookalike_types()
-        .into_iter()
+    let near: Vec<String> = lookalikes
+        .iter()
         .filter(|l| {
             matches!(
                 l.resembles,

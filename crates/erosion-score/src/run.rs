@@ -55,6 +55,9 @@ pub struct Options {
     /// The input already leaves out every customer who objected: score input that carries no
     /// consent information (recorded with the scores).
     pub consent_handled_upstream: bool,
+    /// Raw mode: the events whole in memory, or customers in partitions spilled to disk (the
+    /// same outputs either way; see "Memory" in the crate docs).
+    pub memory: erosion_io::spill::MemoryPlan,
 }
 
 /// Why a run failed: bad input (exit 2), the environment (exit 1: a file that cannot be
@@ -136,9 +139,9 @@ impl Summary {
 
 /// Rows ready for the model. Customers are named by their index in `ids` (each id is held
 /// once, however many lists it is in).
-struct Prepared {
+pub(crate) struct Prepared {
     /// Every input customer's id, in input order.
-    ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// The customers to score, in `columns` order.
     scored: Vec<u32>,
     /// As-of date per scored row (days since 1970-01-01).
@@ -148,7 +151,7 @@ struct Prepared {
     /// Feature family by column name.
     families: HashMap<String, Family>,
     /// Excluded customers.
-    excluded: Vec<(u32, &'static str)>,
+    pub(crate) excluded: Vec<(u32, &'static str)>,
     /// The input customers in the partition.
     in_partition: Vec<u32>,
     /// The input file models errors are reported against.
@@ -159,7 +162,7 @@ struct Prepared {
     warnings: Vec<String>,
 }
 
-fn internal(e: impl std::fmt::Display) -> Failure {
+pub(crate) fn internal(e: impl std::fmt::Display) -> Failure {
     Failure::Internal(e.to_string())
 }
 
@@ -237,6 +240,27 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     if let Some(note) = cost_note(&bundle) {
         erosion_io::errln!("{note}");
     }
+    if let Source::Raw {
+        events,
+        customers,
+        as_of,
+    } = &o.source
+    {
+        if let Some(spill) = o.memory.spill(events, &o.out)? {
+            let raw = crate::spilled::Raw {
+                events,
+                customers,
+                as_of: date(as_of)?,
+                spill: &spill,
+            };
+            let (done, spilled) =
+                crate::spilled::score(o, &bundle, &rules, suppress.as_ref(), &raw)?;
+            let summary = finish(o, &bundle, done, exclusions_path, manifest_path);
+            // The spill directory, the parts included, goes only once they are staged.
+            drop(spilled);
+            return summary;
+        }
+    }
     let prep = match &o.source {
         Source::Raw {
             events,
@@ -263,77 +287,188 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     let scores = score(&bundle, &prep)?;
     timing(format_args!("score"), t);
     let t = Instant::now();
-
-    // The invariant: every customer of the partition in exactly one output (ids are unique, so
-    // a customer is an index).
-    let mut seen: Vec<u32> = prep
-        .scored
-        .iter()
-        .copied()
-        .chain(prep.excluded.iter().map(|&(c, _)| c))
-        .collect();
-    seen.par_sort_unstable();
-    let mut expected = prep.in_partition.clone();
-    expected.par_sort_unstable();
-    let mut by_reason: Vec<(&'static str, usize)> = Vec::new();
-    for (_, r) in &prep.excluded {
-        match by_reason.iter_mut().find(|(q, _)| q == r) {
-            Some(e) => e.1 += 1,
-            None => by_reason.push((*r, 1)),
-        }
-    }
-    by_reason.sort();
-    let consent = ConsentReport {
-        input: prep.consent.clone(),
-        suppress: suppress.as_ref().map(|s| s.count(&prep.ids)),
-        handled_upstream: o.consent_handled_upstream,
+    let tally = Tally::of(&bundle, &prep, &scores)?;
+    timing(format_args!("check counts"), t);
+    let t = Instant::now();
+    // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
+    // precision (the probabilities equal `erosion evaluate`'s bit for bit).
+    let scores_df = scores_frame(&bundle, &prep, &scores, for_people(&o.out)).map_err(internal)?;
+    let exclusions_df = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
+    timing(format_args!("output frames"), t);
+    let done = Done {
+        tally,
+        consent: ConsentReport {
+            input: prep.consent.clone(),
+            suppress: suppress.as_ref().map(|s| s.count(&prep.ids)),
+            handled_upstream: o.consent_handled_upstream,
+        },
+        warnings: prep.warnings.clone(),
+        frames: Frames::Whole {
+            scores: scores_df,
+            exclusions: exclusions_df,
+        },
     };
-    let mut warnings = prep.warnings.clone();
+    drop(prep);
+    finish(o, &bundle, done, exclusions_path, manifest_path)
+}
+
+/// CSV is for people: probabilities to 4 decimals, trust scores to 1.
+pub(crate) fn for_people(out: &Path) -> bool {
+    !matches!(ext_of(out).as_str(), "parquet" | "pq")
+}
+
+/// What a run adds up to: counts per outcome over the customers it read.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    input: usize,
+    in_partition: usize,
+    scored: usize,
+    excluded: Counts,
+    bands: Counts,
+    actions: Counts,
+}
+
+impl Tally {
+    /// The counts of one prepared input and its scores, after the invariant's check: every
+    /// customer of the partition in exactly one output (ids are unique, so a customer is an
+    /// index).
+    pub(crate) fn of(bundle: &Bundle, prep: &Prepared, scores: &Scores) -> Result<Tally, Failure> {
+        let mut seen: Vec<u32> = prep
+            .scored
+            .iter()
+            .copied()
+            .chain(prep.excluded.iter().map(|&(c, _)| c))
+            .collect();
+        seen.par_sort_unstable();
+        let mut expected = prep.in_partition.clone();
+        expected.par_sort_unstable();
+        let mut excluded: Counts = Vec::new();
+        for (_, r) in &prep.excluded {
+            match excluded.iter_mut().find(|(q, _)| q == r) {
+                Some(e) => e.1 += 1,
+                None => excluded.push((*r, 1)),
+            }
+        }
+        excluded.sort();
+        if seen != expected {
+            return Err(Failure::Internal(format!(
+                "the counts do not add up: {} customers in the partition, {} scored + {} excluded = {}; nothing written",
+                prep.in_partition.len(),
+                prep.scored.len(),
+                prep.excluded.len(),
+                seen.len()
+            )));
+        }
+        let (bands, actions) = band_and_action_counts(bundle, scores);
+        Ok(Tally {
+            input: prep.ids.len(),
+            in_partition: prep.in_partition.len(),
+            scored: prep.scored.len(),
+            excluded,
+            bands,
+            actions,
+        })
+    }
+
+    /// Adds another part's counts (the bands keep their order; reasons and actions are sorted
+    /// as [`Tally::of`] sorts them).
+    pub(crate) fn add(&mut self, other: Tally) {
+        fn merge(into: &mut Counts, from: Counts) {
+            for (k, n) in from {
+                match into.iter_mut().find(|(q, _)| *q == k) {
+                    Some(e) => e.1 += n,
+                    None => into.push((k, n)),
+                }
+            }
+        }
+        self.input += other.input;
+        self.in_partition += other.in_partition;
+        self.scored += other.scored;
+        merge(&mut self.excluded, other.excluded);
+        self.excluded.sort();
+        merge(&mut self.bands, other.bands);
+        merge(&mut self.actions, other.actions);
+        self.actions
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    }
+}
+
+/// The outputs of a run, before they are staged: whole frames, or the parts of a partitioned
+/// run (Parquet files in its spill directory, in id order), concatenated when staged.
+pub(crate) enum Frames {
+    /// The scores and exclusions as frames.
+    Whole {
+        scores: DataFrame,
+        exclusions: DataFrame,
+    },
+    /// Files of the scores and of the exclusions, in order.
+    Parts {
+        scores: Vec<PathBuf>,
+        exclusions: Vec<PathBuf>,
+    },
+}
+
+/// A run's work, done: what [`finish`] writes.
+pub(crate) struct Done {
+    pub(crate) tally: Tally,
+    pub(crate) consent: ConsentReport,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) frames: Frames,
+}
+
+/// The summary, the warnings (consent, capacity) and the one commit of the outputs.
+fn finish(
+    o: &Options,
+    bundle: &Bundle,
+    done: Done,
+    exclusions_path: PathBuf,
+    manifest_path: PathBuf,
+) -> Result<Summary, Failure> {
+    let Done {
+        tally,
+        consent,
+        mut warnings,
+        frames,
+    } = done;
     warnings.extend(consent.warning());
-    let (bands, actions) = band_and_action_counts(&bundle, &scores);
-    if let Some(w) = capacity_warning(&bundle.model.thresholds, &bands) {
+    if let Some(w) = capacity_warning(&bundle.model.thresholds, &tally.bands) {
         erosion_io::errln!("{w}");
         warnings.push(w);
     }
     let summary = Summary {
-        input: prep.ids.len(),
-        in_partition: prep.in_partition.len(),
-        scored: prep.scored.len(),
-        excluded: by_reason,
-        bands,
-        actions,
+        input: tally.input,
+        in_partition: tally.in_partition,
+        scored: tally.scored,
+        excluded: tally.excluded,
+        bands: tally.bands,
+        actions: tally.actions,
         exclusions_path: exclusions_path.clone(),
         manifest_path,
         consent,
         warnings,
     };
-    if seen != expected {
-        return Err(Failure::Internal(format!(
-            "the counts do not add up: {} customers in the partition, {} scored + {} excluded = {}; nothing written",
-            summary.in_partition,
-            summary.scored,
-            summary.excluded_total(),
-            seen.len()
-        )));
-    }
-
-    timing(format_args!("check counts"), t);
-    let t = Instant::now();
-    // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
-    // precision (the probabilities equal `erosion evaluate`'s bit for bit).
-    let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
-    let mut out = scores_frame(&bundle, &prep, &scores, for_people).map_err(internal)?;
-    let mut exc = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
-    timing(format_args!("output frames"), t);
     let t = Instant::now();
     let note = summary.consent.note(&bundle.model_id, &summary.warnings);
-    let mut staged = crate::outputs::stage("exclusions", &exclusions_path, &mut exc, None)?;
-    staged.extend(crate::outputs::stage(
-        "scores",
-        &o.out,
-        &mut out,
-        Some((consent::RUN_NOTE_KEY, &note)),
-    )?);
+    let note = Some((consent::RUN_NOTE_KEY, note.as_str()));
+    let staged = match frames {
+        Frames::Whole {
+            mut scores,
+            mut exclusions,
+        } => {
+            let mut staged =
+                crate::outputs::stage("exclusions", &exclusions_path, &mut exclusions, None)?;
+            staged.extend(crate::outputs::stage("scores", &o.out, &mut scores, note)?);
+            staged
+        }
+        Frames::Parts { scores, exclusions } => {
+            let mut staged =
+                crate::outputs::stage_parts("exclusions", &exclusions_path, &exclusions, None)?;
+            staged.extend(crate::outputs::stage_parts(
+                "scores", &o.out, &scores, note,
+            )?);
+            staged
+        }
+    };
     crate::outputs::commit(&o.out, &bundle.model_id, staged)?;
     timing(format_args!("write outputs"), t);
     Ok(summary)
@@ -465,6 +600,49 @@ fn prepare_raw(
     }
     let found = consent::in_events(&log);
     rules.require(&found, events)?;
+    // The bundle's own configuration (windows, population rule), never a default, so that the
+    // features are those the model was trained on.
+    let cfg = bundle.feature_config.clone().unwrap_or_default();
+    let origin = Origin {
+        path: events,
+        consent: found.ok(),
+        warnings,
+    };
+    prepare_log(
+        bundle,
+        log,
+        customers_t,
+        as_of,
+        rules,
+        partition,
+        &cfg,
+        origin,
+    )
+}
+
+/// Where a log came from, for the prepared rows: its file, its consent information, the
+/// warnings about it.
+pub(crate) struct Origin<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) consent: Option<String>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Raw mode's rows from a loaded log and customers table (the whole input, or one range of
+/// customers of a spilled one): consent, erasure and suppression exclusions, the partition,
+/// the features with `cfg`, the population's exclusions, the model inputs.
+#[allow(clippy::too_many_arguments)] // the run's settings, each used once
+pub(crate) fn prepare_log(
+    bundle: &Bundle,
+    log: EventLog,
+    customers_t: erosion_core::Customers,
+    as_of: i64,
+    rules: &Rules,
+    partition: Option<(u32, u32)>,
+    cfg: &erosion_features::FeatureConfig,
+    origin: Origin,
+) -> Result<Prepared, Failure> {
+    let events = origin.path;
     let t = Instant::now();
     let consent = consent_exclusions(&log, as_of);
     let index: HashMap<&str, usize> = log
@@ -499,10 +677,7 @@ fn prepare_raw(
     let custom = log.custom_types.clone();
     let log = filter_log(log, &keep);
     timing(format_args!("consent, partition, filter the log"), t);
-    // The bundle's own configuration (windows, population rule), never a default, so that the
-    // features are those the model was trained on.
-    let cfg = bundle.feature_config.clone().unwrap_or_default();
-    let table = compute(&log, Some(&customers_t), &[as_of], &cfg);
+    let table = compute(&log, Some(&customers_t), &[as_of], cfg);
     let left_out: HashMap<String, &'static str> = table
         .left_out
         .iter()
@@ -539,7 +714,7 @@ fn prepare_raw(
         }
     }
     drop(left_out);
-    let families = catalogue(&cfg, &custom)
+    let families = catalogue(cfg, &custom)
         .into_iter()
         .map(|d| (d.name, d.family))
         .collect();
@@ -558,8 +733,8 @@ fn prepare_raw(
         excluded,
         in_partition: in_part,
         path: events.to_path_buf(),
-        consent: found.ok(),
-        warnings,
+        consent: origin.consent,
+        warnings: origin.warnings,
     })
 }
 
@@ -702,7 +877,7 @@ impl Reasons {
     }
 }
 
-struct Scores {
+pub(crate) struct Scores {
     p: Vec<f64>,
     reasons: Vec<Reasons>,
     actions: Vec<&'static str>,
@@ -769,7 +944,7 @@ fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
     (bands, actions)
 }
 
-fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
+pub(crate) fn score(bundle: &Bundle, prep: &Prepared) -> Result<Scores, Failure> {
     if prep.scored.is_empty() {
         return Ok(Scores {
             p: Vec::new(),
@@ -866,7 +1041,7 @@ fn rounded(x: f64, decimals: i32, round: bool) -> f64 {
 
 /// The scores as written: `round` (CSV) writes probabilities to 4 decimals and trust scores
 /// to 1; bands and actions always come from the full-precision probability.
-fn scores_frame(
+pub(crate) fn scores_frame(
     bundle: &Bundle,
     prep: &Prepared,
     s: &Scores,
@@ -932,7 +1107,10 @@ fn scores_frame(
     DataFrame::new(order.len(), columns)
 }
 
-fn exclusions_frame(ids: &[String], excluded: &[(u32, &'static str)]) -> PolarsResult<DataFrame> {
+pub(crate) fn exclusions_frame(
+    ids: &[String],
+    excluded: &[(u32, &'static str)],
+) -> PolarsResult<DataFrame> {
     let mut rows: Vec<(&str, &'static str)> = excluded
         .iter()
         .map(|&(c, r)| (ids[c as usize].as_str(), r))
