@@ -68,6 +68,9 @@ pub struct CustomerLoadOptions {
     pub signup_date: String,
     /// A chrono format for the signup date.
     pub time_format: Option<String>,
+    /// Keep the other columns as attributes (default); without them a customers table costs
+    /// its ids and signups only (what features and scoring read).
+    pub attributes: bool,
 }
 
 impl Default for CustomerLoadOptions {
@@ -77,6 +80,7 @@ impl Default for CustomerLoadOptions {
             customer_id: "customer_id".into(),
             signup_date: "signup_date".into(),
             time_format: None,
+            attributes: true,
         }
     }
 }
@@ -730,7 +734,7 @@ pub fn load_customers(path: &Path, opts: &CustomerLoadOptions) -> Result<Custome
         None => vec![None; df.height()],
     };
     let mut attributes = Vec::new();
-    for col in df.columns() {
+    for col in df.columns().iter().filter(|_| opts.attributes) {
         let name = col.name().as_str();
         if name == opts.customer_id || name == opts.signup_date {
             continue;

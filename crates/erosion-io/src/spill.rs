@@ -632,7 +632,7 @@ fn decode_block(raw: &[u8], rows: usize, log: &mut EventLog) -> Option<()> {
 mod tests {
     use super::*;
     use crate::{events_to_frame, load_events, write_table};
-    use erosion_core::EventLogBuilder;
+    use erosion_core::model::EventLogBuilder;
     use polars::prelude::*;
 
     /// 60 customers, 600 events in no customer order: known, custom and lookalike types,

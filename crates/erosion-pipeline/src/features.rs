@@ -114,10 +114,16 @@ fn build_partitioned(
     for l in &spilled.lookalikes {
         on.warning(&format!("{}: {l}", r.events.display()));
     }
+    // Features read the ids and signups only: at millions of customers the attributes would
+    // cost more than a range's events.
+    let only_ids = CustomerLoadOptions {
+        attributes: false,
+        ..r.customers_options.clone()
+    };
     let customers = r
         .customers
         .as_deref()
-        .map(|p| erosion_io::load_customers(p, &r.customers_options))
+        .map(|p| erosion_io::load_customers(p, &only_ids))
         .transpose()?
         .map(|c| spilled.split_customers(c));
     timing(format_args!("spill events, load customers"), t);

@@ -41,7 +41,13 @@ pub(crate) fn score(
     raw: &Raw,
 ) -> Result<(Done, erosion_io::spill::SpilledEvents), Failure> {
     let t = Instant::now();
-    let customers = erosion_io::load_customers(raw.customers, &Default::default())?;
+    // Scoring reads the ids and signups only: at millions of customers the attributes would
+    // cost more than a range's events.
+    let only_ids = erosion_io::CustomerLoadOptions {
+        attributes: false,
+        ..Default::default()
+    };
+    let customers = erosion_io::load_customers(raw.customers, &only_ids)?;
     timing(format_args!("load customers"), t);
     let spilled = spill_events(raw.events, &Default::default(), raw.spill)?;
     // Before any work: near misses of the vocabulary, then the refusal of a log without consent.
