@@ -134,9 +134,10 @@ fn partitioned_features_equal_the_in_memory_table() {
     // A budget the events do not fit spills them too, to --spill-dir, and cleans up after.
     let spill = d.join("spill");
     std::fs::create_dir(&spill).unwrap();
+    // (whole.csv is, after the loop, the in-memory table of the CSV events)
     let out = d.join("budget.csv");
     features(
-        &parquet,
+        &csv,
         &customers,
         &out,
         &["--memory-budget", "64K", "--spill-dir", &s(&spill)],

@@ -226,9 +226,7 @@ fn spill_in_batches(
         .collect::<Result<_>>()?;
     let mut part_of = vec![0u32; n];
     for p in 0..parts {
-        for slot in &mut part_of[starts[p]..starts[p + 1]] {
-            *slot = p as u32;
-        }
+        part_of[starts[p]..starts[p + 1]].fill(p as u32);
     }
     let t = Instant::now();
     let mut log = LogParts::with_known_customers(&ids);

@@ -236,7 +236,7 @@ fn temporary_beside(path: &Path) -> Result<PathBuf> {
 /// file and leaves any previous file in place.
 pub enum TableSink {
     /// Parquet, the note in the key-value metadata.
-    Parquet(ParquetSink),
+    Parquet(Box<ParquetSink>),
     /// CSV, the header with the first batch, the note in a sidecar.
     Csv(CsvSink),
 }
@@ -267,7 +267,9 @@ impl TableSink {
                 rows: 0,
                 note: note.map(|(_, text)| text.to_string()),
             })),
-            "parquet" | "pq" => Ok(TableSink::Parquet(ParquetSink::create_noted(path, note)?)),
+            "parquet" | "pq" => Ok(TableSink::Parquet(Box::new(ParquetSink::create_noted(
+                path, note,
+            )?))),
             _ => Err(Error::UnknownExtension {
                 path: path.to_path_buf(),
                 ext: format!(".{ext}"),

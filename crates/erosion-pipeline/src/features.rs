@@ -264,7 +264,9 @@ pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
 
 fn cutoff_line(t: &FeatureTable, cutoff: i64) -> String {
     let left = t.left_out_counts(cutoff);
-    let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
+    let rows: Vec<usize> = (0..t.cutoff.len())
+        .filter(|&i| t.cutoff[i] == cutoff)
+        .collect();
     let labelled: Vec<usize> = rows
         .iter()
         .copied()
