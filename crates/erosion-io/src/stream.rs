@@ -232,16 +232,7 @@ fn parse_csv(
         .finish()
         .map_err(|e| unreadable(path, "CSV", e))?;
     if let Some(names) = &read.names {
-        if names.len() != df.width() {
-            return Err(Error::Usage(format!(
-                "{}: --names gives {} names but the file has {} columns",
-                path.display(),
-                names.len(),
-                df.width()
-            )));
-        }
-        df.set_column_names(names.as_slice())
-            .map_err(|e| unreadable(path, "a table", e))?;
+        crate::read::rename(&mut df, path, names)?;
     }
     if let Some(keep) = columns {
         let keep: Vec<PlSmallStr> = df

@@ -55,6 +55,22 @@ pub fn note_sidecar(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Writes a CSV table's note to [`note_sidecar`] atomically, or removes a stale one when the
+/// table has none.
+fn write_sidecar(path: &Path, note: Option<&str>) -> Result<()> {
+    let sidecar = note_sidecar(path);
+    match note {
+        Some(text) => atomic_write(&sidecar, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| Error::write(&sidecar, e))
+        }),
+        None if sidecar.exists() => {
+            std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))
+        }
+        None => Ok(()),
+    }
+}
+
 /// [`write_table`] with a note on how the table was made (JSON text): Parquet keeps it in its
 /// key-value metadata under `key`; a CSV file in [`note_sidecar`], written atomically before the
 /// table (a stale note beside a CSV written without one is removed). [`read_table_note`]
@@ -72,17 +88,7 @@ pub fn write_table_noted(
     let polars_err = |e: PolarsError| write_error(path, e);
     match ext.as_str() {
         "csv" => {
-            let sidecar = note_sidecar(path);
-            match note {
-                Some((_, text)) => atomic_write(&sidecar, |w| {
-                    w.write_all(text.as_bytes())
-                        .map_err(|e| Error::write(&sidecar, e))
-                })?,
-                None if sidecar.exists() => {
-                    std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))?
-                }
-                None => {}
-            }
+            write_sidecar(path, note.map(|(_, text)| text))?;
             atomic_write(path, |w| {
                 CsvWriter::new(w).finish(df).map_err(polars_err)?;
                 Ok(())
@@ -320,17 +326,7 @@ impl TableSink {
                     .map_err(|e| Error::write(&c.tmp, e.into_error()))?;
                 file.sync_all().map_err(|e| Error::write(&c.tmp, e))?;
                 drop(file);
-                let sidecar = note_sidecar(&c.path);
-                match &c.note {
-                    Some(text) => atomic_write(&sidecar, |w| {
-                        w.write_all(text.as_bytes())
-                            .map_err(|e| Error::write(&sidecar, e))
-                    })?,
-                    None if sidecar.exists() => {
-                        std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))?
-                    }
-                    None => {}
-                }
+                write_sidecar(&c.path, c.note.as_deref())?;
                 std::fs::rename(&c.tmp, &c.path).map_err(|e| Error::write(&c.path, e))
             }
         }
