@@ -1673,6 +1673,10 @@ def render(doc: dict) -> str:
         e = doc.get("sections", {}).get(sec.name)
         if e:
             out += sec.raw_render(e) if sec.raw_render else render_section(sec, e)
+    # Running at scale (benches/scale/run.sh, measured by hand: its figures are kept as written).
+    scale = Path(__file__).resolve().parent.parent / "scale" / "RESULTS.md"
+    if scale.exists():
+        out += ["", scale.read_text().rstrip(), ""]
     # Targets at a glance, after the header (before the simulator's table).
     glance = []
     for sec in SECTIONS:

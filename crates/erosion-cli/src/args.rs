@@ -61,7 +61,12 @@ erosion features --events sim/events.parquet --as-of 2024-09-01..2025-06-01/91d 
 erosion features --events CDNOW_master.txt --separator whitespace --timestamp-col date --value-col dollar_value \\\n      \
 --time-format %Y%m%d --default-event-type purchase --as-of 1997-10-01 --horizon 273d \\\n      \
 --active-within all --out cdnow.parquet\n  \
+erosion features --events big/events.parquet --as-of 2025-06-01 --memory-budget 6G --out features.parquet\n  \
 erosion features --list [--json]\n\n\
+Memory: an events file whose estimated peak (48 bytes an event) exceeds --memory-budget (default 4G) \
+is not held whole: it is read twice in batches, its events spilled (compressed, about 5 bytes an event) \
+to ranges of customer ids in a hidden directory beside --out (or in --spill-dir), and the features \
+computed range by range; the table is the same, and the spill is removed on success and on failure.\n\n\
 Each --as-of date is a cutoff: features read the events before it, labels the --horizon after it.\n\
 The population: a row per customer who is still a customer at the cutoff, that is with no cancel, no \
 data deletion request, and a purchase or visit in the --active-within before it (default: the \
@@ -141,6 +146,36 @@ pub struct SimulateArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// How much memory a command may take with its events (docs/CONTRACT.md, "Running at scale").
+#[derive(Debug, Args, Clone, Default)]
+pub struct MemoryArgs {
+    /// Memory budget (4G, 512M): events whose estimated peak exceeds it are spilled to disk
+    /// in partitions of customers [default: 4G].
+    #[arg(long, value_name = "SIZE")]
+    pub memory_budget: Option<String>,
+    /// Spill the events to N partitions on disk whatever their size (1: hold them whole).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub spill_partitions: Option<u32>,
+    /// Directory for the spill files [default: the output's directory].
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl MemoryArgs {
+    /// The plan these flags describe.
+    pub fn plan(&self) -> Result<erosion_io::spill::MemoryPlan, erosion_core::Error> {
+        Ok(erosion_io::spill::MemoryPlan {
+            budget: self
+                .memory_budget
+                .as_deref()
+                .map(|s| erosion_io::spill::parse_size(s, "--memory-budget"))
+                .transpose()?,
+            partitions: self.spill_partitions,
+            spill_dir: self.spill_dir.clone(),
+        })
+    }
 }
 
 /// How to read an events file (or, in `forecast`, a series table) whose columns or format
@@ -244,6 +279,8 @@ pub struct FeaturesArgs {
     /// Print the feature catalogue instead.
     #[arg(long)]
     pub list: bool,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     /// With --list: as JSON.
     #[arg(long, requires = "list")]
     pub json: bool,

@@ -459,6 +459,7 @@ fn train_evaluate_export_and_score_on_a_small_simulation() {
         suppress: None,
         partition: None,
         consent_handled_upstream: false,
+        memory: Default::default(),
     })
     .unwrap();
     let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count() - 1;

@@ -97,42 +97,13 @@ impl EventLog {
     /// event counts, in order of first appearance: most likely misspelt vocabulary types, which
     /// commands report instead of silently counting them as custom events.
     pub fn lookalike_types(&self) -> Vec<Lookalike> {
-        let mut out: Vec<Lookalike> = self
-            .custom_types
-            .iter()
-            .filter_map(|name| {
-                EventType::resembling(name).map(|t| Lookalike {
-                    name: name.clone(),
-                    events: 0,
-                    resembles: t,
-                })
-            })
-            .collect();
-        if out.is_empty() {
-            return out;
-        }
-        let index: HashMap<&str, usize> = out
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.name.as_str(), i))
-            .collect();
-        let slot: Vec<Option<usize>> = self
-            .custom_types
-            .iter()
-            .map(|n| index.get(n.as_str()).copied())
-            .collect();
-        let mut counts = vec![0u64; out.len()];
+        let mut counts = vec![0u64; self.custom_types.len()];
         for k in &self.kind {
             if let EventKind::Custom(i) = *k {
-                if let Some(j) = slot[i as usize] {
-                    counts[j] += 1;
-                }
+                counts[i as usize] += 1;
             }
         }
-        for (l, n) in out.iter_mut().zip(counts) {
-            l.events = n;
-        }
-        out
+        Lookalike::counted(&self.custom_types, &counts)
     }
 
     /// The number of consent events (`opt_in`, `opt_out`, `consent_withdrawn`): a log without
@@ -169,6 +140,25 @@ pub struct Lookalike {
     pub events: u64,
     /// The vocabulary type it resembles.
     pub resembles: EventType,
+}
+
+impl Lookalike {
+    /// The lookalikes among `custom_types` (in their order) given each custom type's event
+    /// count (`counts[i]` for `custom_types[i]`): what [`EventLog::lookalike_types`] reports,
+    /// for a log counted a batch at a time.
+    pub fn counted(custom_types: &[String], counts: &[u64]) -> Vec<Lookalike> {
+        custom_types
+            .iter()
+            .zip(counts)
+            .filter_map(|(name, &events)| {
+                EventType::resembling(name).map(|t| Lookalike {
+                    name: name.clone(),
+                    events,
+                    resembles: t,
+                })
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Display for Lookalike {

@@ -521,11 +521,7 @@ pub fn compute(
         .into_iter()
         .map(|d| d.name)
         .collect();
-    let observed_until = cfg.observed_until.unwrap_or_else(|| {
-        log.time_range()
-            .map(|(_, max)| max.div_euclid(DAY_MS) * DAY_MS + DAY_MS)
-            .unwrap_or(0)
-    });
+    let observed_until = cfg.observed_until_for(log.time_range());
     let horizon = cfg.horizon_days as i64 * DAY_MS;
     let signups: HashMap<&str, i64, BuildHasherDefault<IdHasher>> = customers
         .map(|c| {

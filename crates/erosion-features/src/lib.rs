@@ -50,6 +50,20 @@ fn default_active_within() -> Option<u32> {
 }
 
 impl FeatureConfig {
+    /// The moment the data is observed until (exclusive): [`Self::observed_until`] when set,
+    /// otherwise midnight after the latest event of a log whose `(earliest, latest)` timestamps
+    /// are `time_range` (0 for no event).
+    pub fn observed_until_for(&self, time_range: Option<(i64, i64)>) -> i64 {
+        self.observed_until.unwrap_or_else(|| {
+            time_range
+                .map(|(_, max)| {
+                    max.div_euclid(erosion_core::time::DAY_MS) * erosion_core::time::DAY_MS
+                        + erosion_core::time::DAY_MS
+                })
+                .unwrap_or(0)
+        })
+    }
+
     /// The population rule in words, for summaries, help and model cards.
     pub fn population_rule(&self) -> String {
         let activity = self

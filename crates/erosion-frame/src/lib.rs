@@ -69,6 +69,16 @@ pub fn write_feature_table(
     erosion_io::write_table_noted(path, df, Some((ORIGIN_KEY, &note)))
 }
 
+/// [`write_feature_table`] a batch of rows at a time: a sink for `path` that records `origin`
+/// as [`write_feature_table`] does (`erosion features` on events spilled to partitions).
+pub fn feature_table_sink(
+    path: &Path,
+    origin: &TableOrigin,
+) -> Result<erosion_io::TableSink, Error> {
+    let note = serde_json::to_string(origin).map_err(|e| Error::io(path, e))?;
+    erosion_io::TableSink::create(path, Some((ORIGIN_KEY, &note)))
+}
+
 /// A loaded table and the file it came from (named in every error).
 pub struct Table {
     /// The file, for error messages.

@@ -68,6 +68,9 @@ pub struct CustomerLoadOptions {
     pub signup_date: String,
     /// A chrono format for the signup date.
     pub time_format: Option<String>,
+    /// Keep the other columns as attributes (default); without them a customers table costs
+    /// its ids and signups only (what features and scoring read).
+    pub attributes: bool,
 }
 
 impl Default for CustomerLoadOptions {
@@ -77,6 +80,7 @@ impl Default for CustomerLoadOptions {
             customer_id: "customer_id".into(),
             signup_date: "signup_date".into(),
             time_format: None,
+            attributes: true,
         }
     }
 }
@@ -104,6 +108,11 @@ fn as_strings(col: &Column, path: &Path) -> Result<StringChunked> {
         message: e.to_string(),
     })?;
     Ok(s.str().expect("cast to String").clone())
+}
+
+/// The column `name` of `df` as text; a missing column is [`Error::MissingColumn`].
+pub(crate) fn as_strings_of(df: &DataFrame, path: &Path, name: &str) -> Result<StringChunked> {
+    as_strings(column(df, path, name)?, path)
 }
 
 /// Converts a timestamp column of any supported dtype to epoch milliseconds.
@@ -512,7 +521,7 @@ fn map_strings<T: Copy, E>(
 
 /// An event log being built from frames, interning ids, event types and channels in order
 /// of first appearance (as `EventLogBuilder` does, with polars' faster hash maps).
-struct LogParts {
+pub(crate) struct LogParts {
     log: EventLog,
     ids: PlHashMap<String, u32>,
     kinds: PlHashMap<String, EventKind>,
@@ -521,6 +530,34 @@ struct LogParts {
 }
 
 impl LogParts {
+    /// Parts whose customers are `ids`, numbered by their position there (every id of the
+    /// file must be among them: [`crate::spill`] reads the ids first).
+    pub(crate) fn with_known_customers(ids: &[String]) -> Self {
+        let mut parts = LogParts::with_capacity(0);
+        parts.ids.reserve(ids.len());
+        for id in ids {
+            intern_customer(&mut parts.ids, &mut parts.log.customer_ids, id);
+        }
+        parts
+    }
+
+    /// The log so far: the events converted since the last [`Self::clear_events`], with every
+    /// customer, event type and channel interned so far.
+    pub(crate) fn events(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Forgets the events converted so far, keeping the interned names and their numbers.
+    pub(crate) fn clear_events(&mut self) {
+        let log = &mut self.log;
+        log.customer.clear();
+        log.timestamp.clear();
+        log.kind.clear();
+        log.value.clear();
+        log.channel.clear();
+        log.personalized.clear();
+    }
+
     fn with_capacity(n: usize) -> Self {
         let mut log = EventLog::default();
         log.customer.reserve_exact(n);
@@ -541,7 +578,12 @@ impl LogParts {
     /// Appends the events of a frame. Rows in errors count from the frame's first row; the
     /// first bad value is reported as a row-by-row reading would find it (the columns that are
     /// parsed whole first, then the first row with an empty id or event type, the id first).
-    fn convert(&mut self, df: &DataFrame, path: &Path, opts: &EventLoadOptions) -> Result<()> {
+    pub(crate) fn convert(
+        &mut self,
+        df: &DataFrame,
+        path: &Path,
+        opts: &EventLoadOptions,
+    ) -> Result<()> {
         let c = &opts.columns;
         let ids = as_strings(column(df, path, &c.customer_id)?, path)?;
         let ts = timestamps(
@@ -641,7 +683,7 @@ impl LogParts {
         Ok(())
     }
 
-    fn finish(self) -> EventLog {
+    pub(crate) fn finish(self) -> EventLog {
         self.log
     }
 }
@@ -728,7 +770,7 @@ pub fn customers_from_frame(
         None => vec![None; df.height()],
     };
     let mut attributes = Vec::new();
-    for col in df.columns() {
+    for col in df.columns().iter().filter(|_| opts.attributes) {
         let name = col.name().as_str();
         if name == opts.customer_id || name == opts.signup_date {
             continue;

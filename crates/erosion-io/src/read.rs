@@ -129,16 +129,7 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
     };
     if let Some(names) = &opts.names {
         if !matches!(format, Format::Csv(Separator::Whitespace)) {
-            if names.len() != df.width() {
-                return Err(Error::Usage(format!(
-                    "{}: --names gives {} names but the file has {} columns",
-                    path.display(),
-                    names.len(),
-                    df.width()
-                )));
-            }
-            df.set_column_names(names.as_slice())
-                .map_err(|e| unreadable("a table", e))?;
+            rename(&mut df, path, names)?;
         }
     } else if opts.no_header && !matches!(format, Format::Csv(_)) {
         return Err(Error::usage(
@@ -151,6 +142,23 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
         });
     }
     Ok(df)
+}
+
+/// Gives the columns of `df` the `--names` `names`, one for each.
+pub(crate) fn rename(df: &mut DataFrame, path: &Path, names: &[String]) -> Result<()> {
+    if names.len() != df.width() {
+        return Err(Error::Usage(format!(
+            "{}: --names gives {} names but the file has {} columns",
+            path.display(),
+            names.len(),
+            df.width()
+        )));
+    }
+    df.set_column_names(names).map_err(|e| Error::Unreadable {
+        path: path.to_path_buf(),
+        format: "a table".into(),
+        message: e.to_string(),
+    })
 }
 
 /// Reads a whitespace-separated text file (runs of spaces or tabs, CRLF tolerated) with every

@@ -55,6 +55,22 @@ pub fn note_sidecar(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Writes a CSV table's note to [`note_sidecar`] atomically, or removes a stale one when the
+/// table has none.
+fn write_sidecar(path: &Path, note: Option<&str>) -> Result<()> {
+    let sidecar = note_sidecar(path);
+    match note {
+        Some(text) => atomic_write(&sidecar, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| Error::write(&sidecar, e))
+        }),
+        None if sidecar.exists() => {
+            std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))
+        }
+        None => Ok(()),
+    }
+}
+
 /// [`write_table`] with a note on how the table was made (JSON text): Parquet keeps it in its
 /// key-value metadata under `key`; a CSV file in [`note_sidecar`], written atomically before the
 /// table (a stale note beside a CSV written without one is removed). [`read_table_note`]
@@ -72,17 +88,7 @@ pub fn write_table_noted(
     let polars_err = |e: PolarsError| write_error(path, e);
     match ext.as_str() {
         "csv" => {
-            let sidecar = note_sidecar(path);
-            match note {
-                Some((_, text)) => atomic_write(&sidecar, |w| {
-                    w.write_all(text.as_bytes())
-                        .map_err(|e| Error::write(&sidecar, e))
-                })?,
-                None if sidecar.exists() => {
-                    std::fs::remove_file(&sidecar).map_err(|e| Error::write(&sidecar, e))?
-                }
-                None => {}
-            }
+            write_sidecar(path, note.map(|(_, text)| text))?;
             atomic_write(path, |w| {
                 CsvWriter::new(w).finish(df).map_err(polars_err)?;
                 Ok(())
@@ -142,34 +148,38 @@ pub struct ParquetSink {
     tmp: PathBuf,
     writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
     rows: usize,
+    note: Option<(String, String)>,
 }
 
 impl ParquetSink {
     /// Starts a sink for `path`; nothing is visible at `path` until [`finish`](Self::finish).
     pub fn create(path: &Path) -> Result<Self> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
-            .to_string_lossy()
-            .to_string();
         Ok(ParquetSink {
             path: path.to_path_buf(),
-            tmp: dir.join(format!(".{name}.tmp-{}", std::process::id())),
+            tmp: temporary_beside(path)?,
             writer: None,
             rows: 0,
+            note: None,
         })
+    }
+
+    /// [`create`](Self::create) with a note kept in the key-value metadata under a key, as
+    /// [`write_table_noted`] keeps it.
+    pub fn create_noted(path: &Path, note: Option<(&str, &str)>) -> Result<Self> {
+        let mut sink = ParquetSink::create(path)?;
+        sink.note = note.map(|(k, v)| (k.to_string(), v.to_string()));
+        Ok(sink)
     }
 
     /// Appends a batch; every batch must have the first batch's schema.
     pub fn write(&mut self, df: &DataFrame) -> Result<()> {
         if self.writer.is_none() {
             let file = File::create(&self.tmp).map_err(|e| Error::write(&self.tmp, e))?;
+            let meta = self.note.take().map(|(k, v)| {
+                polars::io::parquet::write::KeyValueMetadata::from_static(vec![(k, v)])
+            });
             let w = ParquetWriter::new(file)
+                .with_key_value_metadata(meta)
                 .batched(df.schema())
                 .map_err(|e| write_error(&self.path, e))?;
             self.writer = Some(w);
@@ -203,6 +213,127 @@ impl ParquetSink {
 }
 
 impl Drop for ParquetSink {
+    fn drop(&mut self) {
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A hidden temporary path beside `path` (its directory made if need be).
+fn temporary_beside(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
+        .to_string_lossy()
+        .to_string();
+    Ok(dir.join(format!(".{name}.tmp-{}", std::process::id())))
+}
+
+/// A table written in batches (bounded memory), as CSV or Parquet by the extension of its path,
+/// atomically and with an optional note, exactly as [`write_table_noted`] writes it whole:
+/// batches go to a temporary file renamed over the destination by [`TableSink::finish`] (a
+/// CSV's note is written to its sidecar first). Dropped unfinished, it removes the temporary
+/// file and leaves any previous file in place.
+pub enum TableSink {
+    /// Parquet, the note in the key-value metadata.
+    Parquet(Box<ParquetSink>),
+    /// CSV, the header with the first batch, the note in a sidecar.
+    Csv(CsvSink),
+}
+
+/// The CSV side of [`TableSink`].
+pub struct CsvSink {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: Option<BufWriter<File>>,
+    rows: usize,
+    note: Option<String>,
+}
+
+impl TableSink {
+    /// Starts a sink for `path` (`.csv`, `.parquet` or `.pq`); nothing is visible at `path`
+    /// until [`finish`](Self::finish).
+    pub fn create(path: &Path, note: Option<(&str, &str)>) -> Result<TableSink> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Ok(TableSink::Csv(CsvSink {
+                path: path.to_path_buf(),
+                tmp: temporary_beside(path)?,
+                writer: None,
+                rows: 0,
+                note: note.map(|(_, text)| text.to_string()),
+            })),
+            "parquet" | "pq" => Ok(TableSink::Parquet(Box::new(ParquetSink::create_noted(
+                path, note,
+            )?))),
+            _ => Err(Error::UnknownExtension {
+                path: path.to_path_buf(),
+                ext: format!(".{ext}"),
+            }),
+        }
+    }
+
+    /// Appends a batch; every batch must have the first batch's columns.
+    pub fn write(&mut self, df: &mut DataFrame) -> Result<()> {
+        match self {
+            TableSink::Parquet(p) => p.write(df),
+            TableSink::Csv(c) => {
+                let first = c.writer.is_none();
+                if first {
+                    let file = File::create(&c.tmp).map_err(|e| Error::write(&c.tmp, e))?;
+                    c.writer = Some(BufWriter::with_capacity(1 << 20, file));
+                }
+                let w = c.writer.as_mut().expect("created above");
+                CsvWriter::new(w)
+                    .include_header(first)
+                    .finish(df)
+                    .map_err(|e| write_error(&c.path, e))?;
+                c.rows += df.height();
+                Ok(())
+            }
+        }
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        match self {
+            TableSink::Parquet(p) => p.rows(),
+            TableSink::Csv(c) => c.rows,
+        }
+    }
+
+    /// Finishes the file and renames it into place (a CSV's note first, beside it).
+    pub fn finish(self) -> Result<()> {
+        match self {
+            TableSink::Parquet(p) => p.finish(),
+            TableSink::Csv(mut c) => {
+                let mut w = c.writer.take().ok_or_else(|| {
+                    Error::usage(format!("{}: nothing to write", c.path.display()))
+                })?;
+                w.flush().map_err(|e| Error::write(&c.tmp, e))?;
+                let file = w
+                    .into_inner()
+                    .map_err(|e| Error::write(&c.tmp, e.into_error()))?;
+                file.sync_all().map_err(|e| Error::write(&c.tmp, e))?;
+                drop(file);
+                write_sidecar(&c.path, c.note.as_deref())?;
+                std::fs::rename(&c.tmp, &c.path).map_err(|e| Error::write(&c.path, e))
+            }
+        }
+    }
+}
+
+impl Drop for CsvSink {
     fn drop(&mut self) {
         if self.tmp.exists() {
             let _ = std::fs::remove_file(&self.tmp);

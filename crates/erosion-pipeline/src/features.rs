@@ -4,6 +4,7 @@
 use crate::{usage, Failure, Observer};
 use erosion_core::time::format_date;
 use erosion_features::{compute, FeatureConfig, FeatureTable, LeftOut};
+use erosion_io::spill::{MemoryPlan, SpillOptions};
 use erosion_io::{timing, CustomerLoadOptions, EventLoadOptions};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,6 +26,8 @@ pub struct FeaturesRequest {
     pub config: FeatureConfig,
     /// The table to write (Parquet carries its origin inside; other formats in a note beside).
     pub out: PathBuf,
+    /// Whole in memory, or customers in partitions spilled to disk (same table either way).
+    pub memory: MemoryPlan,
 }
 
 /// What was built.
@@ -56,6 +59,9 @@ pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
             "give at least one --as-of DATE (or dates START..END/STEP)",
         ));
     }
+    if let Some(spill) = r.memory.spill(&r.events, &r.out)? {
+        return build_partitioned(r, &spill, on);
+    }
     on.stage("loading events and customers", 3);
     let t = Instant::now();
     let log = erosion_io::load_events(&r.events, &r.events_options)?;
@@ -85,6 +91,115 @@ pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
     write_table(&table, &r.events, &r.cutoffs, &r.config, &r.out, on)
 }
 
+/// [`build`] for events too large to hold whole: the events spilled to ranges of customer ids
+/// ([`erosion_io::spill`]), then each range's features computed and appended to the output, in
+/// range order (so rows are in the order [`compute`] gives the whole log: by cutoff, then id).
+/// Each cutoff reads the spill again. The table equals the in-memory path's value for value.
+fn build_partitioned(
+    r: &FeaturesRequest,
+    spill: &SpillOptions,
+    on: &dyn Observer,
+) -> Result<Built, Failure> {
+    let steps = u64::from(spill.partitions) * r.cutoffs.len() as u64;
+    on.stage(
+        &format!(
+            "spilling events to {} partitions in {}",
+            spill.partitions,
+            spill.dir.display()
+        ),
+        steps + 2,
+    );
+    let t = Instant::now();
+    let spilled = erosion_io::spill::spill_events(&r.events, &r.events_options, spill)?;
+    for l in &spilled.lookalikes {
+        on.warning(&format!("{}: {l}", r.events.display()));
+    }
+    // Features read the ids and signups only: at millions of customers the attributes would
+    // cost more than a range's events.
+    let only_ids = CustomerLoadOptions {
+        attributes: false,
+        ..r.customers_options.clone()
+    };
+    let customers = r
+        .customers
+        .as_deref()
+        .map(|p| erosion_io::load_customers(p, &only_ids))
+        .transpose()?
+        .map(|c| spilled.split_customers(c));
+    timing(format_args!("spill events, load customers"), t);
+    on.progress(
+        1,
+        &format!(
+            "features of {} customers at {} cutoff(s), {} partitions ({} bytes spilled)",
+            spilled.customers(),
+            r.cutoffs.len(),
+            spilled.partitions(),
+            spilled.spilled_bytes
+        ),
+    );
+    let observed_until = r.config.observed_until_for(spilled.time_range);
+    let mut cfg = r.config.clone();
+    cfg.observed_until = Some(observed_until);
+    let made = erosion_frame::TableOrigin::new(&r.config, observed_until);
+    let mut sink = erosion_frame::feature_table_sink(&r.out, &made)?;
+    // Everything the summary needs, without the features.
+    let mut tally = FeatureTable {
+        observed_until,
+        ..FeatureTable::default()
+    };
+    let mut step = 1;
+    for &cutoff in &r.cutoffs {
+        for p in 0..spilled.partitions() {
+            let t = Instant::now();
+            let log = spilled.load(p)?;
+            let c = customers.as_ref().map(|c| &c[p]);
+            let table = compute(&log, c, &[cutoff], &cfg);
+            drop(log);
+            if !table.is_empty() {
+                sink.write(&mut erosion_frame::feature_frame(&table))?;
+            }
+            tally.names.clone_from(&table.names);
+            tally.cutoff.extend_from_slice(&table.cutoff);
+            tally.churn.extend_from_slice(&table.churn);
+            tally.erosion.extend_from_slice(&table.erosion);
+            tally.left_out.extend_from_slice(&table.left_out);
+            step += 1;
+            on.progress(
+                step,
+                &format!("partition {}/{}", p + 1, spilled.partitions()),
+            );
+            timing(format_args!("partition {p}: {} rows", table.len()), t);
+        }
+    }
+    if tally.cutoff.is_empty() {
+        return Err(empty_population(&r.events, &r.cutoffs, &r.config));
+    }
+    let t = Instant::now();
+    sink.finish()?;
+    drop(spilled);
+    timing(format_args!("finish {}", r.out.display()), t);
+    on.progress(steps + 2, "written");
+    Ok(Built {
+        out: r.out.clone(),
+        rows: tally.cutoff.len(),
+        summary: summary(&tally, &r.config),
+    })
+}
+
+/// The refusal of a table with no row: nobody is in the population at the cutoffs.
+fn empty_population(events: &Path, cutoffs: &[i64], config: &FeatureConfig) -> Failure {
+    usage(format!(
+        "{}: no customer is in the population ({}) at the cutoff(s) {}",
+        events.display(),
+        config.population_rule(),
+        cutoffs
+            .iter()
+            .map(|&c| format_date(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 fn is_parquet(p: &Path) -> bool {
     matches!(
         p.extension()
@@ -111,16 +226,7 @@ pub fn write_table(
         &format!("writing {} rows to {}", table.len(), out.display()),
     );
     if table.is_empty() {
-        return Err(usage(format!(
-            "{}: no customer is in the population ({}) at the cutoff(s) {}",
-            events.display(),
-            config.population_rule(),
-            cutoffs
-                .iter()
-                .map(|&c| format_date(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(empty_population(events, cutoffs, config));
     }
     let t = Instant::now();
     let mut df = erosion_frame::feature_frame(table);
@@ -144,7 +250,7 @@ pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
     let _ = writeln!(
         o,
         "{} rows x {} features; labels over {} days, data observed until {}",
-        t.len(),
+        t.cutoff.len(),
         t.names.len(),
         config.horizon_days,
         format_date(t.observed_until)
@@ -158,7 +264,9 @@ pub fn summary(t: &FeatureTable, config: &FeatureConfig) -> String {
 
 fn cutoff_line(t: &FeatureTable, cutoff: i64) -> String {
     let left = t.left_out_counts(cutoff);
-    let rows: Vec<usize> = (0..t.len()).filter(|&i| t.cutoff[i] == cutoff).collect();
+    let rows: Vec<usize> = (0..t.cutoff.len())
+        .filter(|&i| t.cutoff[i] == cutoff)
+        .collect();
     let labelled: Vec<usize> = rows
         .iter()
         .copied()

@@ -111,6 +111,18 @@
 //! customer's own events only, so a part that holds all of each of its customers' events
 //! excludes exactly whom the whole run would.
 //!
+//! # Memory (raw mode: `--memory-budget`, `--spill-partitions`, `--spill-dir`)
+//! Events whose estimated peak (48 bytes an event) fits `--memory-budget` (default 4 GiB) are
+//! held whole. Larger ones, or any with `--spill-partitions N` (N >= 2), are spilled
+//! ([`erosion_io::spill`]): read twice a batch at a time in any row order, cut into N ranges of
+//! customer ids, each range's events written compressed to a hidden directory beside `--out`
+//! (or in `--spill-dir`); then each range is scored by the very functions above (consent,
+//! erasure and suppression exclusions, the partition, the bundle's features, the population,
+//! scores, reasons, actions), its scores and exclusions written as parts beside the spill, and
+//! the parts concatenated in id order into the staged outputs. The outputs, the run record and
+//! the summary are the in-memory run's, value for value (CSV byte for byte); the spill is
+//! removed on success and on failure.
+//!
 //! # Safety: one commit of a night's outputs ([`outputs`])
 //! Before any work, an output path equal to an input (`--model`, `--events`, `--customers`,
 //! `--features`, `--suppress`) or to another output (`--exclusions` equal to `--out`, by any
@@ -141,6 +153,7 @@ pub mod consent;
 pub mod outputs;
 pub mod policy;
 pub mod run;
+mod spilled;
 
 /// 64-bit FNV-1a of `bytes`.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {

@@ -12,7 +12,7 @@ use std::process::ExitCode;
     name = "erosion-score",
     version,
     group(ArgGroup::new("input").required(true).args(["events", "features"])),
-    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nConsent: customers whose latest consent event before as-of is opt_out or consent_withdrawn\n(feature tables: the consent_opted_out / consent_withdrawn columns, 1/1.0/true when set, in CSV\nas in Parquet) or who are on the --suppress list are never scored. Input with no consent\ninformation at all (no consent event, no consent column) is refused unless --suppress or\n--consent-handled-upstream is given.\n\nExit codes: 0 success, 2 bad usage or input (an output path equal to an input or to another\noutput, outputs locked by a running run), 1 an environment or internal failure (an output\nthat cannot be written).\n\nOutputs: the scores, the exclusions and (CSV) <out>.erosion.json appear together: written\nto temporary files, renamed, then <out>.manifest.json (names, rows, SHA-256) last, under the\nlock <out>.lock. Trust the outputs only when the manifest is present and matches them."
+    after_help = "Examples:\n  erosion-score --model model.json --events events.parquet --customers customers.parquet \\\n      --as-of 2025-06-01 --out scores.parquet --exclusions excluded.parquet\n  erosion-score --model model.json --features features.parquet --out scores.csv --partition 0/8\n  erosion-score --model model.json --events big/events.parquet --customers big/customers.parquet \\\n      --as-of 2025-06-01 --memory-budget 6G --spill-dir /scratch --out scores.parquet\n\nMemory (raw mode): events whose estimated peak (48 bytes an event) exceeds --memory-budget\n(default 4G) are not held whole: they are read twice in batches, spilled (compressed, about 5\nbytes an event) to ranges of customer ids in a hidden directory beside --out (or in\n--spill-dir) and scored range by range; the outputs are the same, and the spill is removed on\nsuccess and on failure.\n\nEvery scored customer gets exact TreeSHAP reasons, whose cost grows with the model's tree\nnodes: a GBDT like the demo's scores a million customers in seconds, a large forest takes\nmilliseconds per customer (erosion-score warns before it starts).\n\nConsent: customers whose latest consent event before as-of is opt_out or consent_withdrawn\n(feature tables: the consent_opted_out / consent_withdrawn columns, 1/1.0/true when set, in CSV\nas in Parquet) or who are on the --suppress list are never scored. Input with no consent\ninformation at all (no consent event, no consent column) is refused unless --suppress or\n--consent-handled-upstream is given.\n\nExit codes: 0 success, 2 bad usage or input (an output path equal to an input or to another\noutput, outputs locked by a running run), 1 an environment or internal failure (an output\nthat cannot be written).\n\nOutputs: the scores, the exclusions and (CSV) <out>.erosion.json appear together: written\nto temporary files, renamed, then <out>.manifest.json (names, rows, SHA-256) last, under the\nlock <out>.lock. Trust the outputs only when the manifest is present and matches them."
 )]
 struct Args {
     /// Model bundle (from `erosion train`).
@@ -48,6 +48,17 @@ struct Args {
     /// Score only the customers whose id hashes (FNV-1a 64) to partition I of N (0-based).
     #[arg(long, value_name = "I/N")]
     partition: Option<String>,
+    /// Raw mode: memory budget (4G, 512M); events whose estimated peak exceeds it are spilled
+    /// to disk in ranges of customers [default: 4G].
+    #[arg(long, value_name = "SIZE")]
+    memory_budget: Option<String>,
+    /// Raw mode: spill the events to N partitions on disk whatever their size (1: hold them
+    /// whole).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    spill_partitions: Option<u32>,
+    /// Raw mode: directory for the spill files [default: the directory of --out].
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<PathBuf>,
     /// Print only errors and warnings: no progress, no summary (the same as `erosion --quiet`).
     #[arg(short, long)]
     quiet: bool,
@@ -83,6 +94,15 @@ fn try_main(a: Args) -> Result<(), Failure> {
         suppress: a.suppress,
         partition,
         consent_handled_upstream: a.consent_handled_upstream,
+        memory: erosion_io::spill::MemoryPlan {
+            budget: a
+                .memory_budget
+                .as_deref()
+                .map(|s| erosion_io::spill::parse_size(s, "--memory-budget"))
+                .transpose()?,
+            partitions: a.spill_partitions,
+            spill_dir: a.spill_dir,
+        },
     };
     if a.quiet {
         erosion_io::stdout::silence_stdout();

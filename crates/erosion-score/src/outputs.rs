@@ -18,7 +18,7 @@
 
 use crate::run::Failure;
 use erosion_core::Error;
-use erosion_io::polars::prelude::DataFrame;
+use erosion_io::polars::prelude::{DataFrame, ParquetReader, SerReader};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -170,6 +170,46 @@ pub fn stage(
         });
     }
     erosion_io::write_table_noted(&tmp, df, note).map_err(Failure::Environment)?;
+    Ok(staged)
+}
+
+/// [`stage`] for a table held in parts: the files `parts` (Parquet, written by a partitioned
+/// run in id order) concatenated, a part at a time, into the staged file (and, for a CSV with a
+/// note, its sidecar), as [`stage`] would write them whole.
+pub fn stage_parts(
+    role: &'static str,
+    dest: &Path,
+    parts: &[PathBuf],
+    note: Option<(&str, &str)>,
+) -> Result<Vec<Staged>, Failure> {
+    let tmp = staged_name(dest);
+    let mut sink = erosion_io::TableSink::create(&tmp, note).map_err(Failure::Environment)?;
+    for part in parts {
+        let file =
+            std::fs::File::open(part).map_err(|e| Failure::Environment(Error::io(part, e)))?;
+        let mut df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| Failure::Internal(format!("{}: {e}", part.display())))?;
+        sink.write(&mut df).map_err(Failure::Environment)?;
+    }
+    let rows = sink.rows();
+    let mut staged = vec![Staged {
+        role,
+        dest: dest.to_path_buf(),
+        tmp: tmp.clone(),
+        rows: Some(rows),
+        done: false,
+    }];
+    if note.is_some() && !matches!(ext(dest).as_str(), "parquet" | "pq") {
+        staged.push(Staged {
+            role: "run_record",
+            dest: erosion_io::note_sidecar(dest),
+            tmp: erosion_io::note_sidecar(&tmp),
+            rows: None,
+            done: false,
+        });
+    }
+    sink.finish().map_err(Failure::Environment)?;
     Ok(staged)
 }
 

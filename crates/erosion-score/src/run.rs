@@ -55,6 +55,9 @@ pub struct Options {
     /// The input already leaves out every customer who objected: score input that carries no
     /// consent information (recorded with the scores).
     pub consent_handled_upstream: bool,
+    /// Raw mode: the events whole in memory, or customers in ranges spilled to disk (the
+    /// same outputs either way; see "Memory" in the crate docs).
+    pub memory: erosion_io::spill::MemoryPlan,
 }
 
 /// Why a run failed: bad input (exit 2), the environment (exit 1: a file that cannot be
@@ -132,6 +135,35 @@ impl Summary {
     pub fn excluded_total(&self) -> usize {
         self.excluded.iter().map(|(_, n)| n).sum()
     }
+
+    /// Adds the counts of another part of the same night (disjoint customers, scored under the
+    /// same consent decision): reasons sorted and actions most frequent first, as [`run`] gives
+    /// them; the suppression list's matches summed; warnings appended.
+    pub(crate) fn add(&mut self, other: Summary) {
+        fn merge(into: &mut Counts, from: Counts) {
+            for (k, n) in from {
+                match into.iter_mut().find(|(q, _)| *q == k) {
+                    Some(e) => e.1 += n,
+                    None => into.push((k, n)),
+                }
+            }
+        }
+        self.input += other.input;
+        self.in_partition += other.in_partition;
+        self.scored += other.scored;
+        merge(&mut self.excluded, other.excluded);
+        self.excluded.sort();
+        merge(&mut self.bands, other.bands);
+        merge(&mut self.actions, other.actions);
+        self.actions
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        match (&mut self.consent.suppress, other.consent.suppress) {
+            (Some(mine), Some(theirs)) => mine.matched += theirs.matched,
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+        self.warnings.extend(other.warnings);
+    }
 }
 
 /// Rows ready for the model. Customers are named by their index in `ids` (each id is held
@@ -165,6 +197,22 @@ fn internal(e: impl std::fmt::Display) -> Failure {
 
 fn in_partition(id: &str, p: Option<(u32, u32)>) -> bool {
     p.is_none_or(|(i, n)| partition_of(id, n) == i)
+}
+
+/// The warnings about an events file's types spelt almost like a vocabulary type, each said
+/// on stderr as it is made.
+pub(crate) fn say_type_warnings(
+    lookalikes: &[erosion_core::Lookalike],
+    events: &Path,
+) -> Vec<String> {
+    let warnings: Vec<String> = lookalikes
+        .iter()
+        .map(|l| format!("warning: {}: {l}", events.display()))
+        .collect();
+    for w in &warnings {
+        erosion_io::errln!("{w}");
+    }
+    warnings
 }
 
 /// An as-of date (`YYYY-MM-DD`) as epoch milliseconds at its midnight UTC, or the usage error
@@ -213,6 +261,16 @@ pub struct Scope<'a> {
     /// without consent information and in the run record. Every exclusion is still decided
     /// from the part's own events, which hold all of each of its customers' events.
     pub whole_input_consent: Option<String>,
+}
+
+impl Scope<'_> {
+    /// The consent settings these customers are scored under.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            suppress: self.suppress,
+            upstream: self.consent_handled_upstream,
+        }
+    }
 }
 
 /// A night scored in memory: the two tables [`run`] writes, its summary and its run record.
@@ -294,10 +352,45 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     if let Some(note) = cost_note(&bundle) {
         erosion_io::errln!("{note}");
     }
-    let input = load(&o.source)?;
     // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
     // precision (the probabilities equal `erosion evaluate`'s bit for bit).
     let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
+    if let Source::Raw {
+        events,
+        customers,
+        as_of,
+    } = &o.source
+    {
+        if let Some(spill) = o.memory.spill(events, &o.out)? {
+            let raw = crate::spilled::Raw {
+                events,
+                customers,
+                as_of,
+                spill: &spill,
+            };
+            // The parts are staged and committed before the spill, parts included, is removed.
+            let night = crate::spilled::score(&bundle, &raw, &scope, for_people)?;
+            let note = Some((consent::RUN_NOTE_KEY, night.note.as_str()));
+            let mut staged = crate::outputs::stage_parts(
+                "exclusions",
+                &exclusions_path,
+                &night.exclusions,
+                None,
+            )?;
+            staged.extend(crate::outputs::stage_parts(
+                "scores",
+                &o.out,
+                &night.scores,
+                note,
+            )?);
+            crate::outputs::commit(&o.out, &bundle.model_id, staged)?;
+            let mut summary = night.summary;
+            summary.exclusions_path = Some(exclusions_path);
+            summary.manifest_path = Some(manifest_path);
+            return Ok(summary);
+        }
+    }
+    let input = load(&o.source)?;
     let mut night = score_loaded(&bundle, input, &scope, for_people)?;
     night.summary.exclusions_path = Some(exclusions_path.clone());
     night.summary.manifest_path = Some(manifest_path);
@@ -361,10 +454,48 @@ pub fn score_loaded(
     scope: &Scope,
     for_people: bool,
 ) -> Result<Night, Failure> {
-    let rules = Rules {
-        suppress: scope.suppress,
-        upstream: scope.consent_handled_upstream,
-    };
+    let part = score_part(bundle, input, scope, for_people, TypeWarnings::Say)?;
+    let mut summary = part.summary;
+    night_warnings(bundle, &mut summary);
+    let note = summary.consent.note(&bundle.model_id, &summary.warnings);
+    Ok(Night {
+        scores: part.scores,
+        exclusions: part.exclusions,
+        summary,
+        note,
+    })
+}
+
+/// Whether scoring a loaded log says the warnings about its event types (types spelt almost
+/// like a vocabulary type), or leaves them to whoever read the whole input: a spilled run says
+/// them once for the file, not once per range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TypeWarnings {
+    Say,
+    Said,
+}
+
+/// One scored input, before the warnings about a whole night ([`night_warnings`]): what
+/// [`score_loaded`] returns once, and a spilled run once per range of customers.
+pub(crate) struct Part {
+    /// The scores, ordered by customer id.
+    pub(crate) scores: DataFrame,
+    /// The exclusions, ordered by customer id.
+    pub(crate) exclusions: DataFrame,
+    /// Its counts (checked), consent report and warnings about the input.
+    pub(crate) summary: Summary,
+}
+
+/// [`score_loaded`] without the night's warnings: consent exclusions, the partition, features
+/// (raw mode), the model, reasons and actions, the counts check and the two tables.
+pub(crate) fn score_part(
+    bundle: &Bundle,
+    input: Loaded,
+    scope: &Scope,
+    for_people: bool,
+    type_warnings: TypeWarnings,
+) -> Result<Part, Failure> {
+    let rules = scope.rules();
     let t = Instant::now();
     let prep = match input {
         Loaded::Raw {
@@ -378,8 +509,8 @@ pub fn score_loaded(
             customers,
             &name,
             as_of_ms(&as_of)?,
-            &rules,
             scope,
+            type_warnings,
         )?,
         Loaded::Features { table, as_of } => {
             let as_of = as_of
@@ -394,27 +525,36 @@ pub fn score_loaded(
     let scores = score(bundle, &prep)?;
     timing(format_args!("score"), t);
     let t = Instant::now();
-    let summary = summarise(bundle, &prep, &scores, scope)?;
+    let summary = summarise(&prep, &scores, bundle, scope)?;
     timing(format_args!("check counts"), t);
     let t = Instant::now();
-    let scores_df = scores_frame(bundle, &prep, &scores, for_people).map_err(internal)?;
+    let scores = scores_frame(bundle, &prep, &scores, for_people).map_err(internal)?;
     let exclusions = exclusions_frame(&prep.ids, &prep.excluded).map_err(internal)?;
     timing(format_args!("output frames"), t);
-    let note = summary.consent.note(&bundle.model_id, &summary.warnings);
-    Ok(Night {
-        scores: scores_df,
+    Ok(Part {
+        scores,
         exclusions,
         summary,
-        note,
     })
 }
 
-/// The summary of a scored night, after the invariant is checked: every customer of the
+/// The warnings about a whole night, added to its summary: consent decided by the suppression
+/// list or upstream only, and an action threshold whose promised share the scores no longer
+/// keep (said on stderr as it is found).
+pub(crate) fn night_warnings(bundle: &Bundle, summary: &mut Summary) {
+    summary.warnings.extend(summary.consent.warning());
+    if let Some(w) = capacity_warning(&bundle.model.thresholds, &summary.bands) {
+        erosion_io::errln!("{w}");
+        summary.warnings.push(w);
+    }
+}
+
+/// The summary of a scored input, after the invariant is checked: every customer of the
 /// partition in exactly one output (ids are unique, so a customer is an index).
 fn summarise(
-    bundle: &Bundle,
     prep: &Prepared,
     scores: &Scores,
+    bundle: &Bundle,
     scope: &Scope,
 ) -> Result<Summary, Failure> {
     let mut seen: Vec<u32> = prep
@@ -439,13 +579,7 @@ fn summarise(
         suppress: scope.suppress.map(|s| s.count(&prep.ids)),
         handled_upstream: scope.consent_handled_upstream,
     };
-    let mut warnings = prep.warnings.clone();
-    warnings.extend(consent.warning());
     let (bands, actions) = band_and_action_counts(bundle, scores);
-    if let Some(w) = capacity_warning(&bundle.model.thresholds, &bands) {
-        erosion_io::errln!("{w}");
-        warnings.push(w);
-    }
     let summary = Summary {
         input: prep.ids.len(),
         in_partition: prep.in_partition.len(),
@@ -456,7 +590,7 @@ fn summarise(
         exclusions_path: None,
         manifest_path: None,
         consent,
-        warnings,
+        warnings: prep.warnings.clone(),
     };
     if seen != expected {
         return Err(Failure::Internal(format!(
@@ -579,19 +713,16 @@ fn prepare_raw(
     customers_t: Customers,
     events: &Path,
     as_of: i64,
-    rules: &Rules,
     scope: &Scope,
+    type_warnings: TypeWarnings,
 ) -> Result<Prepared, Failure> {
     let partition = scope.partition;
+    let rules = scope.rules();
     // Before any work: near misses of the vocabulary, then the refusal of a log without consent.
-    let warnings: Vec<String> = log
-        .lookalike_types()
-        .iter()
-        .map(|l| format!("warning: {}: {l}", events.display()))
-        .collect();
-    for w in &warnings {
-        erosion_io::errln!("{w}");
-    }
+    let warnings = match type_warnings {
+        TypeWarnings::Say => say_type_warnings(&log.lookalike_types(), events),
+        TypeWarnings::Said => Vec::new(),
+    };
     let found = match &scope.whole_input_consent {
         Some(whole) => Ok(whole.clone()),
         None => consent::in_events(&log),

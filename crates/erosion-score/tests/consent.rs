@@ -178,6 +178,7 @@ fn score_in_process(
         suppress,
         partition: None,
         consent_handled_upstream: false,
+        memory: Default::default(),
     })
     .unwrap_or_else(|e| panic!("{e}"));
     (

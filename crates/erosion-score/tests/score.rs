@@ -1085,3 +1085,100 @@ fn reasons_protect_the_healthy_and_csv_rounds_for_people() {
     assert_eq!(strs(&people, "band"), bands);
     assert_eq!(strs(&people, "reason_1"), reasons[0]);
 }
+
+/// Raw-mode scoring of events spilled to ranges of customers on disk (`--spill-partitions`, or
+/// a `--memory-budget` they do not fit) writes the in-memory run's scores, exclusions (consent,
+/// erasure, suppression, population) and run record, from events in no customer order, CSV or
+/// Parquet, and leaves no spill behind.
+#[test]
+fn spilled_raw_scoring_equals_the_in_memory_run() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let df = read(&f.root.join("events_consent.csv"));
+    let mut order: Vec<u32> = (0..df.height() as u32).collect();
+    order.sort_by_key(|&i| (u64::from(i) * 2_654_435_761) % 1_000_003);
+    let mut df = df.take(&IdxCa::from_vec("i".into(), order)).unwrap();
+    let shuffled_csv = d.join("shuffled.csv");
+    let shuffled_parquet = d.join("shuffled.parquet");
+    erosion_io::write_table(&shuffled_csv, &mut df).unwrap();
+    erosion_io::write_table(&shuffled_parquet, &mut df).unwrap();
+    let model = f.root.join("model.json");
+    let customers = f.root.join("customers_consent.csv");
+    let suppress = f.root.join("suppress.txt");
+    let as_of = format_date(f.as_of);
+    let run = |events: &Path, out: &Path, exc: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--model",
+            p(&model),
+            "--events",
+            p(events),
+            "--customers",
+            p(&customers),
+            "--as-of",
+            &as_of,
+            "--suppress",
+            p(&suppress),
+            "--out",
+            p(out),
+            "--exclusions",
+            p(exc),
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8(ok(&args).stdout).unwrap()
+    };
+    for events in [&shuffled_csv, &shuffled_parquet] {
+        for ext in ["csv", "parquet"] {
+            let (out, exc) = (d.join(format!("w.{ext}")), d.join(format!("w_exc.{ext}")));
+            let said = run(events, &out, &exc, &[]);
+            let reasons: BTreeSet<String> = strs(&read(&exc), "reason").into_iter().collect();
+            for r in [
+                "opted_out",
+                "consent_withdrawn",
+                "deletion_request",
+                "suppressed",
+                "no_activity",
+            ] {
+                assert!(reasons.contains(r), "{r}: {reasons:?}");
+            }
+            for parts in [
+                ["--spill-partitions", "3"],
+                ["--spill-partitions", "7"],
+                ["--memory-budget", "100K"],
+            ] {
+                let (o, e) = (d.join(format!("p.{ext}")), d.join(format!("p_exc.{ext}")));
+                let said_parts = run(events, &o, &e, &parts);
+                let lines = |t: &str| {
+                    t.lines()
+                        .filter(|l| !l.starts_with("scores:") && !l.starts_with("exclusions:"))
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(lines(&said_parts), lines(&said), "{parts:?}");
+                if ext == "csv" {
+                    for (a, b) in [(&o, &out), (&e, &exc)] {
+                        assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+                    }
+                    let note = |p: &Path| std::fs::read(erosion_io::note_sidecar(p)).unwrap();
+                    assert_eq!(note(&o), note(&out));
+                } else {
+                    for (a, b) in [(&o, &out), (&e, &exc)] {
+                        assert!(read(a).equals_missing(&read(b)), "{parts:?}");
+                    }
+                    let key = erosion_score::consent::RUN_NOTE_KEY;
+                    assert_eq!(
+                        erosion_io::read_table_note(&o, key).unwrap(),
+                        erosion_io::read_table_note(&out, key).unwrap()
+                    );
+                }
+            }
+        }
+    }
+    let hidden: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

@@ -256,6 +256,7 @@ impl Demo<'_> {
             suppress: None,
             partition: None,
             consent_handled_upstream: false,
+            memory: Default::default(),
         })
         .map_err(erosion_pipeline::Failure::from)?;
         let excluded: Vec<String> = scored

@@ -152,6 +152,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> anyhow::Result<()> {
         cutoffs: cutoffs(&a.as_of)?,
         config,
         out,
+        memory: a.memory.plan()?,
     };
     let bars = crate::progress::Bars::new(quiet);
     let built = erosion_pipeline::features::build(&request, &bars)?;
