@@ -116,9 +116,11 @@
 //! held whole. Larger ones, or any with `--spill-partitions N` (N >= 2), are spilled
 //! ([`erosion_io::spill`]): read twice a batch at a time in any row order, cut into N ranges of
 //! customer ids, each range's events written compressed to a hidden directory beside `--out`
-//! (or in `--spill-dir`); then each range is scored by the very functions above (consent,
-//! erasure and suppression exclusions, the partition, the bundle's features, the population,
-//! scores, reasons, actions), its scores and exclusions written as parts beside the spill, and
+//! (or in `--spill-dir`); the night's consent information is decided from the whole file's
+//! event type counts, as for a Spark bucket above; then each range is scored by the very
+//! function [`run::score_loaded`] runs (consent, erasure and suppression exclusions, the
+//! partition, the bundle's features, the population, scores, reasons, actions), as a part of
+//! that checked whole, its scores and exclusions written as parts beside the spill, and
 //! the parts concatenated in id order into the staged outputs. The outputs, the run record and
 //! the summary are the in-memory run's, value for value (CSV byte for byte); the spill is
 //! removed on success and on failure.
