@@ -70,3 +70,10 @@ mod tests {
         refuse_overlap(&[("--out", &b)], &[("--events", &a)]).unwrap();
     }
 }
+
+/// Whether process `pid` is known to have ended: `true` only where `/proc` lists processes
+/// (Linux) and has no entry for it. Elsewhere nothing is known, and a lock or scratch
+/// directory named after a process is left alone.
+pub fn process_gone(pid: u32) -> bool {
+    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}

@@ -170,11 +170,15 @@ pub struct SpilledEvents {
 #[derive(Debug)]
 struct SpillDir(PathBuf);
 
+/// The prefix of a spill directory's name, followed by the process id and a counter.
+const SPILL_PREFIX: &str = ".erosion-spill-";
+
 impl SpillDir {
     fn create(parent: &Path) -> Result<SpillDir> {
         std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+        remove_stale_spills(parent);
         for k in 0..1000 {
-            let p = parent.join(format!(".erosion-spill-{}-{k}", std::process::id()));
+            let p = parent.join(format!("{SPILL_PREFIX}{}-{k}", std::process::id()));
             match std::fs::create_dir(&p) {
                 Ok(()) => return Ok(SpillDir(p)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -185,6 +189,40 @@ impl SpillDir {
             "{}: could not make a spill directory",
             parent.display()
         )))
+    }
+}
+
+/// Removes the spill directories in `parent` left by runs that were killed before they could
+/// remove their own (`kill -9`, a machine that lost power): those whose process has ended
+/// ([`crate::process_gone`]); a live run's spill is never touched. Best effort: a directory
+/// that cannot be removed is left, with a note.
+fn remove_stale_spills(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SPILL_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && crate::process_gone(pid) {
+            let path = entry.path();
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => crate::errln!(
+                    "note: removed {}, the spill of process {pid}, which is no longer running",
+                    path.display()
+                ),
+                Err(e) => crate::errln!(
+                    "note: could not remove {}, the spill of ended process {pid}: {e}",
+                    path.display()
+                ),
+            }
+        }
     }
 }
 
@@ -651,6 +689,34 @@ mod tests {
     use crate::{events_to_frame, load_events, write_table};
     use erosion_core::model::EventLogBuilder;
     use polars::prelude::*;
+
+    #[test]
+    fn a_killed_runs_spill_is_removed_and_a_live_ones_is_kept() {
+        if !std::path::Path::new("/proc/self").exists() {
+            return; // nothing is known about other processes here: nothing is removed
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ended = (1..4_000_000u32)
+            .rev()
+            .find(|&p| crate::process_gone(p))
+            .unwrap();
+        let dead = dir.path().join(format!("{SPILL_PREFIX}{ended}-0"));
+        let live = dir
+            .path()
+            .join(format!("{SPILL_PREFIX}{}-7", std::process::id()));
+        let other = dir.path().join(".erosion-spill-notes");
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("0.bin"), b"events").unwrap();
+        }
+        let mine = SpillDir::create(dir.path()).unwrap();
+        assert!(!dead.exists());
+        assert!(live.join("0.bin").exists() && other.join("0.bin").exists());
+        let path = mine.0.clone();
+        assert!(path.exists());
+        drop(mine);
+        assert!(!path.exists());
+    }
 
     /// 60 customers, 600 events in no customer order: known, custom and lookalike types,
     /// channels, values and personalised flags, some missing.

@@ -46,10 +46,6 @@ pub struct Lock {
     path: PathBuf,
 }
 
-fn running(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
 impl Lock {
     /// Takes `<out>.lock`, or refuses (exit 2) while another live process holds it.
     pub fn acquire(out: &Path) -> Result<Lock, Failure> {
@@ -69,9 +65,8 @@ impl Lock {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let text = std::fs::read_to_string(&path).unwrap_or_default();
                     let pid: Option<u32> = text.trim().parse().ok();
-                    let proc_known = Path::new("/proc/self").exists();
                     match pid {
-                        Some(pid) if proc_known && !running(pid) => {
+                        Some(pid) if erosion_io::process_gone(pid) => {
                             erosion_io::errln!(
                                 "note: taking over the stale lock {} of erosion-score process {pid}, which is no longer running",
                                 path.display()
