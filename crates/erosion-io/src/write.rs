@@ -14,17 +14,7 @@ pub fn atomic_write<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<()>,
 {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::usage(format!("{}: not a file path", path.display())))?
-        .to_string_lossy()
-        .to_string();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temporary_beside(path)?;
     let result = (|| {
         let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
