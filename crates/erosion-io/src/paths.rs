@@ -52,6 +52,13 @@ pub fn refuse_overlap(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Re
     Ok(())
 }
 
+/// Whether process `pid` is known to have ended: `true` only where `/proc` lists processes
+/// (Linux) and has no entry for it. Elsewhere nothing is known, and a lock or scratch
+/// directory named after a process is left alone.
+pub fn process_gone(pid: u32) -> bool {
+    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,11 +76,4 @@ mod tests {
         assert!(e.to_string().contains("same file"), "{e}");
         refuse_overlap(&[("--out", &b)], &[("--events", &a)]).unwrap();
     }
-}
-
-/// Whether process `pid` is known to have ended: `true` only where `/proc` lists processes
-/// (Linux) and has no entry for it. Elsewhere nothing is known, and a lock or scratch
-/// directory named after a process is left alone.
-pub fn process_gone(pid: u32) -> bool {
-    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
 }
