@@ -402,7 +402,11 @@ fn load_events_batched(
 }
 
 /// Interns a customer id (in order of first appearance).
-fn intern_customer(ids: &mut PlHashMap<String, u32>, names: &mut Vec<String>, id: &str) -> u32 {
+pub(crate) fn intern_customer(
+    ids: &mut PlHashMap<String, u32>,
+    names: &mut Vec<String>,
+    id: &str,
+) -> u32 {
     if let Some(&i) = ids.get(id) {
         return i;
     }
@@ -504,15 +508,22 @@ pub(crate) struct LogParts {
 }
 
 impl LogParts {
-    /// Parts whose customers are `ids`, numbered by their position there (every id of the
-    /// file must be among them: [`crate::spill`] reads the ids first).
-    pub(crate) fn with_known_customers(ids: &[String]) -> Self {
-        let mut parts = LogParts::with_capacity(0);
-        parts.ids.reserve(ids.len());
-        for id in ids {
-            intern_customer(&mut parts.ids, &mut parts.log.customer_ids, id);
-        }
-        parts
+    /// Parts for a file read a batch at a time whose customers are numbered per batch
+    /// ([`Self::forget_customers`] after each batch), as [`crate::spill`] reads it.
+    pub(crate) fn per_batch() -> Self {
+        LogParts::with_capacity(0)
+    }
+
+    /// Forgets the customers interned so far (call after [`Self::clear_events`]): the next
+    /// batch numbers its own customers from 0, in order of first appearance, and the memory
+    /// held stays that of one batch whatever the file's number of customers.
+    pub(crate) fn forget_customers(&mut self) {
+        debug_assert!(
+            self.log.customer.is_empty(),
+            "events refer to the customers"
+        );
+        self.ids.clear();
+        self.log.customer_ids.clear();
     }
 
     /// The log so far: the events converted since the last [`Self::clear_events`], with every
