@@ -332,39 +332,21 @@ fn load_events_batched(
         }
         v
     });
-    // Consecutive row groups of at least `batch_rows` rows: (first row, rows).
-    let mut batches: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    let mut rows = 0;
-    for rg in &metadata.row_groups {
-        rows += rg.num_rows();
-        if rows >= batch_rows {
-            batches.push((start, rows));
-            start += rows;
-            rows = 0;
-        }
-    }
-    if rows > 0 {
-        batches.push((start, rows));
-    }
-    if start + rows != total {
-        return None;
-    }
+    let batches = crate::stream::row_group_batches(&metadata, batch_rows);
     let n_batches = batches.len();
     let mut parts = LogParts::with_capacity(total);
     let (mut read_s, mut convert_s) = (0.0, 0.0);
     let ok = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Option<(DataFrame, f64)>>(1);
-        let metadata = &metadata;
         let columns = &columns;
         scope.spawn(move || {
-            for (offset, len) in batches {
+            for (_, metadata) in batches {
                 let t = Instant::now();
+                let len = metadata.num_rows;
                 let df = std::fs::File::open(path).ok().and_then(|f| {
                     let mut r = ParquetReader::new(f);
-                    r.set_metadata(metadata.clone());
+                    r.set_metadata(metadata);
                     r.with_columns(Some(columns.clone()))
-                        .with_slice(Some((offset, len)))
                         .read_parallel(ParallelStrategy::Columns)
                         .finish()
                         .ok()
