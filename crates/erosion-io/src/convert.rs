@@ -358,39 +358,21 @@ fn load_events_batched(
         }
         v
     });
-    // Consecutive row groups of at least `batch_rows` rows: (first row, rows).
-    let mut batches: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    let mut rows = 0;
-    for rg in &metadata.row_groups {
-        rows += rg.num_rows();
-        if rows >= batch_rows {
-            batches.push((start, rows));
-            start += rows;
-            rows = 0;
-        }
-    }
-    if rows > 0 {
-        batches.push((start, rows));
-    }
-    if start + rows != total {
-        return None;
-    }
+    let batches = crate::stream::row_group_batches(&metadata, batch_rows);
     let n_batches = batches.len();
     let mut parts = LogParts::with_capacity(total);
     let (mut read_s, mut convert_s) = (0.0, 0.0);
     let ok = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Option<(DataFrame, f64)>>(1);
-        let metadata = &metadata;
         let columns = &columns;
         scope.spawn(move || {
-            for (offset, len) in batches {
+            for (_, metadata) in batches {
                 let t = Instant::now();
+                let len = metadata.num_rows;
                 let df = std::fs::File::open(path).ok().and_then(|f| {
                     let mut r = ParquetReader::new(f);
-                    r.set_metadata(metadata.clone());
+                    r.set_metadata(metadata);
                     r.with_columns(Some(columns.clone()))
-                        .with_slice(Some((offset, len)))
                         .read_parallel(ParallelStrategy::Columns)
                         .finish()
                         .ok()
@@ -428,7 +410,11 @@ fn load_events_batched(
 }
 
 /// Interns a customer id (in order of first appearance).
-fn intern_customer(ids: &mut PlHashMap<String, u32>, names: &mut Vec<String>, id: &str) -> u32 {
+pub(crate) fn intern_customer(
+    ids: &mut PlHashMap<String, u32>,
+    names: &mut Vec<String>,
+    id: &str,
+) -> u32 {
     if let Some(&i) = ids.get(id) {
         return i;
     }
@@ -530,15 +516,22 @@ pub(crate) struct LogParts {
 }
 
 impl LogParts {
-    /// Parts whose customers are `ids`, numbered by their position there (every id of the
-    /// file must be among them: [`crate::spill`] reads the ids first).
-    pub(crate) fn with_known_customers(ids: &[String]) -> Self {
-        let mut parts = LogParts::with_capacity(0);
-        parts.ids.reserve(ids.len());
-        for id in ids {
-            intern_customer(&mut parts.ids, &mut parts.log.customer_ids, id);
-        }
-        parts
+    /// Parts for a file read a batch at a time whose customers are numbered per batch
+    /// ([`Self::forget_customers`] after each batch), as [`crate::spill`] reads it.
+    pub(crate) fn per_batch() -> Self {
+        LogParts::with_capacity(0)
+    }
+
+    /// Forgets the customers interned so far (call after [`Self::clear_events`]): the next
+    /// batch numbers its own customers from 0, in order of first appearance, and the memory
+    /// held stays that of one batch whatever the file's number of customers.
+    pub(crate) fn forget_customers(&mut self) {
+        debug_assert!(
+            self.log.customer.is_empty(),
+            "events refer to the customers"
+        );
+        self.ids.clear();
+        self.log.customer_ids.clear();
     }
 
     /// The log so far: the events converted since the last [`Self::clear_events`], with every

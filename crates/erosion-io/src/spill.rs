@@ -1,23 +1,31 @@
 //! Events spilled to disk in partitions by customer id, for inputs too large to hold whole.
 //!
 //! [`spill_events`] reads an events file twice, a batch at a time ([`crate::stream`]), in any
-//! row order: first the customer ids alone, which it sorts and cuts into `N` ranges of equal
-//! customer counts; then every event, converted and checked exactly as [`crate::load_events`]
-//! does (the same interning of event types and channels, in order of first appearance over
-//! the whole file), and appended to its range's spill file. [`SpilledEvents::load`] then gives
-//! one range's customers as an [`EventLog`] of their own: their events in file order, the
-//! whole file's event types and channels. Ranges follow the id order, so results computed range
-//! by range and appended in range order are in id order, as the whole log's would be.
+//! row order. First the customer id column alone, of which it keeps a fixed-size sample of
+//! event rows (at most [`SAMPLE_ROWS`], a deterministic reservoir): the sample's quantiles cut
+//! the ids into `N` ranges holding about the same number of events (memory is per event).
+//! Then every event, converted and checked exactly as [`crate::load_events`] does (the same
+//! interning of event types and channels, in order of first appearance over the whole file;
+//! customers are numbered per batch), and appended to its range's spill file.
+//! [`SpilledEvents::load`] then gives one range's customers (sorted by id) as an [`EventLog`]
+//! of their own: their events in file order, the whole file's event types and channels.
+//! Ranges follow the id order, so results computed range by range and appended in range order
+//! are in id order, as the whole log's would be.
 //!
-//! Spill files are blocks of up to [`BLOCK_EVENTS`] events, column by column (customer and
-//! time deltas as variable-length integers, the rest fixed-width), compressed with zstd: about
-//! 5.3 bytes per event on simulated data. They live in a hidden directory of their own, removed
-//! when the [`SpilledEvents`] is dropped, on success and on failure alike.
+//! Neither pass holds anything that grows with the number of customers: per event, the work
+//! touches one batch's customers, one range's block being filled, or one range being loaded.
+//!
+//! Spill files are blocks of events, column by column (each block's own dictionary of the
+//! customer ids it holds, then per event the index into it and the time delta as
+//! variable-length integers, the rest fixed-width), compressed with zstd. They live in a
+//! hidden directory of their own, removed when the [`SpilledEvents`] is dropped, on success
+//! and on failure alike.
 
-use crate::convert::LogParts;
+use crate::convert::{intern_customer, LogParts};
 use crate::stream::for_each_batch;
 use crate::{as_strings_of, timing, EventLoadOptions};
 use erosion_core::{Customers, Error, EventKind, EventLog, EventType, Lookalike, Result};
+use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -29,6 +37,11 @@ pub const BLOCK_EVENTS: usize = 1 << 16;
 
 /// Rows per batch when a Parquet events file is streamed.
 const STREAM_ROWS: usize = 1 << 19;
+
+/// Event rows whose customer ids the first pass keeps to cut the ranges: enough that each of
+/// up to 4,096 ranges is cut from 64 of them, and that the usual tens of ranges hold the same
+/// number of events to about 1%.
+pub const SAMPLE_ROWS: usize = 1 << 18;
 
 /// The estimated peak memory of holding an events file whole and computing its features, per
 /// event (measured: 3.6 GB for 76 million simulated events, BENCHMARKS.md).
@@ -143,9 +156,9 @@ pub struct SpillOptions {
 #[derive(Debug)]
 pub struct SpilledEvents {
     dir: SpillDir,
-    /// Every customer id with an event, sorted; partition `p` holds `ids[starts[p]..starts[p+1]]`.
-    ids: Vec<String>,
-    starts: Vec<usize>,
+    /// The first id of every range but the first, ascending (equal ones leave the ranges
+    /// between them empty): range `p` holds the ids `>= bounds[p - 1]` and `< bounds[p]`.
+    bounds: Vec<String>,
     /// The custom event types, in order of first appearance in the file.
     pub custom_types: Vec<String>,
     /// The channels, in order of first appearance in the file.
@@ -156,14 +169,13 @@ pub struct SpilledEvents {
     pub events: u64,
     /// Bytes written to spill files.
     pub spilled_bytes: u64,
+    /// Every event type of the file as spelt, with its events: the vocabulary types it holds
+    /// (their names, [`EventType::as_str`], in vocabulary order), then the custom types (in
+    /// order of first appearance).
+    pub type_counts: Vec<(String, u64)>,
     /// The custom types that resemble vocabulary types, with their counts
     /// ([`EventLog::lookalike_types`] of the whole file).
     pub lookalikes: Vec<Lookalike>,
-    /// Consent events (`opt_in`, `opt_out`, `consent_withdrawn`) in the file.
-    pub consent_events: usize,
-    /// Every event type with its count over the whole file: the vocabulary's types by their
-    /// names ([`EventType::as_str`]), then the custom types as spelt.
-    pub type_counts: Vec<(String, u64)>,
 }
 
 /// A hidden directory removed with everything in it when dropped.
@@ -241,40 +253,38 @@ pub fn spill_events(
     opts: &EventLoadOptions,
     spill: &SpillOptions,
 ) -> Result<SpilledEvents> {
-    spill_in_batches(path, opts, spill, STREAM_ROWS)
+    spill_in_batches(path, opts, spill, STREAM_ROWS, SAMPLE_ROWS)
 }
 
-/// [`spill_events`] reading `batch_rows` rows at a time.
+/// [`spill_events`] reading `batch_rows` rows at a time and cutting the ranges from a sample of
+/// `sample_rows` rows.
 fn spill_in_batches(
     path: &Path,
     opts: &EventLoadOptions,
     spill: &SpillOptions,
     batch_rows: usize,
+    sample_rows: usize,
 ) -> Result<SpilledEvents> {
     let latest = match opts.latest_allowed {
         Some(t) => t,
         None => crate::latest_allowed_now()?,
     };
     let t = Instant::now();
-    let ids = distinct_ids(path, opts, batch_rows)?;
-    timing(format_args!("spill: {} customer ids", ids.len()), t);
-    let n = ids.len();
+    let sample = sampled_ids(path, opts, batch_rows, sample_rows)?;
     let parts = spill.partitions.max(1) as usize;
-    let starts: Vec<usize> = (0..=parts).map(|p| p * n / parts).collect();
+    let bounds = range_bounds(sample, parts);
+    timing(format_args!("spill: {parts} ranges of customer ids"), t);
     let dir = SpillDir::create(&spill.dir)?;
     let mut writers: Vec<PartWriter> = (0..parts)
-        .map(|p| PartWriter::create(&dir.0.join(format!("{p}.bin")), starts[p]))
+        .map(|p| PartWriter::create(&dir.0.join(format!("{p}.bin"))))
         .collect::<Result<_>>()?;
-    let mut part_of = vec![0u32; n];
-    for p in 0..parts {
-        part_of[starts[p]..starts[p + 1]].fill(p as u32);
-    }
     let t = Instant::now();
-    let mut log = LogParts::with_known_customers(&ids);
-    let mut custom_counts: Vec<u64> = Vec::new();
-    let mut known_counts = vec![0u64; EventType::ALL.len()];
-    let (mut consent_events, mut events) = (0usize, 0u64);
+    let mut log = LogParts::per_batch();
+    let mut counts = TypeCounts::default();
+    let mut events = 0u64;
     let mut range: Option<(i64, i64)> = None;
+    // Per customer of a batch: its range and its index in that range's block dictionary.
+    let mut slots: Vec<(u32, u32)> = Vec::new();
     for_each_batch(path, &opts.read, None, batch_rows, |df, first| {
         log.convert(&df, path, opts)
             .map_err(|e| shifted(e, first))?;
@@ -292,37 +302,26 @@ fn spill_in_batches(
                 expected: format!("{} (customer {:?})", p.expected, p.customer),
             });
         }
-        if batch.customer_ids.len() != n {
-            return Err(Error::usage(format!(
-                "{}: the file changed while it was read (customer ids appeared between two readings)",
-                path.display()
-            )));
-        }
-        custom_counts.resize(batch.custom_types.len(), 0);
-        for k in &batch.kind {
-            match *k {
-                EventKind::Custom(i) => custom_counts[i as usize] += 1,
-                EventKind::Known(
-                    EventType::OptIn | EventType::OptOut | EventType::ConsentWithdrawn,
-                ) => consent_events += 1,
-                EventKind::Known(_) => {}
-            }
-            if let EventKind::Known(t) = *k {
-                known_counts[t as usize] += 1;
-            }
-        }
+        counts.add(batch);
         if let Some((lo, hi)) = batch.time_range() {
             range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
         events += batch.len() as u64;
+        slots.clear();
+        slots.extend(batch.customer_ids.iter().map(|id| {
+            let p = range_of(&bounds, id);
+            (p as u32, writers[p].customer(id))
+        }));
         for (e, &c) in batch.customer.iter().enumerate() {
-            writers[part_of[c as usize] as usize].push(batch, e);
+            let (p, i) = slots[c as usize];
+            writers[p as usize].push(i, batch, e);
         }
         writers
             .par_iter_mut()
             .filter(|w| w.buffered() >= BLOCK_EVENTS)
             .try_for_each(PartWriter::flush)?;
         log.clear_events();
+        log.forget_customers();
         Ok(())
     })?;
     let mut spilled_bytes = 0;
@@ -336,28 +335,51 @@ fn spill_in_batches(
     );
     Ok(SpilledEvents {
         dir,
-        ids,
-        starts,
-        lookalikes: Lookalike::counted(&whole.custom_types, &custom_counts),
-        type_counts: EventType::ALL
-            .iter()
-            .map(|t| t.as_str().to_string())
-            .zip(known_counts)
-            .chain(
-                whole
-                    .custom_types
-                    .iter()
-                    .cloned()
-                    .zip(custom_counts.iter().copied()),
-            )
-            .collect(),
+        bounds,
+        type_counts: counts.named(&whole.custom_types),
+        lookalikes: Lookalike::counted(&whole.custom_types, &counts.custom),
         custom_types: whole.custom_types,
         channels: whole.channels,
         time_range: range,
         events,
         spilled_bytes,
-        consent_events,
     })
+}
+
+/// Events per event type, counted a batch at a time.
+#[derive(Default)]
+struct TypeCounts {
+    /// Per vocabulary type, in [`EventType::ALL`]'s order.
+    known: Vec<u64>,
+    /// Per custom type, in the log's order.
+    custom: Vec<u64>,
+}
+
+impl TypeCounts {
+    fn add(&mut self, batch: &EventLog) {
+        self.known.resize(EventType::ALL.len(), 0);
+        self.custom.resize(batch.custom_types.len(), 0);
+        for k in &batch.kind {
+            match *k {
+                EventKind::Known(t) => self.known[t as usize] += 1,
+                EventKind::Custom(i) => self.custom[i as usize] += 1,
+            }
+        }
+    }
+
+    /// The vocabulary types counted (by name), then every custom type of `custom_types`.
+    fn named(&self, custom_types: &[String]) -> Vec<(String, u64)> {
+        let known = EventType::ALL
+            .iter()
+            .zip(&self.known)
+            .filter(|(_, &n)| n > 0)
+            .map(|(t, &n)| (t.as_str().to_string(), n));
+        let custom = custom_types
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), self.custom.get(i).copied().unwrap_or(0)));
+        known.chain(custom).collect()
+    }
 }
 
 /// A row error of a batch whose first row is data row `first` of the file, with the file's row.
@@ -380,9 +402,20 @@ fn shifted(e: Error, first: usize) -> Error {
     }
 }
 
-/// The distinct customer ids of the file (trimmed, empty ones skipped), sorted.
-fn distinct_ids(path: &Path, opts: &EventLoadOptions, batch_rows: usize) -> Result<Vec<String>> {
-    let mut seen: polars::prelude::PlHashSet<String> = Default::default();
+/// The customer ids (trimmed) of a uniform sample of at most `size` event rows of the file,
+/// in no particular order: a reservoir (Algorithm R) drawn with a generator of fixed seed, so
+/// that the same file gives the same sample. A row drawn without an id is passed over (such a
+/// file is refused by the second pass). Per row, the work is one draw; only rows drawn are
+/// looked at.
+fn sampled_ids(
+    path: &Path,
+    opts: &EventLoadOptions,
+    batch_rows: usize,
+    size: usize,
+) -> Result<Vec<String>> {
+    let mut sample: Vec<String> = Vec::with_capacity(size.min(1 << 20));
+    let mut draws = SplitMix64(0x0005_EED0_F1D5);
+    let mut rows = 0u64;
     let id_col = &opts.columns.customer_id;
     for_each_batch(
         path,
@@ -391,42 +424,80 @@ fn distinct_ids(path: &Path, opts: &EventLoadOptions, batch_rows: usize) -> Resu
         batch_rows,
         |df, _| {
             let ids = as_strings_of(&df, path, id_col)?;
-            for id in ids.iter().flatten() {
-                let id = id.trim();
-                if !id.is_empty() && !seen.contains(id) {
-                    seen.insert(id.to_string());
+            for arr in ids.downcast_iter() {
+                for i in 0..arr.len() {
+                    rows += 1;
+                    // Row number `rows` replaces a uniform slot of the reservoir with
+                    // probability size / rows (once the reservoir is full).
+                    let slot = if sample.len() < size {
+                        None
+                    } else {
+                        match draws.below(rows) as usize {
+                            j if j < size => Some(j),
+                            _ => continue,
+                        }
+                    };
+                    let Some(id) = arr.get(i).map(str::trim).filter(|s| !s.is_empty()) else {
+                        continue;
+                    };
+                    match slot {
+                        Some(j) => {
+                            sample[j].clear();
+                            sample[j].push_str(id);
+                        }
+                        None => sample.push(id.to_string()),
+                    }
                 }
             }
             Ok(())
         },
     )?;
-    let mut ids: Vec<String> = seen.into_iter().collect();
-    ids.par_sort_unstable();
-    Ok(ids)
+    Ok(sample)
+}
+
+/// The `parts - 1` ids that cut a sample of event rows' ids into `parts` ranges of equal
+/// counts: its quantiles. An empty sample gives empty ids (every id in the last range).
+fn range_bounds(mut sample: Vec<String>, parts: usize) -> Vec<String> {
+    sample.par_sort_unstable();
+    let m = sample.len();
+    (1..parts)
+        .map(|p| sample.get(p * m / parts).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// The range of an id between `bounds` ([`SpilledEvents::bounds`]'s): how many bounds are at or
+/// below it.
+fn range_of(bounds: &[String], id: &str) -> usize {
+    bounds.partition_point(|b| b.as_str() <= id)
+}
+
+/// A 64-bit generator of fixed seed (SplitMix64), for a reproducible sample.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A draw in `0..n` (`n > 0`), by multiplying rather than dividing.
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
 }
 
 impl SpilledEvents {
     /// Number of partitions.
     pub fn partitions(&self) -> usize {
-        self.starts.len() - 1
-    }
-
-    /// Customers with events.
-    pub fn customers(&self) -> usize {
-        self.ids.len()
+        self.bounds.len() + 1
     }
 
     /// The partition of any customer id (with events or not): the range it sorts into.
     pub fn partition_of(&self, id: &str) -> usize {
-        let n = self.ids.len();
-        if n == 0 {
-            return 0;
-        }
-        let rank = match self.ids.binary_search_by(|x| x.as_str().cmp(id)) {
-            Ok(r) => r,
-            Err(r) => r.min(n - 1),
-        };
-        self.starts.partition_point(|&s| s <= rank) - 1
+        range_of(&self.bounds, id)
     }
 
     /// The spill directory (removed when `self` is dropped).
@@ -466,7 +537,7 @@ impl SpilledEvents {
         parts
     }
 
-    /// Partition `p` as an event log: its customers (in id order) and their events in file
+    /// Partition `p` as an event log: its customers (sorted by id) and their events in file
     /// order, with the whole file's event types and channels.
     pub fn load(&self, p: usize) -> Result<EventLog> {
         let path = self.dir.0.join(format!("{p}.bin"));
@@ -475,7 +546,6 @@ impl SpilledEvents {
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(|e| Error::io(&path, e))?;
         let mut log = EventLog {
-            customer_ids: self.ids[self.starts[p]..self.starts[p + 1]].to_vec(),
             custom_types: self.custom_types.clone(),
             channels: self.channels.clone(),
             ..EventLog::default()
@@ -486,6 +556,7 @@ impl SpilledEvents {
                 std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
             )
         };
+        let mut ids = PlHashMap::default();
         let mut at = 0;
         while at < bytes.len() {
             let header = bytes
@@ -498,18 +569,41 @@ impl SpilledEvents {
                 .get(at + 12..at + 12 + comp_len)
                 .ok_or_else(|| bad("truncated block"))?;
             let raw = zstd::bulk::decompress(comp, raw_len).map_err(|e| Error::io(&path, e))?;
-            decode_block(&raw, rows, &mut log).ok_or_else(|| bad("corrupt block"))?;
+            decode_block(&raw, rows, &mut log, &mut ids).ok_or_else(|| bad("corrupt block"))?;
             at += 12 + comp_len;
         }
+        drop(ids);
+        sort_customers(&mut log);
         Ok(log)
     }
+}
+
+/// Renumbers a log's customers in id order (they are numbered in order of first appearance).
+fn sort_customers(log: &mut EventLog) {
+    let mut order: Vec<u32> = (0..log.customer_ids.len() as u32).collect();
+    let ids = &log.customer_ids;
+    order.par_sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &c) in order.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
+    log.customer
+        .par_iter_mut()
+        .for_each(|c| *c = rank[*c as usize]);
+    let mut ids = std::mem::take(&mut log.customer_ids);
+    log.customer_ids = order
+        .iter()
+        .map(|&c| std::mem::take(&mut ids[c as usize]))
+        .collect();
 }
 
 /// One partition's spill file and its block being filled.
 struct PartWriter {
     path: PathBuf,
     file: BufWriter<File>,
-    first: usize,
+    /// The block's customer ids, in order of first appearance, and their numbers.
+    ids: Vec<String>,
+    numbers: PlHashMap<String, u32>,
     customer: Vec<u32>,
     timestamp: Vec<i64>,
     kind: Vec<u16>,
@@ -520,12 +614,13 @@ struct PartWriter {
 }
 
 impl PartWriter {
-    fn create(path: &Path, first: usize) -> Result<PartWriter> {
+    fn create(path: &Path) -> Result<PartWriter> {
         let file = File::create(path).map_err(|e| Error::write(path, e))?;
         Ok(PartWriter {
             path: path.to_path_buf(),
             file: BufWriter::with_capacity(1 << 20, file),
-            first,
+            ids: Vec::new(),
+            numbers: PlHashMap::default(),
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
@@ -540,8 +635,15 @@ impl PartWriter {
         self.customer.len()
     }
 
-    fn push(&mut self, log: &EventLog, e: usize) {
-        self.customer.push(log.customer[e] - self.first as u32);
+    /// The number of customer `id` in the block being filled (stable until the block is
+    /// flushed).
+    fn customer(&mut self, id: &str) -> u32 {
+        intern_customer(&mut self.numbers, &mut self.ids, id)
+    }
+
+    /// Appends event `e` of `log`, of the block's customer number `c`.
+    fn push(&mut self, c: u32, log: &EventLog, e: usize) {
+        self.customer.push(c);
         self.timestamp.push(log.timestamp[e]);
         self.kind.push(match log.kind[e] {
             EventKind::Known(t) => t as u16,
@@ -556,13 +658,16 @@ impl PartWriter {
         });
     }
 
-    /// Compresses and writes the block being filled.
-    fn flush(&mut self) -> Result<()> {
+    /// The block being filled, uncompressed: its customer ids, then its events column by
+    /// column.
+    fn encode(&self) -> Vec<u8> {
         let rows = self.customer.len();
-        if rows == 0 {
-            return Ok(());
-        }
         let mut raw = Vec::with_capacity(rows * 24);
+        put_varint(&mut raw, self.ids.len() as u64);
+        for id in &self.ids {
+            put_varint(&mut raw, id.len() as u64);
+            raw.extend_from_slice(id.as_bytes());
+        }
         for &c in &self.customer {
             put_varint(&mut raw, u64::from(c));
         }
@@ -582,6 +687,16 @@ impl PartWriter {
             raw.extend_from_slice(&c.to_le_bytes());
         }
         raw.extend_from_slice(&self.personalized);
+        raw
+    }
+
+    /// Compresses and writes the block being filled, and starts the next.
+    fn flush(&mut self) -> Result<()> {
+        let rows = self.customer.len();
+        if rows == 0 {
+            return Ok(());
+        }
+        let raw = self.encode();
         let comp = zstd::bulk::compress(&raw, 1).map_err(|e| Error::write(&self.path, e))?;
         for word in [rows, raw.len(), comp.len()] {
             self.file
@@ -592,6 +707,8 @@ impl PartWriter {
             .write_all(&comp)
             .map_err(|e| Error::write(&self.path, e))?;
         self.bytes += 12 + comp.len() as u64;
+        self.ids.clear();
+        self.numbers.clear();
         self.customer.clear();
         self.timestamp.clear();
         self.kind.clear();
@@ -630,17 +747,27 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
-/// Appends a block of `rows` events to `log`; `None` when the block is not one
-/// [`PartWriter::flush`] wrote.
-fn decode_block(raw: &[u8], rows: usize, log: &mut EventLog) -> Option<()> {
+/// Appends a block of `rows` events to `log`, numbering its customers in `log` through `ids`
+/// (once per customer of the block); `None` when the block is not one [`PartWriter::encode`]
+/// made.
+fn decode_block(
+    raw: &[u8],
+    rows: usize,
+    log: &mut EventLog,
+    ids: &mut PlHashMap<String, u32>,
+) -> Option<()> {
     let mut at = 0;
-    let n_customers = log.customer_ids.len() as u64;
+    let n = get_varint(raw, &mut at)? as usize;
+    let mut number = Vec::with_capacity(n.min(rows));
+    for _ in 0..n {
+        let len = get_varint(raw, &mut at)? as usize;
+        let id = std::str::from_utf8(raw.get(at..at.checked_add(len)?)?).ok()?;
+        at += len;
+        number.push(intern_customer(ids, &mut log.customer_ids, id));
+    }
     for _ in 0..rows {
-        let c = get_varint(raw, &mut at)?;
-        if c >= n_customers {
-            return None;
-        }
-        log.customer.push(c as u32);
+        let c = get_varint(raw, &mut at)? as usize;
+        log.customer.push(*number.get(c)?);
     }
     let mut prev = 0i64;
     for _ in 0..rows {
@@ -779,68 +906,309 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn partitions_hold_each_customers_events_as_the_whole_file_does() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = shuffled_log();
-        let mut df = events_to_frame(&log);
-        let parquet = dir.path().join("events.parquet");
-        // Row groups of 50 rows, so that batches of 120 rows take several.
+    /// Writes `df` as Parquet in row groups of 50 rows (so that batches of 120 rows take
+    /// several) and as CSV; the two paths.
+    fn write_both(dir: &Path, df: &mut DataFrame) -> [PathBuf; 2] {
+        let parquet = dir.join("events.parquet");
         let file = File::create(&parquet).unwrap();
         let mut w = ParquetWriter::new(file).batched(df.schema()).unwrap();
         for start in (0..df.height()).step_by(50) {
             w.write_batch(&df.slice(start as i64, 50)).unwrap();
         }
         w.finish().unwrap();
-        let csv = dir.path().join("events.csv");
-        write_table(&csv, &mut df).unwrap();
-        for path in [&parquet, &csv] {
-            let whole = load_events(path, &Default::default()).unwrap();
+        let csv = dir.join("events.csv");
+        write_table(&csv, df).unwrap();
+        [parquet, csv]
+    }
+
+    /// Spills `path` to `parts` partitions (batches of 120 rows, ranges cut from a sample of
+    /// `sample` rows) and checks that each partition holds its customers' events as the whole
+    /// file does, customers sorted by id, ranges in id order; the spill, for more checks.
+    fn check_spill(path: &Path, parts: u32, sample: usize) -> (SpilledEvents, Vec<EventLog>) {
+        let whole = load_events(path, &Default::default()).unwrap();
+        let spill = SpillOptions {
+            partitions: parts,
+            dir: path.parent().unwrap().to_path_buf(),
+        };
+        let s = spill_in_batches(path, &Default::default(), &spill, 120, sample).unwrap();
+        let at = format!("{}: {parts} partitions, sample {sample}", path.display());
+        assert_eq!(s.partitions(), parts as usize, "{at}");
+        assert_eq!(s.events, whole.len() as u64, "{at}");
+        assert_eq!(s.custom_types, whole.custom_types, "{at}");
+        assert_eq!(s.channels, whole.channels, "{at}");
+        assert_eq!(s.time_range, whole.time_range(), "{at}");
+        assert_eq!(s.lookalikes, whole.lookalike_types(), "{at}");
+        let counted: std::collections::BTreeMap<String, u64> =
+            s.type_counts.iter().cloned().collect();
+        assert_eq!(counted, whole.counts_by_type(), "{at}");
+        assert_eq!(counted.len(), s.type_counts.len(), "{at}: each type once");
+        assert!(s.spilled_bytes > 0, "{at}");
+        let all = rows(&whole);
+        let mut last_id: Option<String> = None;
+        let mut logs = Vec::new();
+        for p in 0..parts as usize {
+            let got = s.load(p).unwrap();
+            let want: Vec<_> = all
+                .iter()
+                .filter(|r| s.partition_of(&r.0) == p)
+                .cloned()
+                .collect();
+            assert_eq!(rows(&got), want, "{at}: partition {p}");
+            let mut ids = got.customer_ids.clone();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids, got.customer_ids, "{at}: partition {p} sorted by id");
+            for id in &ids {
+                assert_eq!(s.partition_of(id), p, "{at}: {id}");
+            }
+            if let Some(first) = ids.first() {
+                assert!(last_id.as_ref().is_none_or(|l| first > l), "{at}");
+                last_id = ids.last().cloned();
+            }
+            logs.push(got);
+        }
+        let customers: usize = logs.iter().map(|l| l.customer_ids.len()).sum();
+        assert_eq!(customers, whole.customer_ids.len(), "{at}");
+        (s, logs)
+    }
+
+    #[test]
+    fn partitions_hold_each_customers_events_as_the_whole_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_both(dir.path(), &mut events_to_frame(&shuffled_log()));
+        for path in &paths {
             for parts in [1, 3, 7] {
-                let spill = SpillOptions {
-                    partitions: parts,
-                    dir: dir.path().to_path_buf(),
-                };
-                let s = spill_in_batches(path, &Default::default(), &spill, 120).unwrap();
-                assert_eq!(s.partitions(), parts as usize);
-                assert_eq!(s.customers(), whole.customer_ids.len());
-                assert_eq!(s.events, whole.len() as u64);
-                assert_eq!(s.custom_types, whole.custom_types);
-                assert_eq!(s.channels, whole.channels);
-                assert_eq!(s.time_range, whole.time_range());
-                assert_eq!(s.lookalikes, whole.lookalike_types());
-                assert_eq!(s.consent_events, whole.consent_events());
-                assert!(s.spilled_bytes > 0);
-                let all = rows(&whole);
-                let mut last_id = String::new();
-                for p in 0..parts as usize {
-                    let got = s.load(p).unwrap();
-                    let want: Vec<_> = all
-                        .iter()
-                        .filter(|r| s.partition_of(&r.0) == p)
-                        .cloned()
-                        .collect();
-                    assert_eq!(
-                        rows(&got),
-                        want,
-                        "{}: partition {p} of {parts}",
-                        path.display()
-                    );
-                    // ranges follow the id order
-                    let mut ids = got.customer_ids.clone();
-                    ids.sort();
-                    assert_eq!(ids, got.customer_ids);
-                    if let Some(first) = ids.first() {
-                        assert!(*first > last_id);
-                        last_id = ids.last().unwrap().clone();
-                    }
+                // The whole file as sample, and a reservoir of 50 of its 600 rows.
+                for sample in [SAMPLE_ROWS, 50] {
+                    let (s, _) = check_spill(path, parts, sample);
+                    let spill_dir = s.dir().to_path_buf();
+                    assert!(spill_dir.exists());
+                    drop(s);
+                    assert!(!spill_dir.exists(), "the spill directory is removed");
                 }
-                let spill_dir = s.dir().to_path_buf();
-                assert!(spill_dir.exists());
-                drop(s);
-                assert!(!spill_dir.exists(), "the spill directory is removed");
             }
         }
+        assert!(spills_left(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn ranges_hold_about_the_same_number_of_events_however_skewed() {
+        // Customers a00..a19 have 40 events each, b000..b799 one each: cut by customers, the
+        // first of two ranges would hold 800 + 380 = 1180 events of 1600.
+        let mut b = EventLogBuilder::with_capacity(1600);
+        let kind = b.kind("visit");
+        let mut ids: Vec<String> = (0..800).map(|i| format!("b{i:03}")).collect();
+        for i in 0..20 {
+            ids.extend(std::iter::repeat_n(format!("a{i:02}"), 40));
+        }
+        for e in 0..ids.len() {
+            // in no id order
+            let id = &ids[(e * 613) % ids.len()];
+            let c = b.customer(id);
+            b.push(
+                c,
+                1_700_000_000_000 + e as i64,
+                kind,
+                f64::NAN,
+                u16::MAX,
+                None,
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_both(dir.path(), &mut events_to_frame(&b.finish()));
+        for path in &paths {
+            for parts in [2, 4] {
+                let (_, logs) = check_spill(path, parts, SAMPLE_ROWS);
+                let share = 1600 / parts as usize;
+                for (p, log) in logs.iter().enumerate() {
+                    // a range boundary falls on a customer: off by at most one customer's 40
+                    assert!(
+                        log.len().abs_diff(share) <= 40,
+                        "{parts} partitions: partition {p} holds {} events",
+                        log.len()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fewer_customers_than_partitions_and_one_with_most_events_leave_ranges_empty() {
+        // Three customers, one with 480 of the 520 events, in 7 partitions: every bound is
+        // that customer's id, so that its range starts at it and the five ranges between the
+        // bounds are empty.
+        let mut b = EventLogBuilder::with_capacity(520);
+        let kind = b.kind("purchase");
+        for e in 0..520usize {
+            let id = match e % 26 {
+                0 => "x",
+                1 => "a",
+                _ => "k",
+            };
+            let c = b.customer(id);
+            b.push(c, 1_700_000_000_000 + e as i64, kind, 5.0, u16::MAX, None);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_both(dir.path(), &mut events_to_frame(&b.finish()));
+        for path in &paths {
+            let (s, logs) = check_spill(path, 7, SAMPLE_ROWS);
+            assert_eq!(s.bounds, vec!["k"; 6]);
+            let held: Vec<&[String]> = logs.iter().map(|l| &l.customer_ids[..]).collect();
+            let none: &[String] = &[];
+            assert_eq!(
+                held,
+                [
+                    &["a".to_string()][..],
+                    none,
+                    none,
+                    none,
+                    none,
+                    none,
+                    &["k".into(), "x".into()]
+                ]
+            );
+            assert_eq!(logs[6].len(), 500);
+            // any id, with events or not: below the bound, at it, past it
+            assert_eq!(s.partition_of(""), 0);
+            assert_eq!(s.partition_of("j"), 0);
+            assert_eq!(s.partition_of("k"), 6);
+            assert_eq!(s.partition_of("zzz"), 6);
+            assert_eq!(s.type_counts, [("purchase".to_string(), 520)]);
+        }
+        // A bound that is the id of a customer among others: "k" starts the second range.
+        let mut b = EventLogBuilder::with_capacity(40);
+        let kind = b.kind("visit");
+        for e in 0..40usize {
+            let c = b.customer(["j", "k", "l", "i"][e % 4]);
+            b.push(
+                c,
+                1_700_000_000_000 + e as i64,
+                kind,
+                f64::NAN,
+                u16::MAX,
+                None,
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_both(dir.path(), &mut events_to_frame(&b.finish()));
+        for path in &paths {
+            let (s, logs) = check_spill(path, 2, SAMPLE_ROWS);
+            assert_eq!(s.bounds, ["k"]);
+            assert_eq!(logs[0].customer_ids, ["i", "j"]);
+            assert_eq!(logs[1].customer_ids, ["k", "l"]);
+        }
+    }
+
+    #[test]
+    fn text_ids_of_any_length_and_order_partition_by_their_text() {
+        // Integer ids in a Parquet column, in reverse and shuffled order: ranges and the
+        // customers of a partition follow the ids' text ("10" < "9"), as the whole log sorts.
+        let dir = tempfile::tempdir().unwrap();
+        let n = 700usize;
+        let ids: Vec<i64> = (0..n).map(|e| ((e * 389) % 233) as i64 * 7 + 1).collect();
+        let ts: Vec<i64> = (0..n)
+            .map(|e| 1_700_000_000_000 + ((n - e) as i64) * 60_000)
+            .collect();
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("customer_id".into(), ids),
+                Int64Chunked::from_vec("timestamp".into(), ts)
+                    .into_datetime(TimeUnit::Milliseconds, None)
+                    .into_column(),
+                Column::new("event_type".into(), vec!["visit"; n]),
+            ],
+        )
+        .unwrap();
+        for path in &write_both(dir.path(), &mut df) {
+            for parts in [2, 5] {
+                for sample in [SAMPLE_ROWS, 30] {
+                    check_spill(path, parts, sample);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_carry_their_own_dictionary_of_customer_ids() {
+        let log = shuffled_log();
+        let path = Path::new("unused");
+        let mut w = PartWriter {
+            path: path.to_path_buf(),
+            file: BufWriter::new(tempfile::tempfile().unwrap()),
+            ids: Vec::new(),
+            numbers: PlHashMap::default(),
+            customer: Vec::new(),
+            timestamp: Vec::new(),
+            kind: Vec::new(),
+            value: Vec::new(),
+            channel: Vec::new(),
+            personalized: Vec::new(),
+            bytes: 0,
+        };
+        for e in 0..log.len() {
+            let c = w.customer(&log.customer_ids[log.customer[e] as usize]);
+            w.push(c, &log, e);
+        }
+        assert_eq!(w.ids.len(), log.customer_ids.len(), "each id once");
+        let raw = w.encode();
+        // Decoded into a log that already holds customers of an earlier block.
+        let mut got = EventLog {
+            customer_ids: vec!["C059".into(), "Z".into()],
+            custom_types: log.custom_types.clone(),
+            channels: log.channels.clone(),
+            ..EventLog::default()
+        };
+        let mut ids: PlHashMap<String, u32> = PlHashMap::default();
+        ids.insert("C059".into(), 0);
+        ids.insert("Z".into(), 1);
+        decode_block(&raw, log.len(), &mut got, &mut ids).expect("a block encode made");
+        assert_eq!(got.customer_ids.len(), log.customer_ids.len() + 1);
+        assert_eq!(got.customer_ids[..2], ["C059", "Z"]);
+        assert_eq!(rows(&got), rows(&log));
+        sort_customers(&mut got);
+        assert!(got.customer_ids.is_sorted());
+        assert_eq!(
+            rows(&got),
+            rows(&log),
+            "sorting renumbers the events' customers"
+        );
+        // A damaged block is refused, not misread.
+        let mut empty = EventLog::default();
+        let mut no_ids = PlHashMap::default();
+        assert!(decode_block(&raw[..raw.len() - 1], log.len(), &mut empty, &mut no_ids).is_none());
+        let mut bad = raw.clone();
+        bad[0] = 200; // more ids than the block holds
+        assert!(decode_block(&bad, log.len(), &mut empty, &mut no_ids).is_none());
+    }
+
+    #[test]
+    fn the_sample_is_the_same_for_the_same_file_and_spread_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("customer_id,timestamp,event_type\n");
+        for r in 0..5000 {
+            text.push_str(&format!("c{:04},2024-01-01,visit\n", r));
+        }
+        let csv = dir.path().join("events.csv");
+        std::fs::write(&csv, &text).unwrap();
+        let opts = EventLoadOptions::default();
+        let a = sampled_ids(&csv, &opts, 300, 500).unwrap();
+        assert_eq!(a, sampled_ids(&csv, &opts, 300, 500).unwrap());
+        assert_eq!(a.len(), 500);
+        // about a tenth of each fifth of the file (expected 100 of 1000 rows each)
+        for fifth in 0..5 {
+            let k = a
+                .iter()
+                .filter(|id| id[1..].parse::<usize>().unwrap() / 1000 == fifth)
+                .count();
+            assert!((60..=140).contains(&k), "fifth {fifth}: {k}");
+        }
+        let all = sampled_ids(&csv, &opts, 300, 10_000).unwrap();
+        assert_eq!(all.len(), 5000, "a sample larger than the file is the file");
+        let bounds = range_bounds(a, 4);
+        assert_eq!(bounds.len(), 3);
+        assert!(bounds.is_sorted());
+        assert_eq!(range_bounds(Vec::new(), 3), ["", ""]);
     }
 
     #[test]
@@ -865,7 +1233,7 @@ mod tests {
             partitions: 3,
             dir: dir.path().to_path_buf(),
         };
-        let err = spill_in_batches(&csv, &Default::default(), &spill, 40)
+        let err = spill_in_batches(&csv, &Default::default(), &spill, 40, SAMPLE_ROWS)
             .unwrap_err()
             .to_string();
         assert_eq!(err, whole);

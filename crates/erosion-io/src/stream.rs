@@ -5,6 +5,7 @@
 
 use crate::read::{read_table, Format, ReadOptions, Separator};
 use erosion_core::{Error, Result};
+use polars::io::parquet::metadata::{FileMetadata, FileMetadataRef};
 use polars::prelude::*;
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -86,31 +87,18 @@ fn parquet_batches(
                 v
             })
     });
-    let mut batches: Vec<(usize, usize)> = Vec::new();
-    let (mut start, mut rows) = (0, 0);
-    for rg in &metadata.row_groups {
-        rows += rg.num_rows();
-        if rows >= batch_rows {
-            batches.push((start, rows));
-            start += rows;
-            rows = 0;
-        }
-    }
-    if rows > 0 {
-        batches.push((start, rows));
-    }
+    let batches = row_group_batches(&metadata, batch_rows);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(DataFrame, usize)>>(1);
-        let (metadata, columns) = (&metadata, &columns);
+        let columns = &columns;
         scope.spawn(move || {
-            for (offset, len) in batches {
+            for (offset, metadata) in batches {
                 let df = std::fs::File::open(path)
                     .map_err(|e| Error::io(path, e))
                     .and_then(|file| {
                         let mut r = ParquetReader::new(file);
-                        r.set_metadata(metadata.clone());
+                        r.set_metadata(metadata);
                         r.with_columns(columns.clone())
-                            .with_slice(Some((offset, len)))
                             .read_parallel(ParallelStrategy::Columns)
                             .finish()
                             .map_err(|e| unreadable(path, "Parquet", e))
@@ -128,6 +116,40 @@ fn parquet_batches(
         }
         Ok(())
     })
+}
+
+/// A Parquet file's row groups in consecutive batches of at least `batch_rows` rows (the last
+/// may hold fewer): each batch's first row, and the file's metadata with that batch's row
+/// groups only. A reader given it reads those row groups and touches no other: asked for a
+/// slice of the whole file instead, polars decodes the dictionary pages of every row group
+/// before the slice, which made reading a file batch by batch quadratic in its row groups.
+pub(crate) fn row_group_batches(
+    metadata: &FileMetadata,
+    batch_rows: usize,
+) -> Vec<(usize, FileMetadataRef)> {
+    let empty = FileMetadata {
+        row_groups: Vec::new(),
+        num_rows: 0,
+        ..metadata.clone()
+    };
+    let mut batches = Vec::new();
+    let (mut first_group, mut start, mut rows) = (0, 0, 0);
+    let groups = &metadata.row_groups;
+    for (g, rg) in groups.iter().enumerate() {
+        rows += rg.num_rows();
+        if rows >= batch_rows || g + 1 == groups.len() {
+            batches.push((
+                start,
+                Arc::new(FileMetadata {
+                    row_groups: groups[first_group..=g].to_vec(),
+                    num_rows: rows,
+                    ..empty.clone()
+                }),
+            ));
+            (first_group, start, rows) = (g + 1, start + rows, 0);
+        }
+    }
+    batches
 }
 
 /// Delimited text by chunks of whole lines (a line break inside double quotes does not end a

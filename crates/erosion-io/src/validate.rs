@@ -136,19 +136,22 @@ pub fn event_problems(log: &EventLog, latest_allowed: i64, limit: usize) -> (Vec
             }
             _ => None,
         };
-        let shown = if v.is_nan() {
-            "(empty)".to_string()
-        } else if v.abs() >= 1e15 {
-            format!("{v:e}")
-        } else {
-            v.to_string()
+        // Formatted only for a problem: most events have none.
+        let shown = || {
+            if v.is_nan() {
+                "(empty)".to_string()
+            } else if v.abs() >= 1e15 {
+                format!("{v:e}")
+            } else {
+                v.to_string()
+            }
         };
         if let Some((lo, hi, what)) = range {
             if v.is_nan() || v < lo || v > hi {
                 push(Problem {
                     row: i + 1,
                     field: Field::Value,
-                    value: shown,
+                    value: shown(),
                     expected: format!("{what} for {}", log.kind_name(log.kind[i])),
                     customer: customer(i),
                 });
@@ -157,7 +160,7 @@ pub fn event_problems(log: &EventLog, latest_allowed: i64, limit: usize) -> (Vec
             push(Problem {
                 row: i + 1,
                 field: Field::Value,
-                value: shown,
+                value: shown(),
                 expected: format!("a finite number no larger than {MAX_ABS_VALUE:e} in magnitude"),
                 customer: customer(i),
             });

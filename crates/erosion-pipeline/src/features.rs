@@ -130,8 +130,8 @@ fn build_partitioned(
     on.progress(
         1,
         &format!(
-            "features of {} customers at {} cutoff(s), {} partitions ({} bytes spilled)",
-            spilled.customers(),
+            "features of {} events at {} cutoff(s), {} partitions ({} bytes spilled)",
+            spilled.events,
             r.cutoffs.len(),
             spilled.partitions(),
             spilled.spilled_bytes
