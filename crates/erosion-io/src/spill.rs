@@ -578,9 +578,10 @@ fn sort_customers(log: &mut EventLog) {
 struct PartWriter {
     path: PathBuf,
     file: BufWriter<File>,
-    /// The block's customer ids, in order of first appearance, and their numbers.
-    ids: Vec<String>,
-    numbers: PlHashMap<String, u32>,
+    /// The block's dictionary of customer ids as written (each as its length and bytes), and
+    /// the number of entries: an entry per batch and customer of the block.
+    dict: Vec<u8>,
+    entries: u32,
     customer: Vec<u32>,
     timestamp: Vec<i64>,
     kind: Vec<u16>,
@@ -596,8 +597,8 @@ impl PartWriter {
         Ok(PartWriter {
             path: path.to_path_buf(),
             file: BufWriter::with_capacity(1 << 20, file),
-            ids: Vec::new(),
-            numbers: PlHashMap::default(),
+            dict: Vec::new(),
+            entries: 0,
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
@@ -612,10 +613,14 @@ impl PartWriter {
         self.customer.len()
     }
 
-    /// The number of customer `id` in the block being filled (stable until the block is
-    /// flushed).
+    /// A number for customer `id` in the block being filled, for the events of one batch (a
+    /// customer of several batches of a block has an entry for each: no map of ids is kept,
+    /// and the reader interns them).
     fn customer(&mut self, id: &str) -> u32 {
-        intern_customer(&mut self.numbers, &mut self.ids, id)
+        put_varint(&mut self.dict, id.len() as u64);
+        self.dict.extend_from_slice(id.as_bytes());
+        self.entries += 1;
+        self.entries - 1
     }
 
     /// Appends event `e` of `log`, of the block's customer number `c`.
@@ -639,12 +644,9 @@ impl PartWriter {
     /// column.
     fn encode(&self) -> Vec<u8> {
         let rows = self.customer.len();
-        let mut raw = Vec::with_capacity(rows * 24);
-        put_varint(&mut raw, self.ids.len() as u64);
-        for id in &self.ids {
-            put_varint(&mut raw, id.len() as u64);
-            raw.extend_from_slice(id.as_bytes());
-        }
+        let mut raw = Vec::with_capacity(rows * 24 + self.dict.len());
+        put_varint(&mut raw, u64::from(self.entries));
+        raw.extend_from_slice(&self.dict);
         for &c in &self.customer {
             put_varint(&mut raw, u64::from(c));
         }
@@ -684,8 +686,8 @@ impl PartWriter {
             .write_all(&comp)
             .map_err(|e| Error::write(&self.path, e))?;
         self.bytes += 12 + comp.len() as u64;
-        self.ids.clear();
-        self.numbers.clear();
+        self.dict.clear();
+        self.entries = 0;
         self.customer.clear();
         self.timestamp.clear();
         self.kind.clear();
@@ -1086,8 +1088,8 @@ mod tests {
         let mut w = PartWriter {
             path: path.to_path_buf(),
             file: BufWriter::new(tempfile::tempfile().unwrap()),
-            ids: Vec::new(),
-            numbers: PlHashMap::default(),
+            dict: Vec::new(),
+            entries: 0,
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
@@ -1096,11 +1098,17 @@ mod tests {
             personalized: Vec::new(),
             bytes: 0,
         };
-        for e in 0..log.len() {
-            let c = w.customer(&log.customer_ids[log.customer[e] as usize]);
-            w.push(c, &log, e);
+        // Two batches: each numbers its own customers once, a customer of both twice.
+        let half = log.len() / 2;
+        for batch in [0..half, half..log.len()] {
+            let mut number: Vec<Option<u32>> = vec![None; log.customer_ids.len()];
+            for e in batch {
+                let c = log.customer[e] as usize;
+                let n = *number[c].get_or_insert_with(|| w.customer(&log.customer_ids[c]));
+                w.push(n, &log, e);
+            }
         }
-        assert_eq!(w.ids.len(), log.customer_ids.len(), "each id once");
+        assert!(w.entries as usize > log.customer_ids.len());
         let raw = w.encode();
         // Decoded into a log that already holds customers of an earlier block.
         let mut got = EventLog {
