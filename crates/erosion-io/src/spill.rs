@@ -391,7 +391,7 @@ fn sampled_ids(
     size: usize,
 ) -> Result<Vec<String>> {
     let mut sample: Vec<String> = Vec::with_capacity(size.min(1 << 20));
-    let mut draws = SplitMix64(0x5EED_0F_1D5);
+    let mut draws = SplitMix64(0x0005_EED0_F1D5);
     let mut rows = 0u64;
     let id_col = &opts.columns.customer_id;
     for_each_batch(
