@@ -1,8 +1,8 @@
 //! Events spilled to disk in partitions by customer id, for inputs too large to hold whole.
 //!
 //! [`spill_events`] reads an events file twice, a batch at a time ([`crate::stream`]), in any
-//! row order. First the customer id column alone, of which it keeps a fixed-size sample of
-//! event rows (at most [`SAMPLE_ROWS`], a deterministic reservoir): the sample's quantiles cut
+//! row order. First the customer id column alone, of which it keeps a bounded sample of event
+//! rows (every 2^k-th row, at most [`SAMPLE_ROWS`]): the sample's quantiles cut
 //! the ids into `N` ranges holding about the same number of events (memory is per event).
 //! Then every event, converted and checked exactly as [`crate::load_events`] does (the same
 //! interning of event types and channels, in order of first appearance over the whole file;
@@ -38,9 +38,10 @@ pub const BLOCK_EVENTS: usize = 1 << 16;
 /// Rows per batch when a Parquet events file is streamed.
 const STREAM_ROWS: usize = 1 << 19;
 
-/// Event rows whose customer ids the first pass keeps to cut the ranges: enough that each of
-/// up to 4,096 ranges is cut from 64 of them, and that the usual tens of ranges hold the same
-/// number of events to about 1%.
+/// The most event rows whose customer ids the first pass keeps to cut the ranges (it keeps
+/// at least half as many from a larger file): enough that each of up to 4,096 ranges is cut
+/// from 32 of them or more, and that the usual tens of ranges hold the same number of events
+/// to a percent or two.
 pub const SAMPLE_ROWS: usize = 1 << 18;
 
 /// The estimated peak memory of holding an events file whole and computing its features, per
@@ -379,20 +380,22 @@ fn shifted(e: Error, first: usize) -> Error {
     }
 }
 
-/// The customer ids (trimmed) of a uniform sample of at most `size` event rows of the file,
-/// in no particular order: a reservoir (Algorithm R) drawn with a generator of fixed seed, so
-/// that the same file gives the same sample. A row drawn without an id is passed over (such a
-/// file is refused by the second pass). Per row, the work is one draw; only rows drawn are
-/// looked at.
+/// The customer ids (trimmed) of a systematic sample of event rows, every `step`-th row of
+/// the file from the first, `step` the smallest power of two that keeps at most `size` rows
+/// (so at least `size / 2` when the file has more): each time the sample fills, every other
+/// row of it is dropped and the step doubled. The same file gives the same sample; only rows
+/// sampled are looked at. A row sampled without an id is passed over (such a file is refused
+/// by the second pass).
 fn sampled_ids(
     path: &Path,
     opts: &EventLoadOptions,
     batch_rows: usize,
     size: usize,
 ) -> Result<Vec<String>> {
-    let mut sample: Vec<String> = Vec::with_capacity(size.min(1 << 20));
-    let mut draws = SplitMix64(0x0005_EED0_F1D5);
-    let mut rows = 0u64;
+    let size = size.max(2);
+    // Entry `j` is row `j * step` (empty when that row has no id).
+    let mut sample: Vec<String> = Vec::new();
+    let (mut step, mut rows) = (1usize, 0usize);
     let id_col = &opts.columns.customer_id;
     for_each_batch(
         path,
@@ -402,33 +405,26 @@ fn sampled_ids(
         |df, _| {
             let ids = as_strings_of(&df, path, id_col)?;
             for arr in ids.downcast_iter() {
-                for i in 0..arr.len() {
-                    rows += 1;
-                    // Row number `rows` replaces a uniform slot of the reservoir with
-                    // probability size / rows (once the reservoir is full).
-                    let slot = if sample.len() < size {
-                        None
-                    } else {
-                        match draws.below(rows) as usize {
-                            j if j < size => Some(j),
-                            _ => continue,
-                        }
-                    };
-                    let Some(id) = arr.get(i).map(str::trim).filter(|s| !s.is_empty()) else {
-                        continue;
-                    };
-                    match slot {
-                        Some(j) => {
-                            sample[j].clear();
-                            sample[j].push_str(id);
-                        }
-                        None => sample.push(id.to_string()),
+                let mut next = sample.len() * step;
+                while next < rows + arr.len() {
+                    let id = arr.get(next - rows).map(str::trim).unwrap_or("");
+                    sample.push(id.to_string());
+                    if sample.len() == size {
+                        let mut keep = false;
+                        sample.retain(|_| {
+                            keep = !keep;
+                            keep
+                        });
+                        step *= 2;
                     }
+                    next = sample.len() * step;
                 }
+                rows += arr.len();
             }
             Ok(())
         },
     )?;
+    sample.retain(|id| !id.is_empty());
     Ok(sample)
 }
 
@@ -446,24 +442,6 @@ fn range_bounds(mut sample: Vec<String>, parts: usize) -> Vec<String> {
 /// below it.
 fn range_of(bounds: &[String], id: &str) -> usize {
     bounds.partition_point(|b| b.as_str() <= id)
-}
-
-/// A 64-bit generator of fixed seed (SplitMix64), for a reproducible sample.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A draw in `0..n` (`n > 0`), by multiplying rather than dividing.
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
 }
 
 impl SpilledEvents {
@@ -930,7 +908,7 @@ mod tests {
         let paths = write_both(dir.path(), &mut events_to_frame(&shuffled_log()));
         for path in &paths {
             for parts in [1, 3, 7] {
-                // The whole file as sample, and a reservoir of 50 of its 600 rows.
+                // The whole file as sample, and every 16th of its 600 rows (at most 50).
                 for sample in [SAMPLE_ROWS, 50] {
                     let (s, _) = check_spill(path, parts, sample);
                     let spill_dir = s.dir().to_path_buf();
@@ -1152,15 +1130,14 @@ mod tests {
         let opts = EventLoadOptions::default();
         let a = sampled_ids(&csv, &opts, 300, 500).unwrap();
         assert_eq!(a, sampled_ids(&csv, &opts, 300, 500).unwrap());
-        assert_eq!(a.len(), 500);
-        // about a tenth of each fifth of the file (expected 100 of 1000 rows each)
-        for fifth in 0..5 {
-            let k = a
-                .iter()
-                .filter(|id| id[1..].parse::<usize>().unwrap() / 1000 == fifth)
-                .count();
-            assert!((60..=140).contains(&k), "fifth {fifth}: {k}");
-        }
+        assert_eq!(
+            a,
+            sampled_ids(&csv, &opts, 77, 500).unwrap(),
+            "whatever the batches"
+        );
+        // every 16th row: the smallest power of two that keeps at most 500 of 5000
+        let want: Vec<String> = (0..5000).step_by(16).map(|r| format!("c{r:04}")).collect();
+        assert_eq!(a, want);
         let all = sampled_ids(&csv, &opts, 300, 10_000).unwrap();
         assert_eq!(all.len(), 5000, "a sample larger than the file is the file");
         let bounds = range_bounds(a, 4);
