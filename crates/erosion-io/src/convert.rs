@@ -466,10 +466,10 @@ fn intern_channel(
 /// for rows with the same view (the 16 bytes polars keeps per string: the string itself when it
 /// is short, else its place in the chunk's buffers), which spares hashing strings again and
 /// again in columns of few distinct values or of runs (ids, event types, channels).
-fn map_strings<T: Copy, E>(
-    ca: &StringChunked,
+fn map_strings<'a, T: Copy, E>(
+    ca: &'a StringChunked,
     out: &mut Vec<T>,
-    mut f: impl FnMut(usize, Option<&str>) -> std::result::Result<T, E>,
+    mut f: impl FnMut(usize, Option<&'a str>) -> std::result::Result<T, E>,
 ) -> std::result::Result<(), E> {
     const SLOTS: usize = 256;
     let mut offset = 0;
@@ -510,6 +510,10 @@ fn map_strings<T: Copy, E>(
 pub(crate) struct LogParts {
     log: EventLog,
     ids: PlHashMap<String, u32>,
+    /// Customers numbered per batch ([`Self::per_batch`]): then `ids` stays empty, and the
+    /// strings of the customers forgotten are kept here to be reused.
+    per_batch: bool,
+    spare: Vec<String>,
     kinds: PlHashMap<String, EventKind>,
     channels: PlHashMap<String, u16>,
     default_kind: Option<EventKind>,
@@ -519,7 +523,10 @@ impl LogParts {
     /// Parts for a file read a batch at a time whose customers are numbered per batch
     /// ([`Self::forget_customers`] after each batch), as [`crate::spill`] reads it.
     pub(crate) fn per_batch() -> Self {
-        LogParts::with_capacity(0)
+        LogParts {
+            per_batch: true,
+            ..LogParts::with_capacity(0)
+        }
     }
 
     /// Forgets the customers interned so far (call after [`Self::clear_events`]): the next
@@ -531,7 +538,7 @@ impl LogParts {
             "events refer to the customers"
         );
         self.ids.clear();
-        self.log.customer_ids.clear();
+        self.spare.append(&mut self.log.customer_ids);
     }
 
     /// The log so far: the events converted since the last [`Self::clear_events`], with every
@@ -562,6 +569,8 @@ impl LogParts {
         LogParts {
             log,
             ids: PlHashMap::default(),
+            per_batch: false,
+            spare: Vec::new(),
             kinds: PlHashMap::default(),
             channels: PlHashMap::default(),
             default_kind: None,
@@ -620,17 +629,29 @@ impl LogParts {
         };
         // Column by column, remembering the first bad row of each.
         let start = self.log.customer.len();
+        // Per batch, the ids are looked up as the batch holds them (no string is made for a
+        // customer met before, and the strings of earlier batches' customers are reused).
+        let mut batch_ids: PlHashMap<&str, u32> = PlHashMap::default();
+        let (per_batch, spare) = (self.per_batch, &mut self.spare);
+        let (all_ids, names) = (&mut self.ids, &mut self.log.customer_ids);
+        debug_assert!(!per_batch || names.is_empty(), "one batch per convert");
         let id_error = map_strings(&ids, &mut self.log.customer, |row, id| {
             match id.map(str::trim) {
-                Some(s) if !s.is_empty() => Ok(intern_customer(
-                    &mut self.ids,
-                    &mut self.log.customer_ids,
-                    s,
-                )),
+                Some(s) if !s.is_empty() && per_batch => {
+                    Ok(*batch_ids.entry(s).or_insert_with(|| {
+                        let mut name = spare.pop().unwrap_or_default();
+                        name.clear();
+                        name.push_str(s);
+                        names.push(name);
+                        names.len() as u32 - 1
+                    }))
+                }
+                Some(s) if !s.is_empty() => Ok(intern_customer(all_ids, names, s)),
                 _ => Err(row),
             }
         })
         .err();
+        drop(batch_ids);
         let kinds = &mut self.log.kind;
         let type_error = match &types {
             Some(t) => {

@@ -1,8 +1,8 @@
 //! Events spilled to disk in partitions by customer id, for inputs too large to hold whole.
 //!
 //! [`spill_events`] reads an events file twice, a batch at a time ([`crate::stream`]), in any
-//! row order. First the customer id column alone, of which it keeps a fixed-size sample of
-//! event rows (at most [`SAMPLE_ROWS`], a deterministic reservoir): the sample's quantiles cut
+//! row order. First the customer id column alone, of which it keeps a bounded sample of event
+//! rows (every 2^k-th row, at most [`SAMPLE_ROWS`]): the sample's quantiles cut
 //! the ids into `N` ranges holding about the same number of events (memory is per event).
 //! Then every event, converted and checked exactly as [`crate::load_events`] does (the same
 //! interning of event types and channels, in order of first appearance over the whole file;
@@ -38,9 +38,10 @@ pub const BLOCK_EVENTS: usize = 1 << 16;
 /// Rows per batch when a Parquet events file is streamed.
 const STREAM_ROWS: usize = 1 << 19;
 
-/// Event rows whose customer ids the first pass keeps to cut the ranges: enough that each of
-/// up to 4,096 ranges is cut from 64 of them, and that the usual tens of ranges hold the same
-/// number of events to about 1%.
+/// The most event rows whose customer ids the first pass keeps to cut the ranges (it keeps
+/// at least half as many from a larger file): enough that each of up to 4,096 ranges is cut
+/// from 32 of them or more, and that the usual tens of ranges hold the same number of events
+/// to a percent or two.
 pub const SAMPLE_ROWS: usize = 1 << 18;
 
 /// The estimated peak memory of holding an events file whole and computing its features, per
@@ -402,20 +403,22 @@ fn shifted(e: Error, first: usize) -> Error {
     }
 }
 
-/// The customer ids (trimmed) of a uniform sample of at most `size` event rows of the file,
-/// in no particular order: a reservoir (Algorithm R) drawn with a generator of fixed seed, so
-/// that the same file gives the same sample. A row drawn without an id is passed over (such a
-/// file is refused by the second pass). Per row, the work is one draw; only rows drawn are
-/// looked at.
+/// The customer ids (trimmed) of a systematic sample of event rows, every `step`-th row of
+/// the file from the first, `step` the smallest power of two that keeps at most `size` rows
+/// (so at least `size / 2` when the file has more): each time the sample fills, every other
+/// row of it is dropped and the step doubled. The same file gives the same sample; only rows
+/// sampled are looked at. A row sampled without an id is passed over (such a file is refused
+/// by the second pass).
 fn sampled_ids(
     path: &Path,
     opts: &EventLoadOptions,
     batch_rows: usize,
     size: usize,
 ) -> Result<Vec<String>> {
-    let mut sample: Vec<String> = Vec::with_capacity(size.min(1 << 20));
-    let mut draws = SplitMix64(0x0005_EED0_F1D5);
-    let mut rows = 0u64;
+    let size = size.max(2);
+    // Entry `j` is row `j * step` (empty when that row has no id).
+    let mut sample: Vec<String> = Vec::new();
+    let (mut step, mut rows) = (1usize, 0usize);
     let id_col = &opts.columns.customer_id;
     for_each_batch(
         path,
@@ -425,33 +428,26 @@ fn sampled_ids(
         |df, _| {
             let ids = as_strings_of(&df, path, id_col)?;
             for arr in ids.downcast_iter() {
-                for i in 0..arr.len() {
-                    rows += 1;
-                    // Row number `rows` replaces a uniform slot of the reservoir with
-                    // probability size / rows (once the reservoir is full).
-                    let slot = if sample.len() < size {
-                        None
-                    } else {
-                        match draws.below(rows) as usize {
-                            j if j < size => Some(j),
-                            _ => continue,
-                        }
-                    };
-                    let Some(id) = arr.get(i).map(str::trim).filter(|s| !s.is_empty()) else {
-                        continue;
-                    };
-                    match slot {
-                        Some(j) => {
-                            sample[j].clear();
-                            sample[j].push_str(id);
-                        }
-                        None => sample.push(id.to_string()),
+                let mut next = sample.len() * step;
+                while next < rows + arr.len() {
+                    let id = arr.get(next - rows).map(str::trim).unwrap_or("");
+                    sample.push(id.to_string());
+                    if sample.len() == size {
+                        let mut keep = false;
+                        sample.retain(|_| {
+                            keep = !keep;
+                            keep
+                        });
+                        step *= 2;
                     }
+                    next = sample.len() * step;
                 }
+                rows += arr.len();
             }
             Ok(())
         },
     )?;
+    sample.retain(|id| !id.is_empty());
     Ok(sample)
 }
 
@@ -469,24 +465,6 @@ fn range_bounds(mut sample: Vec<String>, parts: usize) -> Vec<String> {
 /// below it.
 fn range_of(bounds: &[String], id: &str) -> usize {
     bounds.partition_point(|b| b.as_str() <= id)
-}
-
-/// A 64-bit generator of fixed seed (SplitMix64), for a reproducible sample.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A draw in `0..n` (`n > 0`), by multiplying rather than dividing.
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
 }
 
 impl SpilledEvents {
@@ -601,9 +579,10 @@ fn sort_customers(log: &mut EventLog) {
 struct PartWriter {
     path: PathBuf,
     file: BufWriter<File>,
-    /// The block's customer ids, in order of first appearance, and their numbers.
-    ids: Vec<String>,
-    numbers: PlHashMap<String, u32>,
+    /// The block's dictionary of customer ids as written (each as its length and bytes), and
+    /// the number of entries: an entry per batch and customer of the block.
+    dict: Vec<u8>,
+    entries: u32,
     customer: Vec<u32>,
     timestamp: Vec<i64>,
     kind: Vec<u16>,
@@ -619,8 +598,8 @@ impl PartWriter {
         Ok(PartWriter {
             path: path.to_path_buf(),
             file: BufWriter::with_capacity(1 << 20, file),
-            ids: Vec::new(),
-            numbers: PlHashMap::default(),
+            dict: Vec::new(),
+            entries: 0,
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
@@ -635,10 +614,14 @@ impl PartWriter {
         self.customer.len()
     }
 
-    /// The number of customer `id` in the block being filled (stable until the block is
-    /// flushed).
+    /// A number for customer `id` in the block being filled, for the events of one batch (a
+    /// customer of several batches of a block has an entry for each: no map of ids is kept,
+    /// and the reader interns them).
     fn customer(&mut self, id: &str) -> u32 {
-        intern_customer(&mut self.numbers, &mut self.ids, id)
+        put_varint(&mut self.dict, id.len() as u64);
+        self.dict.extend_from_slice(id.as_bytes());
+        self.entries += 1;
+        self.entries - 1
     }
 
     /// Appends event `e` of `log`, of the block's customer number `c`.
@@ -662,12 +645,9 @@ impl PartWriter {
     /// column.
     fn encode(&self) -> Vec<u8> {
         let rows = self.customer.len();
-        let mut raw = Vec::with_capacity(rows * 24);
-        put_varint(&mut raw, self.ids.len() as u64);
-        for id in &self.ids {
-            put_varint(&mut raw, id.len() as u64);
-            raw.extend_from_slice(id.as_bytes());
-        }
+        let mut raw = Vec::with_capacity(rows * 24 + self.dict.len());
+        put_varint(&mut raw, u64::from(self.entries));
+        raw.extend_from_slice(&self.dict);
         for &c in &self.customer {
             put_varint(&mut raw, u64::from(c));
         }
@@ -707,8 +687,8 @@ impl PartWriter {
             .write_all(&comp)
             .map_err(|e| Error::write(&self.path, e))?;
         self.bytes += 12 + comp.len() as u64;
-        self.ids.clear();
-        self.numbers.clear();
+        self.dict.clear();
+        self.entries = 0;
         self.customer.clear();
         self.timestamp.clear();
         self.kind.clear();
@@ -978,7 +958,7 @@ mod tests {
         let paths = write_both(dir.path(), &mut events_to_frame(&shuffled_log()));
         for path in &paths {
             for parts in [1, 3, 7] {
-                // The whole file as sample, and a reservoir of 50 of its 600 rows.
+                // The whole file as sample, and every 16th of its 600 rows (at most 50).
                 for sample in [SAMPLE_ROWS, 50] {
                     let (s, _) = check_spill(path, parts, sample);
                     let spill_dir = s.dir().to_path_buf();
@@ -1136,8 +1116,8 @@ mod tests {
         let mut w = PartWriter {
             path: path.to_path_buf(),
             file: BufWriter::new(tempfile::tempfile().unwrap()),
-            ids: Vec::new(),
-            numbers: PlHashMap::default(),
+            dict: Vec::new(),
+            entries: 0,
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
@@ -1146,11 +1126,17 @@ mod tests {
             personalized: Vec::new(),
             bytes: 0,
         };
-        for e in 0..log.len() {
-            let c = w.customer(&log.customer_ids[log.customer[e] as usize]);
-            w.push(c, &log, e);
+        // Two batches: each numbers its own customers once, a customer of both twice.
+        let half = log.len() / 2;
+        for batch in [0..half, half..log.len()] {
+            let mut number: Vec<Option<u32>> = vec![None; log.customer_ids.len()];
+            for e in batch {
+                let c = log.customer[e] as usize;
+                let n = *number[c].get_or_insert_with(|| w.customer(&log.customer_ids[c]));
+                w.push(n, &log, e);
+            }
         }
-        assert_eq!(w.ids.len(), log.customer_ids.len(), "each id once");
+        assert!(w.entries as usize > log.customer_ids.len());
         let raw = w.encode();
         // Decoded into a log that already holds customers of an earlier block.
         let mut got = EventLog {
@@ -1194,15 +1180,14 @@ mod tests {
         let opts = EventLoadOptions::default();
         let a = sampled_ids(&csv, &opts, 300, 500).unwrap();
         assert_eq!(a, sampled_ids(&csv, &opts, 300, 500).unwrap());
-        assert_eq!(a.len(), 500);
-        // about a tenth of each fifth of the file (expected 100 of 1000 rows each)
-        for fifth in 0..5 {
-            let k = a
-                .iter()
-                .filter(|id| id[1..].parse::<usize>().unwrap() / 1000 == fifth)
-                .count();
-            assert!((60..=140).contains(&k), "fifth {fifth}: {k}");
-        }
+        assert_eq!(
+            a,
+            sampled_ids(&csv, &opts, 77, 500).unwrap(),
+            "whatever the batches"
+        );
+        // every 16th row: the smallest power of two that keeps at most 500 of 5000
+        let want: Vec<String> = (0..5000).step_by(16).map(|r| format!("c{r:04}")).collect();
+        assert_eq!(a, want);
         let all = sampled_ids(&csv, &opts, 300, 10_000).unwrap();
         assert_eq!(all.len(), 5000, "a sample larger than the file is the file");
         let bounds = range_bounds(a, 4);
