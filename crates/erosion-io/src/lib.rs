@@ -20,7 +20,7 @@ pub use convert::{
     customers_from_frame, customers_to_frame, events_from_frame, events_to_frame, load_customers,
     load_events, timing, timings_enabled, CustomerLoadOptions, EventColumns, EventLoadOptions,
 };
-pub use paths::{process_gone, refuse_overlap, resolved};
+pub use paths::{extension_of, process_gone, refuse_overlap, resolved};
 pub use read::{read_table, Format, ReadOptions, Separator};
 pub use stream::for_each_batch;
 pub use validate::{

@@ -52,6 +52,14 @@ pub fn refuse_overlap(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Re
     Ok(())
 }
 
+/// A path's extension in lower case (`""` when it has none): what decides a file's format.
+pub fn extension_of(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// Whether process `pid` is known to have ended: `true` only where `/proc` lists processes
 /// (Linux) and has no entry for it. Elsewhere nothing is known, and a lock or scratch
 /// directory named after a process is left alone.

@@ -56,11 +56,7 @@ pub struct ReadOptions {
 impl Format {
     /// The format of a path, from its extension and the separator flag.
     pub fn of(path: &Path, separator: Option<Separator>) -> Result<Format> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = crate::extension_of(path);
         match ext.as_str() {
             "csv" => Ok(Format::Csv(separator.unwrap_or(Separator::Byte(b',')))),
             "tsv" => Ok(Format::Csv(separator.unwrap_or(Separator::Byte(b'\t')))),

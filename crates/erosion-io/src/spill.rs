@@ -80,11 +80,7 @@ pub fn estimated_events(path: &Path) -> Result<u64> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::extension_of(path);
     if matches!(ext.as_str(), "parquet" | "pq") {
         use polars::prelude::*;
         let file = File::open(path).map_err(|e| Error::io(path, e))?;

@@ -70,11 +70,7 @@ pub fn write_table_noted(
     df: &mut DataFrame,
     note: Option<(&str, &str)>,
 ) -> Result<()> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::extension_of(path);
     let polars_err = |e: PolarsError| write_error(path, e);
     match ext.as_str() {
         "csv" => {
@@ -107,11 +103,7 @@ pub fn write_table_noted(
 /// The note [`write_table_noted`] left on a table under `key`, if any: Parquet key-value
 /// metadata, or the sidecar of a CSV or NDJSON file.
 pub fn read_table_note(path: &Path, key: &str) -> Result<Option<String>> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::extension_of(path);
     if matches!(ext.as_str(), "parquet" | "pq") {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut reader = ParquetReader::new(file);
@@ -250,11 +242,7 @@ impl TableSink {
     /// Starts a sink for `path` (`.csv`, `.parquet` or `.pq`); nothing is visible at `path`
     /// until [`finish`](Self::finish).
     pub fn create(path: &Path, note: Option<(&str, &str)>) -> Result<TableSink> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = crate::extension_of(path);
         match ext.as_str() {
             "csv" => Ok(TableSink::Csv(CsvSink {
                 path: path.to_path_buf(),

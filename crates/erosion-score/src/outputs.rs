@@ -155,7 +155,7 @@ pub fn stage(
         done: false,
     }];
     let sidecar = erosion_io::note_sidecar(&tmp);
-    if note.is_some() && !matches!(ext(dest).as_str(), "parquet" | "pq") {
+    if note.is_some() && !matches!(erosion_io::extension_of(dest).as_str(), "parquet" | "pq") {
         staged.push(Staged {
             role: "run_record",
             dest: erosion_io::note_sidecar(dest),
@@ -195,7 +195,7 @@ pub fn stage_parts(
         rows: Some(rows),
         done: false,
     }];
-    if note.is_some() && !matches!(ext(dest).as_str(), "parquet" | "pq") {
+    if note.is_some() && !matches!(erosion_io::extension_of(dest).as_str(), "parquet" | "pq") {
         staged.push(Staged {
             role: "run_record",
             dest: erosion_io::note_sidecar(dest),
@@ -206,13 +206,6 @@ pub fn stage_parts(
     }
     sink.finish().map_err(Failure::Environment)?;
     Ok(staged)
-}
-
-fn ext(p: &Path) -> String {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {

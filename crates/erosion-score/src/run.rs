@@ -293,11 +293,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
         .clone()
         .unwrap_or_else(|| default_exclusions(&o.out));
     for p in [&o.out, &exclusions_path] {
-        let ext = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = erosion_io::extension_of(p);
         if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
             return Err(Error::UnknownExtension {
                 path: p.clone(),
@@ -313,7 +309,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     let sidecar = erosion_io::note_sidecar(&o.out);
     let mut outputs: Vec<(&str, &Path)> =
         vec![("--out", &o.out), ("--exclusions", &exclusions_path)];
-    if !matches!(ext_of(&o.out).as_str(), "parquet" | "pq") {
+    if !matches!(erosion_io::extension_of(&o.out).as_str(), "parquet" | "pq") {
         outputs.push(("the scores' run record", &sidecar));
     }
     outputs.push(("the manifest", &manifest_path));
@@ -354,7 +350,7 @@ pub fn run(o: &Options) -> Result<Summary, Failure> {
     }
     // CSV is for people: probabilities to 4 decimals, trust scores to 1; Parquet keeps full
     // precision (the probabilities equal `erosion evaluate`'s bit for bit).
-    let for_people = !matches!(ext_of(&o.out).as_str(), "parquet" | "pq");
+    let for_people = !matches!(erosion_io::extension_of(&o.out).as_str(), "parquet" | "pq");
     if let Source::Raw {
         events,
         customers,
@@ -602,13 +598,6 @@ fn summarise(
         )));
     }
     Ok(summary)
-}
-
-fn ext_of(p: &Path) -> String {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 /// Explaining one customer takes more than this many steps ([`erosion_inference::Model::explain_steps`])
