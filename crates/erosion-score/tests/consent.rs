@@ -604,10 +604,29 @@ fn raw_events_without_consent_events_are_refused_unless_handled_upstream() {
         assert!(err.contains(needle), "{needle}: {err}");
     }
     assert!(!out.exists());
+    // Spilled to ranges, the night is refused by the same rule on the whole file's event
+    // types, with the same words (warnings included), and leaves nothing behind.
+    let mut spilled = args.to_vec();
+    spilled.extend(["--spill-partitions", "3"]);
+    let rs = score(&spilled);
+    assert_eq!(rs.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&rs.stderr), err);
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".erosion-spill"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     let mut upstream = args.to_vec();
     upstream.push("--consent-handled-upstream");
     ok(&upstream);
     assert_eq!(note(&out)["consent"]["handled_upstream"], true);
+    let whole = note(&out);
+    upstream.extend(["--spill-partitions", "3"]);
+    ok(&upstream);
+    assert_eq!(note(&out), whole);
 }
 
 /// Consent and erasure paths of the property test, one per subject customer.
