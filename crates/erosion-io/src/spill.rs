@@ -511,6 +511,37 @@ impl SpilledEvents {
         parts
     }
 
+    /// Calls `work` with every range's event log ([`Self::load`]) in range order, loading the
+    /// next range on another thread while `work` computes the current one (reading, unpacking
+    /// and decoding a range is single-threaded; the work beside it then fills the second
+    /// core). At most two ranges' logs are held at once. The first error, from loading or from
+    /// `work`, ends it.
+    pub fn for_each_range<E, F>(&self, mut work: F) -> std::result::Result<(), E>
+    where
+        E: From<Error>,
+        F: FnMut(usize, EventLog) -> std::result::Result<(), E>,
+    {
+        let n = self.partitions();
+        std::thread::scope(|scope| {
+            // A rendezvous channel: the loader holds one loaded range while `work` runs.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<EventLog>>(0);
+            scope.spawn(move || {
+                for p in 0..n {
+                    let log = self.load(p);
+                    let stop = log.is_err();
+                    if tx.send(log).is_err() || stop {
+                        return;
+                    }
+                }
+            });
+            // Dropping the receiver (on an error) ends the loader at its next send.
+            for (p, log) in rx.into_iter().enumerate() {
+                work(p, log?)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Partition `p` as an event log: its customers (sorted by id) and their events in file
     /// order, with the whole file's event types and channels.
     pub fn load(&self, p: usize) -> Result<EventLog> {

@@ -149,9 +149,8 @@ fn build_partitioned(
     };
     let mut step = 1;
     for &cutoff in &r.cutoffs {
-        for p in 0..spilled.partitions() {
+        spilled.for_each_range(|p, log| -> Result<(), Failure> {
             let t = Instant::now();
-            let log = spilled.load(p)?;
             let c = customers.as_ref().map(|c| &c[p]);
             let table = compute(&log, c, &[cutoff], &cfg);
             drop(log);
@@ -169,7 +168,8 @@ fn build_partitioned(
                 &format!("partition {}/{}", p + 1, spilled.partitions()),
             );
             timing(format_args!("partition {p}: {} rows", table.len()), t);
-        }
+            Ok(())
+        })?;
     }
     if tally.cutoff.is_empty() {
         return Err(empty_population(&r.events, &r.cutoffs, &r.config));

@@ -83,11 +83,12 @@ pub(crate) fn score(
         ..Summary::default()
     };
     let (mut scores, mut exclusions) = (Vec::new(), Vec::new());
-    for (p, part) in spilled.split_customers(customers).into_iter().enumerate() {
+    let mut parts = spilled.split_customers(customers).into_iter();
+    spilled.for_each_range(|p, log| -> Result<(), Failure> {
         let t = Instant::now();
         let input = Loaded::Raw {
-            events: spilled.load(p)?,
-            customers: part,
+            events: log,
+            customers: parts.next().unwrap_or_default(),
             as_of: raw.as_of.to_string(),
             name: raw.events.to_path_buf(),
         };
@@ -101,7 +102,8 @@ pub(crate) fn score(
         erosion_io::write_table(&path, &mut part.exclusions)?;
         exclusions.push(path);
         timing(format_args!("range {p}: {customers} input customers"), t);
-    }
+        Ok(())
+    })?;
     night_warnings(bundle, &mut summary);
     let note = summary.consent.note(&bundle.model_id, &summary.warnings);
     Ok(SpilledNight {
