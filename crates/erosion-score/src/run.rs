@@ -142,10 +142,7 @@ impl Summary {
     pub(crate) fn add(&mut self, other: Summary) {
         fn merge(into: &mut Counts, from: Counts) {
             for (k, n) in from {
-                match into.iter_mut().find(|(q, _)| *q == k) {
-                    Some(e) => e.1 += n,
-                    None => into.push((k, n)),
-                }
+                count(into, k, n);
             }
         }
         self.input += other.input;
@@ -155,8 +152,7 @@ impl Summary {
         self.excluded.sort();
         merge(&mut self.bands, other.bands);
         merge(&mut self.actions, other.actions);
-        self.actions
-            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        most_frequent_first(&mut self.actions);
         match (&mut self.consent.suppress, other.consent.suppress) {
             (Some(mine), Some(theirs)) => mine.matched += theirs.matched,
             (mine @ None, theirs) => *mine = theirs,
@@ -563,11 +559,8 @@ fn summarise(
     let mut expected = prep.in_partition.clone();
     expected.par_sort_unstable();
     let mut by_reason: Vec<(&'static str, usize)> = Vec::new();
-    for (_, r) in &prep.excluded {
-        match by_reason.iter_mut().find(|(q, _)| q == r) {
-            Some(e) => e.1 += 1,
-            None => by_reason.push((*r, 1)),
-        }
+    for &(_, r) in &prep.excluded {
+        count(&mut by_reason, r, 1);
     }
     by_reason.sort();
     let consent = ConsentReport {
@@ -999,6 +992,20 @@ fn capacity_warning(thresholds: &erosion_inference::Thresholds, bands: &Counts) 
     ))
 }
 
+/// Adds `n` to `key`'s count, appending the key when it is new (counts keep the order keys
+/// first came in).
+fn count(counts: &mut Counts, key: &'static str, n: usize) {
+    match counts.iter_mut().find(|(q, _)| *q == key) {
+        Some(e) => e.1 += n,
+        None => counts.push((key, n)),
+    }
+}
+
+/// Actions as the summary lists them: most frequent first, ties by name.
+fn most_frequent_first(actions: &mut Counts) {
+    actions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+}
+
 /// How many scored customers landed in each band and each action.
 fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
     use erosion_inference::Band;
@@ -1014,12 +1021,9 @@ fn band_and_action_counts(bundle: &Bundle, s: &Scores) -> (Counts, Counts) {
     }
     let mut actions: Counts = Vec::new();
     for &a in &s.actions {
-        match actions.iter_mut().find(|(q, _)| *q == a) {
-            Some(e) => e.1 += 1,
-            None => actions.push((a, 1)),
-        }
+        count(&mut actions, a, 1);
     }
-    actions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    most_frequent_first(&mut actions);
     (bands, actions)
 }
 
