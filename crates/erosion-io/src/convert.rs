@@ -511,7 +511,7 @@ pub(crate) struct LogParts {
     log: EventLog,
     ids: PlHashMap<String, u32>,
     /// Customers numbered per batch ([`Self::per_batch`]): then `ids` stays empty, and the
-    /// strings of the customers forgotten are kept here to be reused.
+    /// strings of the customers of batches recycled are kept here to be reused.
     per_batch: bool,
     spare: Vec<String>,
     kinds: PlHashMap<String, EventKind>,
@@ -521,7 +521,8 @@ pub(crate) struct LogParts {
 
 impl LogParts {
     /// Parts for a file read a batch at a time whose customers are numbered per batch
-    /// ([`Self::forget_customers`] after each batch), as [`crate::spill`] reads it.
+    /// ([`Self::take_batch`] after each batch), as [`crate::spill`] reads it: the memory held
+    /// stays that of a batch whatever the file's number of customers.
     pub(crate) fn per_batch() -> Self {
         LogParts {
             per_batch: true,
@@ -529,33 +530,49 @@ impl LogParts {
         }
     }
 
-    /// Forgets the customers interned so far (call after [`Self::clear_events`]): the next
-    /// batch numbers its own customers from 0, in order of first appearance, and the memory
-    /// held stays that of one batch whatever the file's number of customers.
-    pub(crate) fn forget_customers(&mut self) {
-        debug_assert!(
-            self.log.customer.is_empty(),
-            "events refer to the customers"
-        );
-        self.ids.clear();
-        self.spare.append(&mut self.log.customer_ids);
-    }
-
-    /// The log so far: the events converted since the last [`Self::clear_events`], with every
+    /// The log so far: the events converted since the last [`Self::take_batch`], with every
     /// customer, event type and channel interned so far.
     pub(crate) fn events(&self) -> &EventLog {
         &self.log
     }
 
-    /// Forgets the events converted so far, keeping the interned names and their numbers.
-    pub(crate) fn clear_events(&mut self) {
+    /// Takes the events converted since the last take and their customers (numbered per
+    /// batch, [`Self::per_batch`]), keeping the interned event types and channels: the batch
+    /// can go to another thread while the next one converts. [`Self::recycle`] gives its
+    /// buffers back.
+    pub(crate) fn take_batch(&mut self) -> EventLog {
+        debug_assert!(self.per_batch, "customers are numbered per batch");
+        self.ids.clear();
         let log = &mut self.log;
-        log.customer.clear();
-        log.timestamp.clear();
-        log.kind.clear();
-        log.value.clear();
-        log.channel.clear();
-        log.personalized.clear();
+        EventLog {
+            customer_ids: std::mem::take(&mut log.customer_ids),
+            customer: std::mem::take(&mut log.customer),
+            timestamp: std::mem::take(&mut log.timestamp),
+            kind: std::mem::take(&mut log.kind),
+            value: std::mem::take(&mut log.value),
+            channel: std::mem::take(&mut log.channel),
+            personalized: std::mem::take(&mut log.personalized),
+            custom_types: Vec::new(),
+            channels: Vec::new(),
+        }
+    }
+
+    /// Reuses the buffers of a batch taken before (its events are dropped) for the next one.
+    pub(crate) fn recycle(&mut self, mut batch: EventLog) {
+        fn reuse<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+            if into.is_empty() && from.capacity() > into.capacity() {
+                from.clear();
+                *into = from;
+            }
+        }
+        self.spare.append(&mut batch.customer_ids);
+        let log = &mut self.log;
+        reuse(&mut log.customer, batch.customer);
+        reuse(&mut log.timestamp, batch.timestamp);
+        reuse(&mut log.kind, batch.kind);
+        reuse(&mut log.value, batch.value);
+        reuse(&mut log.channel, batch.channel);
+        reuse(&mut log.personalized, batch.personalized);
     }
 
     fn with_capacity(n: usize) -> Self {

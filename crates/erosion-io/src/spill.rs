@@ -17,7 +17,8 @@
 //!
 //! Spill files are blocks of events, column by column (each block's own dictionary of the
 //! customer ids it holds, then per event the index into it and the time delta as
-//! variable-length integers, the rest fixed-width), compressed with zstd. They live in a
+//! variable-length integers, the rest fixed-width but the value, written only for the events
+//! that have one), compressed with zstd. They live in a
 //! hidden directory of their own, removed when the [`SpilledEvents`] is dropped, on success
 //! and on failure alike.
 
@@ -273,55 +274,68 @@ fn spill_in_batches(
     let bounds = range_bounds(sample, parts);
     timing(format_args!("spill: {parts} ranges of customer ids"), t);
     let dir = SpillDir::create(&spill.dir)?;
-    let mut writers: Vec<PartWriter> = (0..parts)
+    let writers: Vec<PartWriter> = (0..parts)
         .map(|p| PartWriter::create(&dir.0.join(format!("{p}.bin"))))
         .collect::<Result<_>>()?;
+    let mut spiller = Spiller::new(bounds, writers);
     let t = Instant::now();
     let mut log = LogParts::per_batch();
-    let mut counts = TypeCounts::default();
-    let mut events = 0u64;
-    let mut range: Option<(i64, i64)> = None;
-    // Per customer of a batch: its range and its index in that range's block dictionary.
-    let mut slots: Vec<(u32, u32)> = Vec::new();
-    for_each_batch(path, &opts.read, None, batch_rows, |df, first| {
-        log.convert(&df, path, opts)
-            .map_err(|e| shifted(e, first))?;
-        drop(df);
-        let batch = log.events();
-        if let Some(p) = crate::event_problems(batch, latest, 1).0.into_iter().next() {
-            return Err(Error::BadValue {
-                path: path.to_path_buf(),
-                column: match p.field {
-                    crate::Field::Timestamp => opts.columns.timestamp.clone(),
-                    crate::Field::Value => opts.columns.value.clone(),
-                },
-                row: p.row + first,
-                value: p.value,
-                expected: format!("{} (customer {:?})", p.expected, p.customer),
-            });
-        }
-        counts.add(batch);
-        if let Some((lo, hi)) = batch.time_range() {
-            range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-        }
-        events += batch.len() as u64;
-        slots.clear();
-        slots.extend(batch.customer_ids.iter().map(|id| {
-            let p = range_of(&bounds, id);
-            (p as u32, writers[p].customer(id))
-        }));
-        for (e, &c) in batch.customer.iter().enumerate() {
-            let (p, i) = slots[c as usize];
-            writers[p as usize].push(i, batch, e);
-        }
-        writers
-            .par_iter_mut()
-            .filter(|w| w.buffered() >= BLOCK_EVENTS)
-            .try_for_each(PartWriter::flush)?;
-        log.clear_events();
-        log.forget_customers();
-        Ok(())
-    })?;
+    // This thread converts and checks a batch while the spiller appends the one before to
+    // the ranges' blocks, compressing and writing them (and the reader decodes the next).
+    let stopped = || Error::io(&spill.dir, std::io::Error::other("the spill stopped"));
+    let (read, spilled) = std::thread::scope(|scope| {
+        let (to_spill, batches) = std::sync::mpsc::sync_channel::<EventLog>(1);
+        let (to_reuse, spent) = std::sync::mpsc::channel::<EventLog>();
+        let spilling = scope.spawn(move || {
+            for batch in batches {
+                spiller.add(&batch)?;
+                let _ = to_reuse.send(batch);
+            }
+            Ok::<_, Error>(spiller)
+        });
+        let read = for_each_batch(path, &opts.read, None, batch_rows, |df, first| {
+            log.convert(&df, path, opts)
+                .map_err(|e| shifted(e, first))?;
+            drop(df);
+            if let Some(p) = crate::event_problems(log.events(), latest, 1)
+                .0
+                .into_iter()
+                .next()
+            {
+                return Err(Error::BadValue {
+                    path: path.to_path_buf(),
+                    column: match p.field {
+                        crate::Field::Timestamp => opts.columns.timestamp.clone(),
+                        crate::Field::Value => opts.columns.value.clone(),
+                    },
+                    row: p.row + first,
+                    value: p.value,
+                    expected: format!("{} (customer {:?})", p.expected, p.customer),
+                });
+            }
+            to_spill.send(log.take_batch()).map_err(|_| stopped())?;
+            if let Ok(batch) = spent.try_recv() {
+                log.recycle(batch);
+            }
+            Ok(())
+        });
+        drop(to_spill);
+        let spilled = spilling
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, spilled)
+    });
+    // A failed spill ends the reading: its error is the cause.
+    let spiller = spilled?;
+    read?;
+    let Spiller {
+        bounds,
+        writers,
+        counts,
+        time_range,
+        events,
+        ..
+    } = spiller;
     let mut spilled_bytes = 0;
     for w in writers {
         spilled_bytes += w.finish()?;
@@ -335,13 +349,93 @@ fn spill_in_batches(
         dir,
         bounds,
         type_counts: counts.named(&whole.custom_types),
-        lookalikes: Lookalike::counted(&whole.custom_types, &counts.custom),
+        lookalikes: Lookalike::counted(
+            &whole.custom_types,
+            &counts.custom(whole.custom_types.len()),
+        ),
         custom_types: whole.custom_types,
         channels: whole.channels,
-        time_range: range,
+        time_range,
         events,
         spilled_bytes,
     })
+}
+
+/// The second pass's writing side: appends each converted batch's events to the blocks of
+/// their customers' ranges, and counts what the night's checks need of the whole file.
+struct Spiller {
+    bounds: Vec<String>,
+    writers: Vec<PartWriter>,
+    counts: TypeCounts,
+    time_range: Option<(i64, i64)>,
+    events: u64,
+    /// Per customer of a batch: its range and its index in that range's block dictionary.
+    slots: Vec<(u32, u32)>,
+    /// The batch's events grouped by range (file order within one), and where each range's
+    /// group starts (one more entry than ranges).
+    order: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl Spiller {
+    fn new(bounds: Vec<String>, writers: Vec<PartWriter>) -> Self {
+        Spiller {
+            bounds,
+            writers,
+            counts: TypeCounts::default(),
+            time_range: None,
+            events: 0,
+            slots: Vec::new(),
+            order: Vec::new(),
+            starts: Vec::new(),
+        }
+    }
+
+    /// Appends a batch (customers numbered per batch) to the ranges' blocks, the ranges in
+    /// parallel, writing the blocks that are full.
+    fn add(&mut self, batch: &EventLog) -> Result<()> {
+        self.counts.add(batch);
+        if let Some((lo, hi)) = batch.time_range() {
+            let (a, b) = self.time_range.unwrap_or((lo, hi));
+            self.time_range = Some((a.min(lo), b.max(hi)));
+        }
+        self.events += batch.len() as u64;
+        let (bounds, writers) = (&self.bounds, &mut self.writers);
+        self.slots.clear();
+        self.slots.extend(batch.customer_ids.iter().map(|id| {
+            let p = range_of(bounds, id);
+            (p as u32, writers[p].customer(id))
+        }));
+        let slots = &self.slots;
+        // A counting sort of the events by range.
+        self.starts.clear();
+        self.starts.resize(writers.len() + 1, 0);
+        for &c in &batch.customer {
+            self.starts[slots[c as usize].0 as usize + 1] += 1;
+        }
+        for p in 1..self.starts.len() {
+            self.starts[p] += self.starts[p - 1];
+        }
+        let mut next = self.starts.clone();
+        self.order.resize(batch.len(), 0);
+        for (e, &c) in batch.customer.iter().enumerate() {
+            let p = slots[c as usize].0 as usize;
+            self.order[next[p]] = e as u32;
+            next[p] += 1;
+        }
+        let (order, starts) = (&self.order, &self.starts);
+        writers.par_iter_mut().enumerate().try_for_each(|(p, w)| {
+            for &e in &order[starts[p]..starts[p + 1]] {
+                let e = e as usize;
+                w.push(slots[batch.customer[e] as usize].1, batch, e);
+            }
+            if w.buffered() >= BLOCK_EVENTS {
+                w.flush()
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 /// Events per event type, counted a batch at a time.
@@ -349,20 +443,32 @@ fn spill_in_batches(
 struct TypeCounts {
     /// Per vocabulary type, in [`EventType::ALL`]'s order.
     known: Vec<u64>,
-    /// Per custom type, in the log's order.
+    /// Per custom type, in the log's order (up to the last one met).
     custom: Vec<u64>,
 }
 
 impl TypeCounts {
     fn add(&mut self, batch: &EventLog) {
         self.known.resize(EventType::ALL.len(), 0);
-        self.custom.resize(batch.custom_types.len(), 0);
         for k in &batch.kind {
             match *k {
                 EventKind::Known(t) => self.known[t as usize] += 1,
-                EventKind::Custom(i) => self.custom[i as usize] += 1,
+                EventKind::Custom(i) => {
+                    let i = usize::from(i);
+                    if i >= self.custom.len() {
+                        self.custom.resize(i + 1, 0);
+                    }
+                    self.custom[i] += 1
+                }
             }
         }
+    }
+
+    /// Counts for each of `types` custom types (those of the whole file), in its order.
+    fn custom(&self, types: usize) -> Vec<u64> {
+        let mut counts = self.custom.clone();
+        counts.resize(types, 0);
+        counts
     }
 
     /// The vocabulary types counted (by name), then every custom type of `custom_types`.
@@ -562,6 +668,13 @@ impl SpilledEvents {
                 std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
             )
         };
+        let rows = block_rows(&bytes).ok_or_else(|| bad("truncated block"))?;
+        log.customer.reserve_exact(rows);
+        log.timestamp.reserve_exact(rows);
+        log.kind.reserve_exact(rows);
+        log.value.reserve_exact(rows);
+        log.channel.reserve_exact(rows);
+        log.personalized.reserve_exact(rows);
         let mut ids = PlHashMap::default();
         let mut at = 0;
         while at < bytes.len() {
@@ -582,6 +695,19 @@ impl SpilledEvents {
         sort_customers(&mut log);
         Ok(log)
     }
+}
+
+/// The number of events in a spill file's blocks (their headers' sum); `None` when the last
+/// header is cut short.
+fn block_rows(bytes: &[u8]) -> Option<usize> {
+    let (mut rows, mut at) = (0, 0);
+    while at < bytes.len() {
+        let header = bytes.get(at..at + 12)?;
+        let word = |i: usize| u32::from_le_bytes(header[i..i + 4].try_into().expect("4")) as usize;
+        rows += word(0);
+        at += 12 + word(8);
+    }
+    Some(rows)
 }
 
 /// Renumbers a log's customers in id order (they are numbered in order of first appearance).
@@ -614,11 +740,17 @@ struct PartWriter {
     customer: Vec<u32>,
     timestamp: Vec<i64>,
     kind: Vec<u16>,
-    value: Vec<f64>,
     channel: Vec<u16>,
-    personalized: Vec<u8>,
+    /// Per event: whether it was personalised (0 unknown, 1 no, 2 yes), plus [`HAS_VALUE`]
+    /// when it has a value (anything but the NaN of an absent one, bit for bit).
+    flags: Vec<u8>,
+    /// The values of the events that have one.
+    values: Vec<f64>,
     bytes: u64,
 }
+
+/// The flag of an event with a value ([`PartWriter::flags`]).
+const HAS_VALUE: u8 = 4;
 
 impl PartWriter {
     fn create(path: &Path) -> Result<PartWriter> {
@@ -631,9 +763,9 @@ impl PartWriter {
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
-            value: Vec::new(),
             channel: Vec::new(),
-            personalized: Vec::new(),
+            flags: Vec::new(),
+            values: Vec::new(),
             bytes: 0,
         })
     }
@@ -660,20 +792,26 @@ impl PartWriter {
             EventKind::Known(t) => t as u16,
             EventKind::Custom(i) => 0x8000 | i,
         });
-        self.value.push(log.value[e]);
         self.channel.push(log.channel[e]);
-        self.personalized.push(match log.personalized[e] {
+        let v = log.value[e];
+        let has_value = v.to_bits() != f64::NAN.to_bits();
+        if has_value {
+            self.values.push(v);
+        }
+        let personalized = match log.personalized[e] {
             None => 0,
             Some(false) => 1,
             Some(true) => 2,
-        });
+        };
+        self.flags
+            .push(personalized | if has_value { HAS_VALUE } else { 0 });
     }
 
     /// The block being filled, uncompressed: its customer ids, then its events column by
-    /// column.
+    /// column (the flags before the values, which only the events with one have).
     fn encode(&self) -> Vec<u8> {
         let rows = self.customer.len();
-        let mut raw = Vec::with_capacity(rows * 24 + self.dict.len());
+        let mut raw = Vec::with_capacity(rows * 16 + self.values.len() * 8 + self.dict.len());
         put_varint(&mut raw, u64::from(self.entries));
         raw.extend_from_slice(&self.dict);
         for &c in &self.customer {
@@ -688,13 +826,13 @@ impl PartWriter {
         for &k in &self.kind {
             raw.extend_from_slice(&k.to_le_bytes());
         }
-        for &v in &self.value {
-            raw.extend_from_slice(&v.to_bits().to_le_bytes());
-        }
         for &c in &self.channel {
             raw.extend_from_slice(&c.to_le_bytes());
         }
-        raw.extend_from_slice(&self.personalized);
+        raw.extend_from_slice(&self.flags);
+        for &v in &self.values {
+            raw.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
         raw
     }
 
@@ -720,9 +858,9 @@ impl PartWriter {
         self.customer.clear();
         self.timestamp.clear();
         self.kind.clear();
-        self.value.clear();
         self.channel.clear();
-        self.personalized.clear();
+        self.flags.clear();
+        self.values.clear();
         Ok(())
     }
 
@@ -801,21 +939,24 @@ fn decode_block(
             EventKind::Known(*EventType::ALL.get(usize::from(k))?)
         });
     }
-    for v in fixed(&mut at, 8)?.chunks_exact(8) {
-        log.value
-            .push(f64::from_bits(u64::from_le_bytes(v.try_into().ok()?)));
-    }
     for c in fixed(&mut at, 2)?.chunks_exact(2) {
         log.channel.push(u16::from_le_bytes([c[0], c[1]]));
     }
-    for &p in fixed(&mut at, 1)? {
-        log.personalized.push(match p {
+    let flags = fixed(&mut at, 1)?;
+    let mut values = raw.get(at..)?.chunks_exact(8);
+    for &f in flags {
+        log.personalized.push(match f & !HAS_VALUE {
             0 => None,
             1 => Some(false),
             _ => Some(true),
         });
+        log.value.push(if f & HAS_VALUE != 0 {
+            f64::from_bits(u64::from_le_bytes(values.next()?.try_into().ok()?))
+        } else {
+            f64::NAN
+        });
     }
-    (at == raw.len()).then_some(())
+    (values.len() == 0 && values.remainder().is_empty()).then_some(())
 }
 
 #[cfg(test)]
@@ -1149,9 +1290,9 @@ mod tests {
             customer: Vec::new(),
             timestamp: Vec::new(),
             kind: Vec::new(),
-            value: Vec::new(),
             channel: Vec::new(),
-            personalized: Vec::new(),
+            flags: Vec::new(),
+            values: Vec::new(),
             bytes: 0,
         };
         // Two batches: each numbers its own customers once, a customer of both twice.
