@@ -30,7 +30,7 @@ use erosion_core::{Customers, Error, EventKind, EventLog, EventType, Lookalike, 
 use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -159,6 +159,8 @@ pub struct SpilledEvents {
     /// The first id of every range but the first, ascending (equal ones leave the ranges
     /// between them empty): range `p` holds the ids `>= bounds[p - 1]` and `< bounds[p]`.
     bounds: Vec<String>,
+    /// Events per range.
+    range_events: Vec<u64>,
     /// The custom event types, in order of first appearance in the file.
     pub custom_types: Vec<String>,
     /// The channels, in order of first appearance in the file.
@@ -338,6 +340,7 @@ fn spill_in_batches(
         ..
     } = spiller;
     let mut spilled_bytes = 0;
+    let range_events = writers.iter().map(|w| w.events).collect();
     for w in writers {
         spilled_bytes += w.finish()?;
     }
@@ -349,6 +352,7 @@ fn spill_in_batches(
     Ok(SpilledEvents {
         dir,
         bounds,
+        range_events,
         type_counts: counts.named(&whole.custom_types),
         lookalikes: Lookalike::counted(
             &whole.custom_types,
@@ -633,15 +637,20 @@ impl SpilledEvents {
         std::thread::scope(|scope| {
             // A rendezvous channel: the loader holds one loaded range while `work` runs.
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<EventLog>>(0);
-            scope.spawn(move || {
-                for p in 0..n {
-                    let log = self.load(p);
-                    let stop = log.is_err();
-                    if tx.send(log).is_err() || stop {
-                        return;
+            let loader = std::thread::Builder::new().name("spill-loader".into());
+            loader
+                .spawn_scoped(scope, move || {
+                    for p in 0..n {
+                        let t = Instant::now();
+                        let log = self.load(p);
+                        timing(format_args!("load range {p}"), t);
+                        let stop = log.is_err();
+                        if tx.send(log).is_err() || stop {
+                            return;
+                        }
                     }
-                }
-            });
+                })
+                .map_err(|e| Error::io(self.dir(), e))?;
             // Dropping the receiver (on an error) ends the loader at its next send.
             for (p, log) in rx.into_iter().enumerate() {
                 work(p, log?)?;
@@ -654,67 +663,58 @@ impl SpilledEvents {
     /// order, with the whole file's event types and channels.
     pub fn load(&self, p: usize) -> Result<EventLog> {
         let path = self.dir.0.join(format!("{p}.bin"));
-        let mut bytes = Vec::new();
-        File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| Error::io(&path, e))?;
-        let mut log = EventLog {
-            custom_types: self.custom_types.clone(),
-            channels: self.channels.clone(),
-            ..EventLog::default()
-        };
         let bad = |what: &str| {
             Error::io(
                 &path,
                 std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()),
             )
         };
-        let rows = block_rows(&bytes).ok_or_else(|| bad("truncated block"))?;
-        log.customer.reserve_exact(rows);
-        log.timestamp.reserve_exact(rows);
-        log.kind.reserve_exact(rows);
-        log.value.reserve_exact(rows);
-        log.channel.reserve_exact(rows);
-        log.personalized.reserve_exact(rows);
+        let read = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => bad("truncated block"),
+            _ => Error::io(&path, e),
+        };
+        let file = File::open(&path).map_err(read)?;
+        let len = file.metadata().map_err(read)?.len();
+        let mut file = BufReader::with_capacity(1 << 20, file);
+        let mut log = EventLog {
+            custom_types: self.custom_types.clone(),
+            channels: self.channels.clone(),
+            ..EventLog::default()
+        };
+        let events = self.range_events[p] as usize;
+        log.customer.reserve_exact(events);
+        log.timestamp.reserve_exact(events);
+        log.kind.reserve_exact(events);
+        log.value.reserve_exact(events);
+        log.channel.reserve_exact(events);
+        log.personalized.reserve_exact(events);
         let mut ids = PlHashMap::default();
-        let mut raw = Vec::new();
+        let (mut comp, mut raw) = (Vec::new(), Vec::new());
         let mut at = 0;
-        while at < bytes.len() {
-            let header = bytes
-                .get(at..at + 12)
-                .ok_or_else(|| bad("truncated block"))?;
+        while at < len {
+            let mut header = [0u8; 12];
+            file.read_exact(&mut header).map_err(read)?;
             let word =
                 |i: usize| u32::from_le_bytes(header[i..i + 4].try_into().expect("4")) as usize;
             let (rows, raw_len, comp_len) = (word(0), word(4), word(8));
-            let comp = bytes
-                .get(at + 12..at + 12 + comp_len)
-                .ok_or_else(|| bad("truncated block"))?;
+            comp.resize(comp_len, 0);
+            file.read_exact(&mut comp).map_err(read)?;
             raw.resize(raw_len, 0);
             i32::try_from(raw_len)
                 .ok()
-                .and_then(|n| lz4::block::decompress_to_buffer(comp, Some(n), &mut raw).ok())
+                .and_then(|n| lz4::block::decompress_to_buffer(&comp, Some(n), &mut raw).ok())
                 .filter(|&n| n == raw_len)
                 .ok_or_else(|| bad("corrupt block"))?;
             decode_block(&raw, rows, &mut log, &mut ids).ok_or_else(|| bad("corrupt block"))?;
-            at += 12 + comp_len;
+            at += 12 + comp_len as u64;
+        }
+        if log.len() != events {
+            return Err(bad("events missing"));
         }
         drop(ids);
         sort_customers(&mut log);
         Ok(log)
     }
-}
-
-/// The number of events in a spill file's blocks (their headers' sum); `None` when the last
-/// header is cut short.
-fn block_rows(bytes: &[u8]) -> Option<usize> {
-    let (mut rows, mut at) = (0, 0);
-    while at < bytes.len() {
-        let header = bytes.get(at..at + 12)?;
-        let word = |i: usize| u32::from_le_bytes(header[i..i + 4].try_into().expect("4")) as usize;
-        rows += word(0);
-        at += 12 + word(8);
-    }
-    Some(rows)
 }
 
 /// Renumbers a log's customers in id order (they are numbered in order of first appearance).
@@ -746,6 +746,8 @@ struct PartWriter {
     dict: Vec<u8>,
     entries: u32,
     rows: usize,
+    /// Events appended, in every block.
+    events: u64,
     /// Per event, its customer's entry in `dict` (a variable-length integer).
     customer: Vec<u8>,
     /// Per event, the time since the block's event before (zigzag, variable-length), and the
@@ -778,6 +780,7 @@ impl PartWriter {
             dict: Vec::new(),
             entries: 0,
             rows: 0,
+            events: 0,
             customer: Vec::new(),
             timestamp: Vec::new(),
             last_time: 0,
@@ -807,6 +810,7 @@ impl PartWriter {
     /// Appends event `e` of `log`, of the block's customer number `c`.
     fn push(&mut self, c: u32, log: &EventLog, e: usize) {
         self.rows += 1;
+        self.events += 1;
         put_varint(&mut self.customer, u64::from(c));
         let t = log.timestamp[e];
         let d = t.wrapping_sub(self.last_time);
@@ -911,8 +915,13 @@ fn put_varint(out: &mut Vec<u8>, mut x: u64) {
 }
 
 fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut x = 0u64;
-    for shift in (0..64).step_by(7) {
+    let b = *bytes.get(*at)?;
+    *at += 1;
+    if b < 0x80 {
+        return Some(u64::from(b));
+    }
+    let mut x = u64::from(b & 0x7f);
+    for shift in (7..64).step_by(7) {
         let b = *bytes.get(*at)?;
         *at += 1;
         x |= u64::from(b & 0x7f) << shift;
@@ -957,36 +966,45 @@ fn decode_block(
         *at += rows * width;
         Some(s)
     };
-    for k in fixed(&mut at, 2)?.chunks_exact(2) {
-        let k = u16::from_le_bytes([k[0], k[1]]);
-        log.kind.push(if k & 0x8000 != 0 {
-            let i = k & 0x7fff;
-            if usize::from(i) >= log.custom_types.len() {
-                return None;
-            }
-            EventKind::Custom(i)
-        } else {
-            EventKind::Known(*EventType::ALL.get(usize::from(k))?)
-        });
+    // The fixed-width columns are checked first, then decoded without a check per event.
+    let word = |w: &[u8]| u16::from_le_bytes([w[0], w[1]]);
+    let kinds = fixed(&mut at, 2)?;
+    let known = EventType::ALL.len();
+    let customs = log.custom_types.len();
+    let valid = |k: u16| match k & 0x8000 {
+        0 => usize::from(k) < known,
+        _ => usize::from(k & 0x7fff) < customs,
+    };
+    if !kinds.chunks_exact(2).all(|k| valid(word(k))) {
+        return None;
     }
-    for c in fixed(&mut at, 2)?.chunks_exact(2) {
-        log.channel.push(u16::from_le_bytes([c[0], c[1]]));
-    }
+    log.kind
+        .extend(kinds.chunks_exact(2).map(|k| match word(k) {
+            k if k & 0x8000 != 0 => EventKind::Custom(k & 0x7fff),
+            k => EventKind::Known(EventType::ALL[usize::from(k)]),
+        }));
+    log.channel
+        .extend(fixed(&mut at, 2)?.chunks_exact(2).map(word));
     let flags = fixed(&mut at, 1)?;
-    let mut values = raw.get(at..)?.chunks_exact(8);
-    for &f in flags {
-        log.personalized.push(match f & !HAS_VALUE {
+    log.personalized
+        .extend(flags.iter().map(|f| match f & !HAS_VALUE {
             0 => None,
             1 => Some(false),
             _ => Some(true),
-        });
-        log.value.push(if f & HAS_VALUE != 0 {
-            f64::from_bits(u64::from_le_bytes(values.next()?.try_into().ok()?))
-        } else {
-            f64::NAN
-        });
+        }));
+    let values = raw.get(at..)?;
+    let with_value = flags.iter().filter(|&&f| f & HAS_VALUE != 0).count();
+    if values.len() != with_value * 8 {
+        return None;
     }
-    (values.len() == 0 && values.remainder().is_empty()).then_some(())
+    let mut values = values
+        .chunks_exact(8)
+        .map(|v| f64::from_bits(u64::from_le_bytes(v.try_into().expect("8 bytes"))));
+    log.value.extend(flags.iter().map(|f| match f & HAS_VALUE {
+        0 => f64::NAN,
+        _ => values.next().expect("counted"),
+    }));
+    Some(())
 }
 
 #[cfg(test)]

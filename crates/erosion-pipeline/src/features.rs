@@ -141,36 +141,57 @@ fn build_partitioned(
     let mut cfg = r.config.clone();
     cfg.observed_until = Some(observed_until);
     let made = erosion_frame::TableOrigin::new(&r.config, observed_until);
-    let mut sink = erosion_frame::feature_table_sink(&r.out, &made)?;
+    let sink = erosion_frame::feature_table_sink(&r.out, &made)?;
     // Everything the summary needs, without the features.
     let mut tally = FeatureTable {
         observed_until,
         ..FeatureTable::default()
     };
     let mut step = 1;
-    for &cutoff in &r.cutoffs {
-        spilled.for_each_range(|p, log| -> Result<(), Failure> {
-            let t = Instant::now();
-            let c = customers.as_ref().map(|c| &c[p]);
-            let table = compute(&log, c, &[cutoff], &cfg);
-            drop(log);
-            if !table.is_empty() {
-                sink.write(&mut erosion_frame::feature_frame(&table))?;
+    // A range's frame is written on a thread of its own while the next range computes (a
+    // rendezvous: at most one frame waits for the writer).
+    let (computed, written) = std::thread::scope(|scope| {
+        let (to_write, frames) = std::sync::mpsc::sync_channel(0);
+        let writer = scope.spawn(move || {
+            let mut sink = sink;
+            for mut frame in frames {
+                sink.write(&mut frame)?;
             }
-            tally.names.clone_from(&table.names);
-            tally.cutoff.extend_from_slice(&table.cutoff);
-            tally.churn.extend_from_slice(&table.churn);
-            tally.erosion.extend_from_slice(&table.erosion);
-            tally.left_out.extend_from_slice(&table.left_out);
-            step += 1;
-            on.progress(
-                step,
-                &format!("partition {}/{}", p + 1, spilled.partitions()),
-            );
-            timing(format_args!("partition {p}: {} rows", table.len()), t);
-            Ok(())
-        })?;
-    }
+            Ok::<_, erosion_core::Error>(sink)
+        });
+        let computed = r.cutoffs.iter().try_for_each(|&cutoff| {
+            spilled.for_each_range(|p, log| -> Result<(), Failure> {
+                let t = Instant::now();
+                let c = customers.as_ref().map(|c| &c[p]);
+                let table = compute(&log, c, &[cutoff], &cfg);
+                drop(log);
+                if !table.is_empty() && to_write.send(erosion_frame::feature_frame(&table)).is_err()
+                {
+                    // The writer failed: its error is the one to report.
+                    return Ok(());
+                }
+                tally.names.clone_from(&table.names);
+                tally.cutoff.extend_from_slice(&table.cutoff);
+                tally.churn.extend_from_slice(&table.churn);
+                tally.erosion.extend_from_slice(&table.erosion);
+                tally.left_out.extend_from_slice(&table.left_out);
+                step += 1;
+                on.progress(
+                    step,
+                    &format!("partition {}/{}", p + 1, spilled.partitions()),
+                );
+                timing(format_args!("partition {p}: {} rows", table.len()), t);
+                Ok(())
+            })
+        });
+        drop(to_write);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (computed, written)
+    });
+    let sink = written?;
+    computed?;
     if tally.cutoff.is_empty() {
         return Err(empty_population(&r.events, &r.cutoffs, &r.config));
     }
