@@ -64,7 +64,7 @@ erosion features --events CDNOW_master.txt --separator whitespace --timestamp-co
 erosion features --events big/events.parquet --as-of 2025-06-01 --memory-budget 6G --out features.parquet\n  \
 erosion features --list [--json]\n\n\
 Memory: an events file whose estimated peak (48 bytes an event) exceeds --memory-budget (default 4G) \
-is not held whole: it is read twice in batches, its events spilled (compressed, about 5 bytes an event) \
+is not held whole: it is read twice in batches, its events spilled (compressed, about 7 bytes an event) \
 to ranges of customer ids in a hidden directory beside --out (or in --spill-dir), and the features \
 computed range by range; the table is the same, and the spill is removed on success and on failure.\n\n\
 Each --as-of date is a cutoff: features read the events before it, labels the --horizon after it.\n\
