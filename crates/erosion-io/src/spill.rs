@@ -100,15 +100,15 @@ pub fn estimated_events(path: &Path) -> Result<u64> {
 
 /// The number of partitions for an events file under a memory budget: 1 (hold it whole) when
 /// its estimated peak ([`BYTES_PER_EVENT`] per event) fits the budget, otherwise enough that a
-/// partition takes at most a third of the budget: a range is computed while the next one is
-/// loaded ([`SpilledEvents::for_each_range`]), and the rest is for the customer ids, the
-/// outputs being written and the allocator's slack.
+/// partition takes at most a quarter of the budget: a range is computed while the next one is
+/// loaded ([`SpilledEvents::for_each_range`]) and the results of the one before are written,
+/// and the rest is for the customer ids and the allocator's slack.
 pub fn partitions_for(path: &Path, budget: u64) -> Result<u32> {
     let need = estimated_events(path)?.saturating_mul(BYTES_PER_EVENT);
     if need <= budget {
         return Ok(1);
     }
-    Ok(need.div_ceil((budget / 3).max(1)).clamp(2, 4096) as u32)
+    Ok(need.div_ceil((budget / 4).max(1)).clamp(2, 4096) as u32)
 }
 
 /// How a command holds an events file: whole in memory, or in partitions spilled to disk
