@@ -49,6 +49,16 @@ impl EventLog {
         self.customer.len()
     }
 
+    /// Reserves room for exactly `n` more events in every per-event column.
+    pub fn reserve_events(&mut self, n: usize) {
+        self.customer.reserve_exact(n);
+        self.timestamp.reserve_exact(n);
+        self.kind.reserve_exact(n);
+        self.value.reserve_exact(n);
+        self.channel.reserve_exact(n);
+        self.personalized.reserve_exact(n);
+    }
+
     /// Whether the log has no events.
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()

@@ -577,12 +577,7 @@ impl LogParts {
 
     fn with_capacity(n: usize) -> Self {
         let mut log = EventLog::default();
-        log.customer.reserve_exact(n);
-        log.timestamp.reserve_exact(n);
-        log.kind.reserve_exact(n);
-        log.value.reserve_exact(n);
-        log.channel.reserve_exact(n);
-        log.personalized.reserve_exact(n);
+        log.reserve_events(n);
         LogParts {
             log,
             ids: PlHashMap::default(),

@@ -682,12 +682,7 @@ impl SpilledEvents {
             ..EventLog::default()
         };
         let events = self.range_events[p] as usize;
-        log.customer.reserve_exact(events);
-        log.timestamp.reserve_exact(events);
-        log.kind.reserve_exact(events);
-        log.value.reserve_exact(events);
-        log.channel.reserve_exact(events);
-        log.personalized.reserve_exact(events);
+        log.reserve_events(events);
         let mut ids = PlHashMap::default();
         let (mut comp, mut raw) = (Vec::new(), Vec::new());
         let mut at = 0;
