@@ -62,7 +62,8 @@ pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
     if let Some(spill) = r.memory.spill(&r.events, &r.out)? {
         return build_partitioned(r, &spill, on);
     }
-    on.stage("loading events and customers", 3);
+    let steps = r.cutoffs.len() as u64 + 2;
+    on.stage("loading events and customers", steps);
     let t = Instant::now();
     let log = erosion_io::load_events(&r.events, &r.events_options)?;
     for l in log.lookalike_types() {
@@ -82,13 +83,26 @@ pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
         .map(|p| erosion_io::load_customers(p, &r.customers_options))
         .transpose()?;
     timing(format_args!("load events and customers"), t);
-    let t = Instant::now();
-    let table = compute(&log, customers.as_ref(), &r.cutoffs, &r.config);
-    timing(format_args!("compute: {} rows", table.len()), t);
-    // The table is all that is left to write: free the inputs first.
-    drop(log);
-    drop(customers);
-    write_table(&table, &r.events, &r.cutoffs, &r.config, &r.out, on)
+    // A cutoff at a time, so that memory holds one cutoff's rows beside the events.
+    let observed_until = r.config.observed_until_for(log.time_range());
+    let mut inputs = Some((log, customers));
+    let built = write_parts(r, observed_until, |emit| {
+        for (i, &cutoff) in r.cutoffs.iter().enumerate() {
+            let t = Instant::now();
+            let (log, customers) = inputs.as_ref().expect("held until the last cutoff");
+            let table = compute(log, customers.as_ref(), &[cutoff], &r.config);
+            timing(format_args!("compute: {} rows", table.len()), t);
+            if i + 1 == r.cutoffs.len() {
+                // The last rows are all that is left to write: free the inputs first.
+                inputs = None;
+            }
+            emit(table)?;
+            on.progress(i as u64 + 2, &format!("cutoff {}", format_date(cutoff)));
+        }
+        Ok(())
+    })?;
+    on.progress(steps, "written");
+    Ok(built)
 }
 
 /// [`build`] for events too large to hold whole: the events spilled to ranges of customer ids
@@ -140,6 +154,41 @@ fn build_partitioned(
     let observed_until = r.config.observed_until_for(spilled.time_range);
     let mut cfg = r.config.clone();
     cfg.observed_until = Some(observed_until);
+    let mut step = 1;
+    let built = write_parts(r, observed_until, |emit| {
+        for &cutoff in &r.cutoffs {
+            spilled.for_each_range(|p, log| -> Result<(), Failure> {
+                let t = Instant::now();
+                let c = customers.as_ref().map(|c| &c[p]);
+                let table = compute(&log, c, &[cutoff], &cfg);
+                drop(log);
+                let rows = table.len();
+                emit(table)?;
+                step += 1;
+                on.progress(
+                    step,
+                    &format!("partition {}/{}", p + 1, spilled.partitions()),
+                );
+                timing(format_args!("partition {p}: {rows} rows"), t);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    })?;
+    drop(spilled);
+    on.progress(steps + 2, "written");
+    Ok(built)
+}
+
+/// Writes a table computed in parts, each part written by a thread of its own while the next
+/// computes (a rendezvous: at most one part waits for the writer), with its origin, and
+/// summarises it. `parts` hands every part, in the table's order (by cutoff, then id), to the
+/// function it is given. An empty table is refused; nothing is left at `r.out` on an error.
+fn write_parts(
+    r: &FeaturesRequest,
+    observed_until: i64,
+    parts: impl FnOnce(&mut dyn FnMut(FeatureTable) -> Result<(), Failure>) -> Result<(), Failure>,
+) -> Result<Built, Failure> {
     let made = erosion_frame::TableOrigin::new(&r.config, observed_until);
     let sink = erosion_frame::feature_table_sink(&r.out, &made)?;
     // Everything the summary needs, without the features.
@@ -147,9 +196,6 @@ fn build_partitioned(
         observed_until,
         ..FeatureTable::default()
     };
-    let mut step = 1;
-    // A range's frame is written on a thread of its own while the next range computes (a
-    // rendezvous: at most one frame waits for the writer).
     let (computed, written) = std::thread::scope(|scope| {
         let (to_write, frames) = std::sync::mpsc::sync_channel(0);
         let writer = scope.spawn(move || {
@@ -159,31 +205,19 @@ fn build_partitioned(
             }
             Ok::<_, erosion_core::Error>(sink)
         });
-        let computed = r.cutoffs.iter().try_for_each(|&cutoff| {
-            spilled.for_each_range(|p, log| -> Result<(), Failure> {
-                let t = Instant::now();
-                let c = customers.as_ref().map(|c| &c[p]);
-                let table = compute(&log, c, &[cutoff], &cfg);
-                drop(log);
-                if !table.is_empty() && to_write.send(erosion_frame::feature_frame(&table)).is_err()
-                {
-                    // The writer failed: its error is the one to report.
-                    return Ok(());
-                }
-                tally.names.clone_from(&table.names);
-                tally.cutoff.extend_from_slice(&table.cutoff);
-                tally.churn.extend_from_slice(&table.churn);
-                tally.erosion.extend_from_slice(&table.erosion);
-                tally.left_out.extend_from_slice(&table.left_out);
-                step += 1;
-                on.progress(
-                    step,
-                    &format!("partition {}/{}", p + 1, spilled.partitions()),
-                );
-                timing(format_args!("partition {p}: {} rows", table.len()), t);
-                Ok(())
-            })
-        });
+        let mut emit = |table: FeatureTable| -> Result<(), Failure> {
+            if !table.is_empty() && to_write.send(erosion_frame::feature_frame(&table)).is_err() {
+                // The writer failed: its error is the one reported.
+                return Err(usage("the table's writer stopped"));
+            }
+            tally.names.clone_from(&table.names);
+            tally.cutoff.extend_from_slice(&table.cutoff);
+            tally.churn.extend_from_slice(&table.churn);
+            tally.erosion.extend_from_slice(&table.erosion);
+            tally.left_out.extend_from_slice(&table.left_out);
+            Ok(())
+        };
+        let computed = parts(&mut emit);
         drop(to_write);
         let written = writer
             .join()
@@ -197,9 +231,7 @@ fn build_partitioned(
     }
     let t = Instant::now();
     sink.finish()?;
-    drop(spilled);
     timing(format_args!("finish {}", r.out.display()), t);
-    on.progress(steps + 2, "written");
     Ok(Built {
         out: r.out.clone(),
         rows: tally.cutoff.len(),
