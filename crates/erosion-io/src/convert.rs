@@ -530,8 +530,9 @@ impl LogParts {
         }
     }
 
-    /// The log so far: the events converted since the last [`Self::take_batch`], with every
-    /// customer, event type and channel interned so far.
+    /// The log so far: the events converted since the last [`Self::take_batch`], with the
+    /// customers interned so far (per batch: the batch's own, [`Self::per_batch`]) and every
+    /// event type and channel.
     pub(crate) fn events(&self) -> &EventLog {
         &self.log
     }

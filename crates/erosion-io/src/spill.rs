@@ -317,7 +317,7 @@ fn spill_in_batches(
                 });
             }
             to_spill.send(log.take_batch()).map_err(|_| stopped())?;
-            if let Ok(batch) = spent.try_recv() {
+            while let Ok(batch) = spent.try_recv() {
                 log.recycle(batch);
             }
             Ok(())
@@ -687,11 +687,22 @@ impl SpilledEvents {
         let (mut comp, mut raw) = (Vec::new(), Vec::new());
         let mut at = 0;
         while at < len {
+            if len - at < 12 {
+                return Err(bad("truncated block"));
+            }
             let mut header = [0u8; 12];
             file.read_exact(&mut header).map_err(read)?;
             let word =
                 |i: usize| u32::from_le_bytes(header[i..i + 4].try_into().expect("4")) as usize;
             let (rows, raw_len, comp_len) = (word(0), word(4), word(8));
+            // Lengths checked before anything is allocated for them: the block must fit in
+            // the rest of the file, and LZ4 expands at most 255 times.
+            if comp_len as u64 > len - at - 12 {
+                return Err(bad("truncated block"));
+            }
+            if raw_len > comp_len.saturating_mul(255).saturating_add(16) {
+                return Err(bad("corrupt block"));
+            }
             comp.resize(comp_len, 0);
             file.read_exact(&mut comp).map_err(read)?;
             raw.resize(raw_len, 0);
@@ -704,7 +715,7 @@ impl SpilledEvents {
             at += 12 + comp_len as u64;
         }
         if log.len() != events {
-            return Err(bad("events missing"));
+            return Err(bad("the events differ in number from those spilled"));
         }
         drop(ids);
         sort_customers(&mut log);
@@ -765,6 +776,9 @@ struct PartWriter {
 
 /// The flag of an event with a value ([`PartWriter::flags`]).
 const HAS_VALUE: u8 = 4;
+
+/// The largest input LZ4 compresses in one block (`LZ4_MAX_INPUT_SIZE`).
+const LZ4_MAX_INPUT: usize = 0x7E00_0000;
 
 impl PartWriter {
     fn create(path: &Path) -> Result<PartWriter> {
@@ -862,6 +876,18 @@ impl PartWriter {
             return Ok(());
         }
         let raw = self.encode();
+        // A block holds a batch's events of one range: only a file read whole (a format read
+        // without batches) can make one larger than LZ4 takes (its lengths then fit a u32).
+        if raw.len() > LZ4_MAX_INPUT {
+            return Err(Error::write(
+                &self.path,
+                std::io::Error::other(format!(
+                    "a block of {} events is too large for a spill file: give more \
+                     --spill-partitions, or the events as Parquet or CSV (read in batches)",
+                    self.rows
+                )),
+            ));
+        }
         let bound =
             lz4::block::compress_bound(raw.len()).map_err(|e| Error::write(&self.path, e))?;
         self.compressed.resize(bound, 0);
@@ -938,7 +964,8 @@ fn decode_block(
 ) -> Option<()> {
     let mut at = 0;
     let n = get_varint(raw, &mut at)? as usize;
-    let mut number = Vec::with_capacity(n.min(rows));
+    // Every entry takes a byte or more: a damaged count cannot ask for more than that.
+    let mut number = Vec::with_capacity(n.min(rows).min(raw.len()));
     for _ in 0..n {
         let len = get_varint(raw, &mut at)? as usize;
         let id = std::str::from_utf8(raw.get(at..at.checked_add(len)?)?).ok()?;
@@ -981,6 +1008,9 @@ fn decode_block(
     log.channel
         .extend(fixed(&mut at, 2)?.chunks_exact(2).map(word));
     let flags = fixed(&mut at, 1)?;
+    if !flags.iter().all(|&f| f & !HAS_VALUE <= 2) {
+        return None;
+    }
     log.personalized
         .extend(flags.iter().map(|f| match f & !HAS_VALUE {
             0 => None,
@@ -1184,6 +1214,39 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_spill_file_is_refused_before_its_lengths_are_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let [path, _] = write_both(dir.path(), &mut events_to_frame(&shuffled_log()));
+        let (s, _) = check_spill(&path, 2, SAMPLE_ROWS);
+        let file = s.dir().join("0.bin");
+        let good = std::fs::read(&file).unwrap();
+        let damaged = |at: usize, word: u32| {
+            let mut bytes = good.clone();
+            bytes[at..at + 4].copy_from_slice(&word.to_le_bytes());
+            std::fs::write(&file, bytes).unwrap();
+            s.load(0).unwrap_err().to_string()
+        };
+        // A compressed length past the end of the file; an uncompressed one LZ4 cannot give.
+        assert!(damaged(8, u32::MAX).contains("truncated block"));
+        assert!(damaged(4, u32::MAX).contains("corrupt block"));
+        // A file cut inside a header, and one cut inside a block.
+        std::fs::write(&file, &good[..good.len() - 1]).unwrap();
+        assert!(s
+            .load(0)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated block"));
+        std::fs::write(&file, [&good[..], &[0u8; 5]].concat()).unwrap();
+        assert!(s
+            .load(0)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated block"));
+        std::fs::write(&file, &good).unwrap();
+        assert_eq!(rows(&s.load(0).unwrap()).len(), s.range_events[0] as usize);
+    }
+
+    #[test]
     fn ranges_hold_about_the_same_number_of_events_however_skewed() {
         // Customers a00..a19 have 40 events each, b000..b799 one each: cut by customers, the
         // first of two ranges would hold 800 + 380 = 1180 events of 1600.
@@ -1365,6 +1428,11 @@ mod tests {
         assert!(decode_block(&raw[..raw.len() - 1], log.len(), &mut empty, &mut no_ids).is_none());
         let mut bad = raw.clone();
         bad[0] = 200; // more ids than the block holds
+        assert!(decode_block(&bad, log.len(), &mut empty, &mut no_ids).is_none());
+        // A flag byte encode never writes (the flags come just before the values).
+        let values = log.value.iter().filter(|v| !v.is_nan()).count();
+        let mut bad = raw.clone();
+        bad[raw.len() - values * 8 - 1] |= 0x08;
         assert!(decode_block(&bad, log.len(), &mut empty, &mut no_ids).is_none());
     }
 

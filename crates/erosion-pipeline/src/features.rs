@@ -83,7 +83,9 @@ pub fn build(r: &FeaturesRequest, on: &dyn Observer) -> Result<Built, Failure> {
         .map(|p| erosion_io::load_customers(p, &r.customers_options))
         .transpose()?;
     timing(format_args!("load events and customers"), t);
-    // A cutoff at a time, so that memory holds one cutoff's rows beside the events.
+    // A cutoff at a time, so that memory holds a cutoff's rows and the frame of the one before
+    // (being written) beside the events, however many cutoffs there are. Each cutoff orders
+    // the events again (about a fifth of its time at 1M customers).
     let observed_until = r.config.observed_until_for(log.time_range());
     let mut inputs = Some((log, customers));
     let built = write_parts(r, observed_until, |emit| {
