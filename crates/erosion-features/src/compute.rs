@@ -439,6 +439,21 @@ pub struct FeatureTable {
     pub observed_until: i64,
 }
 
+impl FeatureTable {
+    /// Appends the rows (and left-out customers) of a table with the same features.
+    pub fn append(&mut self, mut other: FeatureTable) {
+        debug_assert_eq!(self.names, other.names, "the same features");
+        for (col, more) in self.columns.iter_mut().zip(&mut other.columns) {
+            col.append(more);
+        }
+        self.customer_id.append(&mut other.customer_id);
+        self.cutoff.append(&mut other.cutoff);
+        self.churn.append(&mut other.churn);
+        self.erosion.append(&mut other.erosion);
+        self.left_out.append(&mut other.left_out);
+    }
+}
+
 /// A customer left out of the population at a cutoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftOutRow {
@@ -501,13 +516,51 @@ enum Outcome {
 /// A customer is in the table at cutoff `C` when [`crate::membership`] says they are still a
 /// customer there (no deletion request anywhere, not cancelled, active in the
 /// `active_within_days` window); the others are listed in [`FeatureTable::left_out`].
-#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub fn compute(
     log: &EventLog,
     customers: Option<&Customers>,
     cutoffs: &[i64],
     cfg: &FeatureConfig,
 ) -> FeatureTable {
+    let mut whole: Option<FeatureTable> = None;
+    let mut empty = None;
+    let add = |table| {
+        match &mut whole {
+            None => whole = Some(table),
+            Some(w) => w.append(table),
+        }
+        Ok::<(), std::convert::Infallible>(())
+    };
+    let Ok(()) = compute_each(log, customers, cutoffs, cfg, add, &mut empty);
+    whole
+        .or(empty)
+        .expect("compute_each gives the empty table without cutoffs")
+}
+
+/// [`compute`] a cutoff at a time: `each` is given the table of each cutoff in turn (the
+/// events are ordered once for all of them), so that only one cutoff's rows need be held. The
+/// first error of `each` ends it.
+pub fn compute_by_cutoff<E>(
+    log: &EventLog,
+    customers: Option<&Customers>,
+    cutoffs: &[i64],
+    cfg: &FeatureConfig,
+    each: impl FnMut(FeatureTable) -> Result<(), E>,
+) -> Result<(), E> {
+    compute_each(log, customers, cutoffs, cfg, each, &mut None)
+}
+
+/// The work of [`compute`] and [`compute_by_cutoff`]; without cutoffs, the empty table (its
+/// names and `observed_until`) is left in `empty`.
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
+fn compute_each<E>(
+    log: &EventLog,
+    customers: Option<&Customers>,
+    cutoffs: &[i64],
+    cfg: &FeatureConfig,
+    mut each: impl FnMut(FeatureTable) -> Result<(), E>,
+    empty: &mut Option<FeatureTable>,
+) -> Result<(), E> {
     let custom: Vec<String> = cfg
         .custom_types
         .clone()
@@ -553,7 +606,6 @@ pub fn compute(
         .map(|g| signups.get(id_of(g)).copied())
         .collect();
     timing("customers in id order", t);
-    let t = Instant::now();
 
     let n_features = names.len();
     let outcome = |(a, b): (usize, usize), signup: Option<i64>, cutoff: i64| {
@@ -581,13 +633,18 @@ pub fn compute(
     };
 
     const CHUNK: usize = 1 << 14;
-    let mut table = FeatureTable {
+    let new_table = || FeatureTable {
         columns: vec![Vec::new(); names.len()],
-        names,
+        names: names.clone(),
         observed_until,
         ..FeatureTable::default()
     };
+    if cutoffs.is_empty() {
+        *empty = Some(new_table());
+    }
     for &cutoff in cutoffs {
+        let t = Instant::now();
+        let mut table = new_table();
         // At most one row per customer and cutoff: no growth (and no slack) beyond that.
         for col in table.columns.iter_mut() {
             col.reserve_exact(by_id.len());
@@ -626,17 +683,17 @@ pub fn compute(
                 }
             }
         }
+        for col in table.columns.iter_mut() {
+            col.shrink_to_fit();
+        }
+        table.customer_id.shrink_to_fit();
+        table.cutoff.shrink_to_fit();
+        table.churn.shrink_to_fit();
+        table.erosion.shrink_to_fit();
+        timing("assemble the table", t);
+        each(table)?;
     }
-    for col in table.columns.iter_mut() {
-        col.shrink_to_fit();
-    }
-    table.customer_id.shrink_to_fit();
-    table.cutoff.shrink_to_fit();
-    table.churn.shrink_to_fit();
-    table.erosion.shrink_to_fit();
-    drop(order);
-    timing("assemble the table", t);
-    table
+    Ok(())
 }
 
 /// A fast hasher for customer ids (FxHash's mixing, eight bytes at a time, and a finaliser

@@ -16,7 +16,7 @@ mod population;
 mod series;
 
 pub use catalogue::{catalogue, Family, FeatureDef};
-pub use compute::{compute, FeatureTable, LeftOutRow};
+pub use compute::{compute, compute_by_cutoff, FeatureTable, LeftOutRow};
 pub use population::{membership, LeftOut};
 pub use series::{trust_metric_series, MetricSeries, Period, TrustMetric};
 
