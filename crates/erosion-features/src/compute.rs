@@ -523,7 +523,6 @@ pub fn compute(
     cfg: &FeatureConfig,
 ) -> FeatureTable {
     let mut whole: Option<FeatureTable> = None;
-    let mut empty = None;
     let add = |table| {
         match &mut whole {
             None => whole = Some(table),
@@ -531,35 +530,21 @@ pub fn compute(
         }
         Ok::<(), std::convert::Infallible>(())
     };
-    let Ok(()) = compute_each(log, customers, cutoffs, cfg, add, &mut empty);
-    whole
-        .or(empty)
-        .expect("compute_each gives the empty table without cutoffs")
+    let Ok(()) = compute_by_cutoff(log, customers, cutoffs, cfg, add);
+    whole.expect("compute_by_cutoff gives a table or more")
 }
 
 /// [`compute`] a cutoff at a time: `each` is given the table of each cutoff in turn (the
-/// events are ordered once for all of them), so that only one cutoff's rows need be held. The
-/// first error of `each` ends it.
+/// events are ordered once for all of them), so that only one cutoff's rows need be held;
+/// without cutoffs, one empty table (its feature names and `observed_until`). The first error
+/// of `each` ends it.
+#[allow(clippy::too_many_lines)] // known debt: split when next changed
 pub fn compute_by_cutoff<E>(
     log: &EventLog,
     customers: Option<&Customers>,
     cutoffs: &[i64],
     cfg: &FeatureConfig,
-    each: impl FnMut(FeatureTable) -> Result<(), E>,
-) -> Result<(), E> {
-    compute_each(log, customers, cutoffs, cfg, each, &mut None)
-}
-
-/// The work of [`compute`] and [`compute_by_cutoff`]; without cutoffs, the empty table (its
-/// names and `observed_until`) is left in `empty`.
-#[allow(clippy::too_many_lines)] // known debt: split when next changed
-fn compute_each<E>(
-    log: &EventLog,
-    customers: Option<&Customers>,
-    cutoffs: &[i64],
-    cfg: &FeatureConfig,
     mut each: impl FnMut(FeatureTable) -> Result<(), E>,
-    empty: &mut Option<FeatureTable>,
 ) -> Result<(), E> {
     let custom: Vec<String> = cfg
         .custom_types
@@ -640,7 +625,7 @@ fn compute_each<E>(
         ..FeatureTable::default()
     };
     if cutoffs.is_empty() {
-        *empty = Some(new_table());
+        return each(new_table());
     }
     for &cutoff in cutoffs {
         let t = Instant::now();
